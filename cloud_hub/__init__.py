@@ -1,0 +1,1 @@
+"""BengoBox POS cloud hub: registry, enrollment, sync server and authoritative store."""

@@ -1,0 +1,1 @@
+"""The hub's HTTP surface: litestar app factory and thin controllers."""

@@ -1,0 +1,52 @@
+"""The hub's settings: one frozen object, read from ``POS_HUB_*`` variables and flags."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_PORT = 4104
+
+
+@dataclass(frozen=True, slots=True)
+class HubSettings:
+    """What the hub process needs to start.
+
+    Attributes:
+        database_url: SQLAlchemy URL; a SQLite file under ``./var`` by default.
+        host: interface to listen on.
+        port: TCP port (``POS_HTTP_PORT``; 4104 by default).
+        demo: seed the demo tenant and outlet.
+    """
+
+    database_url: str
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    demo: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> HubSettings:
+        """Build settings from the environment, then apply non-None overrides.
+
+        Raises:
+            ValueError: if ``POS_HTTP_PORT`` is not a port number.
+        """
+        env = os.environ if env is None else env
+        values: dict[str, object] = {
+            "database_url": env.get(
+                "POS_HUB_DATABASE_URL", f"sqlite+aiosqlite:///{Path('var') / 'hub.sqlite3'}"
+            ),
+            "host": env.get("POS_HUB_HOST", "127.0.0.1"),
+            "port": _port(env.get("POS_HTTP_PORT", str(DEFAULT_PORT))),
+        }
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 < port < 65536:
+        raise ValueError(f"port {port} is out of range")
+    return port

@@ -1,0 +1,1 @@
+"""BengoBox POS edge agent: the outlet device that sells with no connectivity."""

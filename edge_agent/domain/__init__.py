@@ -1,0 +1,1 @@
+"""Pure rules of the outlet device: no I/O, no clock, no environment."""
