@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): throughput as ratios against raw baselines of the same run."""
