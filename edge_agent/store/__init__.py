@@ -1,0 +1,1 @@
+"""The device's SQLite store: connection discipline, migrations, op log, backup."""

@@ -1,0 +1,112 @@
+"""Versioned, transactional schema migrations of the device database.
+
+Each migration runs in its own ``BEGIN IMMEDIATE`` transaction together with the bump of
+``PRAGMA user_version``, so a crash leaves the database at the previous version, never
+half-migrated. Migrations are append-only: a released one is never edited.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from edge_agent.store.database import write_transaction
+
+MIGRATIONS: Sequence[str] = (
+    # 1: device identity, the op log (own and pulled ops), idempotency records,
+    #    reference data replicated from the hub, and the ticket read model.
+    """
+    CREATE TABLE device (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        device_id TEXT NOT NULL,
+        tenant TEXT NOT NULL,
+        outlet TEXT NOT NULL,
+        device_code TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        timezone TEXT NOT NULL,
+        hlc INTEGER NOT NULL DEFAULT 0,
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        acked_seq INTEGER NOT NULL DEFAULT 0,
+        receipt_seq INTEGER NOT NULL DEFAULT 0,
+        order_day TEXT,
+        order_seq INTEGER NOT NULL DEFAULT 0,
+        pull_cursor TEXT
+    );
+    CREATE TABLE ops (
+        op_id TEXT PRIMARY KEY,
+        device_id TEXT NOT NULL,
+        device_seq INTEGER NOT NULL,
+        hlc INTEGER NOT NULL,
+        entity TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        body BLOB NOT NULL,
+        local INTEGER NOT NULL,
+        UNIQUE (device_id, device_seq)
+    );
+    CREATE INDEX ops_by_entity ON ops (entity, entity_id);
+    CREATE TABLE idempotency (
+        key TEXT PRIMARY KEY,
+        request_hash TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        body BLOB NOT NULL,
+        created_ms INTEGER NOT NULL
+    );
+    CREATE TABLE reference_data (
+        entity TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (entity, entity_id)
+    );
+    CREATE TABLE tickets (
+        id TEXT PRIMARY KEY,
+        receipt_no TEXT NOT NULL UNIQUE,
+        order_no INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        total INTEGER NOT NULL DEFAULT 0,
+        paid INTEGER NOT NULL DEFAULT 0,
+        balance INTEGER NOT NULL DEFAULT 0,
+        opened_ms INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL
+    );
+    CREATE INDEX tickets_by_status ON tickets (status);
+    """,
+)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The migration the database is at (0 for a new file)."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection) -> list[int]:
+    """Apply every pending migration, each in its own transaction.
+
+    Returns:
+        The versions applied, in order (empty when already current).
+
+    Raises:
+        RuntimeError: if the database is newer than this program.
+    """
+    current = schema_version(conn)
+    if current > len(MIGRATIONS):
+        raise RuntimeError(
+            f"database schema {current} is newer than this agent ({len(MIGRATIONS)}); "
+            "upgrade the agent"
+        )
+    applied = []
+    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        with write_transaction(conn):
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={version}")
+        applied.append(version)
+    return applied
+
+
+def _statements(script: str) -> list[str]:
+    # executescript() would COMMIT our transaction first; split on ';' instead (the
+    # migrations hold no semicolons inside literals).
+    return [statement.strip() for statement in script.split(";") if statement.strip()]
