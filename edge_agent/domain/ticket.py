@@ -1,0 +1,265 @@
+"""A ticket's figures, computed from its facts: lines, discounts, payments, refunds.
+
+Lines, payments and refunds are append-only facts (they sync as events and commute),
+so the totals are a pure function of them — :func:`compute_totals` — never a stored
+running sum. Order of computation, per line: price with modifiers times quantity, line
+discount, share of the ticket discount (prorated by :func:`discounts.prorate`), then
+taxes under ``HALF_UP_PER_LINE`` (:mod:`taxes`). Voided lines count for nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .catalog import Modifier
+from .discounts import Discount, discount_amount, prorate
+from .errors import (
+    BalanceDue,
+    InvalidAmount,
+    InvalidValue,
+    ReasonRequired,
+    RefundExceedsPayment,
+    TicketClosed,
+)
+from .money import Currency, as_currency, require_positive, round_cash
+from .pricing import line_price
+from .taxes import TaxRate, line_taxes
+from .tendering import PAYMENT_STATUSES, TENDER_METHODS, PaymentStatus, TenderMethod, TenderResult
+
+LOCKED_STATUSES: frozenset[str] = frozenset({"paid", "closed", "voided"})
+
+
+@dataclass(frozen=True, slots=True)
+class TicketLine:
+    """One line of a ticket; ``unit_price`` is the price-book price, before modifiers.
+
+    Raises:
+        NegativeQuantity: ``quantity`` is below one.
+        InvalidAmount: the price, with modifiers, is below zero.
+        InvalidValue: a seat or course below one.
+    """
+
+    id: str
+    product_id: str
+    variant_id: str
+    name: str
+    quantity: int
+    unit_price: int
+    modifiers: tuple[Modifier, ...] = ()
+    notes: str = ""
+    seat: int | None = None
+    course: int = 1
+    tax_rates: tuple[TaxRate, ...] = ()
+    station: str | None = None
+    discount: Discount | None = None
+    voided: bool = False
+    sent: bool = False
+
+    def __post_init__(self) -> None:
+        # Same checks as pricing: a quantity below 1, a price below zero with modifiers.
+        line_price(self.unit_price, self.modifiers, self.quantity)
+        if self.seat is not None and self.seat < 1:
+            raise InvalidValue("seats are numbered from 1")
+        if self.course < 1:
+            raise InvalidValue("courses are numbered from 1")
+
+    @property
+    def subtotal(self) -> int:
+        """(Unit price + modifier deltas) x quantity, before any discount."""
+        return line_price(self.unit_price, self.modifiers, self.quantity)
+
+    @property
+    def discount_amount(self) -> int:
+        """What the line's own discount takes off its subtotal."""
+        return discount_amount(self.subtotal, self.discount)
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """A tender taken on a ticket; ``amount`` is what it applied to the balance."""
+
+    id: str
+    method: TenderMethod
+    amount: int
+    tip: int
+    tendered: int
+    change: int
+    status: PaymentStatus
+    reference: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.method not in TENDER_METHODS or self.status not in PAYMENT_STATUSES:
+            raise InvalidValue(f"unknown tender method or status: {self.method}/{self.status}")
+        require_positive(self.amount)
+        if min(self.tip, self.tendered, self.change) < 0:
+            raise InvalidAmount("tip, tendered and change must not be negative")
+
+    @classmethod
+    def from_tender(cls, payment_id: str, result: TenderResult) -> Payment:
+        """Record the outcome of :func:`tendering.tender` as a payment."""
+        return cls(
+            payment_id,
+            result.method,
+            result.applied_amount,
+            result.tip,
+            result.tendered,
+            result.change,
+            result.status,
+            result.reference,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Refund:
+    """Money given back, always to the tender type it was paid with."""
+
+    id: str
+    payment_method: TenderMethod
+    amount: int
+    line_ids: tuple[str, ...]
+    reason: str
+
+    def __post_init__(self) -> None:
+        if self.payment_method not in TENDER_METHODS:
+            raise InvalidValue(f"unknown tender method {self.payment_method!r}")
+        require_positive(self.amount, "a refund")
+        if not self.reason.strip():
+            raise ReasonRequired("a refund needs a reason")
+
+
+@dataclass(frozen=True, slots=True)
+class LineTotals:
+    """One line's figures: ``discount`` is its own plus its share of the ticket's."""
+
+    line_id: str
+    subtotal: int
+    discount: int
+    net: int
+    taxes: dict[str, int]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class TicketTotals:
+    """Every figure of a ticket, in minor units.
+
+    ``total`` is what the customer owes: subtotal less discounts plus exclusive taxes
+    (inclusive taxes are inside the prices, and inside ``tax_total`` too). ``paid``
+    counts pending payments as well; ``pending_confirmation`` says how much of it the
+    hub has yet to confirm. ``overpaid`` is money to give back (e.g. a tab paid twice
+    by two offline devices), net of refunds. Tips are outside the total.
+    """
+
+    subtotal: int
+    line_discounts: int
+    ticket_discount: int
+    tax_by_code: dict[str, int]
+    tax_total: int
+    total: int
+    paid: int
+    refunded: int
+    balance_due: int
+    cash_due: int
+    change_due: int
+    pending_confirmation: int
+    tips: int
+    cash_rounding: int
+    overpaid: int
+    lines: tuple[LineTotals, ...]
+
+
+def compute_totals(
+    lines: Iterable[TicketLine],
+    ticket_discount: Discount | None,
+    payments: Iterable[Payment],
+    refunds: Iterable[Refund],
+    currency: Currency | str,
+) -> TicketTotals:
+    """Compute a ticket's totals from its facts.
+
+    Raises:
+        UnknownCurrency: ``currency`` is a code that is not known.
+    """
+    live = [line for line in lines if not line.voided]
+    pays, backs = list(payments), list(refunds)
+    after_line = [line.subtotal - line.discount_amount for line in live]
+    ticket_off = discount_amount(sum(after_line), ticket_discount)
+    shares = prorate(ticket_off, after_line)
+    line_totals: list[LineTotals] = []
+    tax_by_code: dict[str, int] = {}
+    for line, amount, share in zip(live, after_line, shares, strict=True):
+        tax = line_taxes(amount - share, line.tax_rates)
+        for code, value in tax.taxes.items():
+            tax_by_code[code] = tax_by_code.get(code, 0) + value
+        discount = line.discount_amount + share
+        line_totals.append(
+            LineTotals(line.id, line.subtotal, discount, tax.net, tax.taxes, tax.gross)
+        )
+    total = sum(t.total for t in line_totals)
+    paid = sum(p.amount for p in pays)
+    refunded = sum(r.amount for r in backs)
+    balance = max(0, total - paid)
+    cash = [p for p in pays if p.method == "cash"]
+    return TicketTotals(
+        subtotal=sum(line.subtotal for line in live),
+        line_discounts=sum(line.discount_amount for line in live),
+        ticket_discount=ticket_off,
+        tax_by_code=tax_by_code,
+        tax_total=sum(tax_by_code.values()),
+        total=total,
+        paid=paid,
+        refunded=refunded,
+        balance_due=balance,
+        cash_due=round_cash(balance, as_currency(currency)),
+        change_due=sum(p.change for p in cash),
+        pending_confirmation=sum(p.amount for p in pays if p.status == "pending"),
+        tips=sum(p.tip for p in pays),
+        cash_rounding=sum(p.tendered - p.change - p.tip - p.amount for p in cash),
+        overpaid=max(0, paid - total - refunded),
+        lines=tuple(line_totals),
+    )
+
+
+def ensure_open(status: str) -> None:
+    """Refuse changes to a ticket that is paid, closed or voided.
+
+    Raises:
+        TicketClosed: the status is one of :data:`LOCKED_STATUSES`.
+    """
+    if status in LOCKED_STATUSES:
+        raise TicketClosed(f"the ticket is {status}")
+
+
+def ensure_can_close(totals: TicketTotals) -> None:
+    """A ticket closes only when fully paid (pending payments count as paid).
+
+    Raises:
+        BalanceDue: something is still owed.
+    """
+    if totals.balance_due > 0:
+        raise BalanceDue(totals.balance_due)
+
+
+def refundable(payments: Iterable[Payment], refunds: Iterable[Refund]) -> dict[str, int]:
+    """What can still be refunded, per tender type: paid by it less earlier refunds to it."""
+    left: dict[str, int] = {}
+    for payment in payments:
+        left[payment.method] = left.get(payment.method, 0) + payment.amount
+    for refund in refunds:
+        left[refund.payment_method] = left.get(refund.payment_method, 0) - refund.amount
+    return left
+
+
+def ensure_refundable(
+    payments: Iterable[Payment], refunds: Iterable[Refund], refund: Refund
+) -> None:
+    """Check that a new refund fits what its tender type took, less earlier refunds.
+
+    Raises:
+        RefundExceedsPayment: the refund is larger than what is left for that method
+            (zero for a method the ticket was never paid with).
+    """
+    available = refundable(payments, refunds).get(refund.payment_method, 0)
+    if refund.amount > available:
+        raise RefundExceedsPayment(refund.payment_method, refund.amount, max(0, available))
