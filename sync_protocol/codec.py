@@ -59,6 +59,9 @@ class Codec:
             raise DecodeError(f"invalid message: {exc}") from exc
         except msgspec.DecodeError as exc:
             raise DecodeError(f"unreadable {self.content_type} body: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            # msgspec reports invalid UTF-8 inside a string with the builtin error.
+            raise DecodeError(f"{self.content_type} body is not valid UTF-8: {exc}") from exc
         except RecursionError as exc:
             raise DecodeError("message is nested too deeply") from exc
         return result

@@ -31,11 +31,17 @@ from sync_protocol.values import check_mapping, check_value
 #: Schema version of the operation payloads this package writes.
 SCHEMA_VERSION = 1
 
-Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-Code = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+# msgspec matches patterns with ``re.search``, where ``$`` also matches before a final
+# newline; ``(?!\n)`` refuses it, and unlike ``\Z`` still reads the same in JSON Schema.
+Slug = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$(?!\n)")
 ]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_.]*$")]
+Code = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$(?!\n)")
+]
+Name = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_.]*$(?!\n)")
+]
 EntityId = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 DeviceSeq = Annotated[int, msgspec.Meta(ge=1, le=(1 << 63) - 1)]
 HLCStamp = Annotated[int, msgspec.Meta(ge=0, le=(MAX_WALL_MS << 16) | 0xFFFF)]
