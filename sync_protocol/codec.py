@@ -8,14 +8,16 @@ one error whose message says where the input went wrong.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Final, TypeVar
+from typing import Annotated, Any, Final, NamedTuple, TypeVar
 
 import msgspec
 
 from sync_protocol.errors import DecodeError, UnsupportedMediaType
-from sync_protocol.messages import AnyMessage
+from sync_protocol.messages import MAX_BATCH, AnyMessage
+from sync_protocol.operations import Op
 
 T = TypeVar("T")
 
@@ -73,6 +75,41 @@ class Codec:
             DecodeError: as :meth:`decode`.
         """
         return self.decode(data, AnyMessage)  # type: ignore[arg-type]
+
+    def decode_push(self, data: bytes | bytearray | memoryview) -> DecodedPush:
+        """Decode a push so that one malformed op never sinks the rest of the batch.
+
+        The envelope must be valid; each op is then decoded on its own, and a bad one
+        becomes a :class:`DecodeError` in its place, for the hub to quarantine.
+
+        Raises:
+            DecodeError: if the envelope itself is not a valid push.
+        """
+        envelope = self.decode(data, _RawPush)
+        ops: list[Op | DecodeError] = []
+        for index, raw in enumerate(envelope.ops):
+            try:
+                ops.append(self.decode(raw, Op))  # type: ignore[arg-type]
+            except DecodeError as exc:
+                ops.append(DecodeError(f"op {index}: {exc}"))
+        return DecodedPush(envelope.device_id, ops)
+
+
+class _RawPush(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", tag="push"):
+    device_id: uuid.UUID
+    ops: Annotated[list[msgspec.Raw], msgspec.Meta(max_length=MAX_BATCH)]
+
+
+class DecodedPush(NamedTuple):
+    """A push whose ops were decoded one by one.
+
+    Attributes:
+        device_id: the sending device.
+        ops: each op in the order sent, or the :class:`DecodeError` it raised.
+    """
+
+    device_id: uuid.UUID
+    ops: list[Op | DecodeError]
 
 
 JSON: Final = Codec(

@@ -42,7 +42,10 @@ Code = Annotated[
 Name = Annotated[
     str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_.]*$(?!\n)")
 ]
-EntityId = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+# Control characters are refused: they separate the parts of conflict ids and hashes.
+EntityId = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$(?!\n)")
+]
 DeviceSeq = Annotated[int, msgspec.Meta(ge=1, le=(1 << 63) - 1)]
 HLCStamp = Annotated[int, msgspec.Meta(ge=0, le=(MAX_WALL_MS << 16) | 0xFFFF)]
 SchemaVersion = Annotated[int, msgspec.Meta(ge=1, le=65535)]

@@ -739,3 +739,59 @@ def test_message_tags_on_the_wire_never_change() -> None:
 
     assert tags == TAGS
     assert HandshakeAccepted.__struct_config__.tag_field == "type"
+
+
+@pytest.mark.parametrize("codec", [JSON, MSGPACK], ids=["json", "msgpack"])
+def test_one_malformed_op_in_a_push_never_sinks_the_others(codec) -> None:
+    device = uuid.UUID("0193a6d4-0000-7000-8000-0000000000aa")
+    good = [
+        Event(
+            op_id=uuid7(1_750_000_000_000 + n),
+            tenant="demo",
+            outlet="DEMO1",
+            device_id=device,
+            device_seq=n,
+            hlc=n,
+            entity="ticket",
+            entity_id="t1",
+            name="line_added",
+        )
+        for n in (1, 3)
+    ]
+    plain = msgspec.to_builtins(PushRequest(device_id=device, ops=good))
+    bad = {**plain["ops"][0], "device_seq": 2, "hlc": "yesterday"}
+    plain["ops"].insert(1, bad)
+    body = codec.encode(plain)
+
+    decoded = codec.decode_push(body)
+
+    assert decoded.device_id == device
+    assert decoded.ops[0] == good[0]
+    assert decoded.ops[2] == good[1]
+    assert isinstance(decoded.ops[1], DecodeError)
+    assert "op 1" in str(decoded.ops[1])
+    assert "$.hlc" in str(decoded.ops[1])
+
+
+def test_a_push_with_a_broken_envelope_is_refused_whole() -> None:
+    with pytest.raises(DecodeError, match="device_id"):
+        JSON.decode_push(b'{"type": "push", "device_id": 7, "ops": []}')
+
+
+@pytest.mark.parametrize("entity_id", ["t\x1f1", "t1\n", "\x00", "a\x7fb"])
+def test_entity_ids_with_control_characters_are_refused(entity_id) -> None:
+    op = {
+        "kind": "event",
+        "op_id": str(uuid7(1_750_000_000_000)),
+        "tenant": "demo",
+        "outlet": "DEMO1",
+        "device_id": str(uuid.uuid4()),
+        "device_seq": 1,
+        "hlc": 1,
+        "entity": "ticket",
+        "entity_id": entity_id,
+        "name": "line_added",
+    }
+
+    with pytest.raises(DecodeError, match="entity_id"):
+        JSON.decode(JSON.encode(op), Event)
