@@ -204,7 +204,10 @@ def operations(
             "device_seq": _pick(device_seqs, st.integers(1, UINT63_MAX)),
             "hlc": _pick(hlcs, hlc_stamps()),
             "entity": _pick(entities, names()),
-            "entity_id": _pick(entity_ids, st.text(min_size=1, max_size=128)),
+            "entity_id": _pick(
+                entity_ids,
+                st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=128),
+            ),
             "schema_version": st.integers(1, 65535),
         }
     )
