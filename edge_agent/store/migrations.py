@@ -73,6 +73,25 @@ MIGRATIONS: Sequence[str] = (
     );
     CREATE INDEX tickets_by_status ON tickets (status);
     """,
+    # 2: operator sessions opened by PIN, wrong-PIN attempts for the lockout, and card
+    #    payments taken offline, counted against the outlet's cumulative offline limit.
+    """
+    CREATE TABLE staff_sessions (
+        token TEXT PRIMARY KEY,
+        staff_id TEXT NOT NULL,
+        opened_ms INTEGER NOT NULL,
+        closed_ms INTEGER
+    );
+    CREATE TABLE pin_failures (
+        at_ms INTEGER NOT NULL
+    );
+    CREATE TABLE offline_card_payments (
+        payment_id TEXT PRIMARY KEY,
+        ticket_id TEXT NOT NULL REFERENCES tickets (id),
+        amount INTEGER NOT NULL,
+        confirmed_ms INTEGER
+    );
+    """,
 )
 
 

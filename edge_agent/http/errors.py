@@ -1,0 +1,80 @@
+"""The one place errors become HTTP statuses and machine-readable bodies."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from edge_agent.domain.errors import (
+    BalanceDue,
+    DomainError,
+    NotFound,
+    NothingDue,
+    PermissionDenied,
+    StaffLockedOut,
+    TicketClosed,
+    WrongPin,
+)
+from edge_agent.services.errors import (
+    IdempotencyKeyReused,
+    NotInitialised,
+    NotSignedIn,
+    TicketNotFound,
+)
+from edge_agent.services.tickets import TicketHasPayments
+
+log = logging.getLogger(__name__)
+
+_STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (TicketNotFound, 404),
+    (NotFound, 422),
+    (NotSignedIn, 401),
+    (WrongPin, 401),
+    (PermissionDenied, 403),
+    (StaffLockedOut, 423),
+    (IdempotencyKeyReused, 409),
+    (TicketClosed, 409),
+    (BalanceDue, 409),
+    (NothingDue, 409),
+    (TicketHasPayments, 409),
+    (NotInitialised, 503),
+)
+
+
+def status_for(error: DomainError) -> int:
+    """The HTTP status of a domain or service error (422 unless listed)."""
+    for kind, status in _STATUS:
+        if isinstance(error, kind):
+            return status
+    return 422
+
+
+def _body(code: str, message: str, detail: object = None) -> dict[str, object]:
+    return {"code": code, "message": message, "detail": detail}
+
+
+def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, object]]:
+    return Response(_body(exc.code, str(exc)), status_code=status_for(exc))
+
+
+def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, object]]:
+    if isinstance(exc, ValidationException):
+        return Response(_body("invalid_request", exc.detail, exc.extra), status_code=400)
+    code = {
+        400: "malformed_request",
+        404: "not_found",
+        405: "method_not_allowed",
+        415: "unsupported_media_type",
+    }.get(exc.status_code, "bad_request" if exc.status_code < 500 else "internal_error")
+    return Response(_body(code, exc.detail), status_code=exc.status_code)
+
+
+def internal_error(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, object]]:
+    log.exception("unhandled error", exc_info=exc)
+    return Response(_body("internal_error", "the agent hit an internal error"), status_code=500)
+
+
+HANDLERS = {DomainError: domain_error, HTTPException: http_error, Exception: internal_error}

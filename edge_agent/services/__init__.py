@@ -1,0 +1,1 @@
+"""Use cases of the outlet device: each runs domain rules in one store transaction."""

@@ -1,0 +1,137 @@
+"""Operators: PIN sign-in with lockout, sessions, and inline manager overrides."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from edge_agent.domain.errors import WrongPin
+from edge_agent.domain.rbac import (
+    LockoutPolicy,
+    Override,
+    Permission,
+    Role,
+    authorize_with_override,
+    verify_pin,
+)
+from edge_agent.services.errors import NotSignedIn
+from edge_agent.store import oplog, reference
+from edge_agent.store.gateway import Store
+
+LOCKOUT = LockoutPolicy()
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """The staff member behind a session."""
+
+    staff_id: str
+    name: str
+    role: Role
+    token: str
+
+
+def _now(clock: Callable[[], int]) -> datetime:
+    return datetime.fromtimestamp(clock() / 1000, UTC)
+
+
+def _role(conn: sqlite3.Connection, role_id: str) -> Role:
+    data = reference.load(conn, "role")[role_id]
+    return Role(
+        data["name"],
+        frozenset(Permission(p) for p in data["permissions"]),
+        data["discount_limit_bp"],
+    )
+
+
+def _match(conn: sqlite3.Connection, pin: str) -> tuple[str, dict[str, str]] | None:
+    for staff_id, data in reference.load(conn, "staff").items():
+        if verify_pin(pin, data["pin_hash"]):
+            return staff_id, data
+    return None
+
+
+def sign_in(store: Store, pin: str, clock: Callable[[], int]) -> Operator:
+    """Open an operator session for the staff member with this PIN.
+
+    Wrong PINs are counted on the device; after too many the till refuses PINs for a
+    while, whoever types them.
+
+    Raises:
+        StaffLockedOut: too many wrong PINs recently.
+        WrongPin: no staff member has this PIN (the attempt is recorded).
+    """
+    now_ms = clock()
+    with store.write() as conn:
+        failures = [
+            datetime.fromtimestamp(row[0] / 1000, UTC)
+            for row in conn.execute("SELECT at_ms FROM pin_failures")
+        ]
+        LOCKOUT.ensure_not_locked(failures, _now(clock))
+        found = _match(conn, pin)
+        if found is None:
+            conn.execute("INSERT INTO pin_failures (at_ms) VALUES (?)", (now_ms,))
+        else:
+            staff_id, data = found
+            conn.execute("DELETE FROM pin_failures")
+            token = secrets.token_urlsafe(24)
+            conn.execute(
+                "INSERT INTO staff_sessions (token, staff_id, opened_ms) VALUES (?, ?, ?)",
+                (token, staff_id, now_ms),
+            )
+            oplog.append(
+                conn,
+                [oplog.Draft("event", "staff", staff_id, {"name": "signed_in", "data": {}})],
+                clock,
+            )
+            return Operator(staff_id, data["name"], _role(conn, data["role"]), token)
+    raise WrongPin("wrong PIN")
+
+
+def operator(conn: sqlite3.Connection, token: str | None) -> Operator:
+    """The operator of an open session.
+
+    Raises:
+        NotSignedIn: no such open session.
+    """
+    row = None
+    if token:
+        row = conn.execute(
+            "SELECT staff_id FROM staff_sessions WHERE token = ? AND closed_ms IS NULL", (token,)
+        ).fetchone()
+    if row is None:
+        raise NotSignedIn("sign in with your PIN first")
+    data = reference.load(conn, "staff")[row[0]]
+    return Operator(row[0], data["name"], _role(conn, data["role"]), token or "")
+
+
+def authorize(
+    conn: sqlite3.Connection,
+    who: Operator,
+    permission: Permission,
+    manager_pin: str | None,
+    *,
+    discount_bp: int | None = None,
+) -> Override | None:
+    """Check an action, with an inline manager override when the operator lacks the right.
+
+    Returns:
+        The override to record with the action, or None when none was needed.
+
+    Raises:
+        PermissionDenied: neither the operator nor the manager (if any) may do it.
+        WrongPin: a manager PIN was given but matches nobody.
+    """
+    manager_role, manager_id = None, None
+    if manager_pin is not None:
+        found = _match(conn, manager_pin)
+        if found is None:
+            raise WrongPin("wrong manager PIN")
+        manager_id, data = found
+        manager_role = _role(conn, data["role"])
+    return authorize_with_override(
+        who.role, permission, manager_role, manager_id=manager_id, discount_bp=discount_bp
+    )

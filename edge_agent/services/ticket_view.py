@@ -1,0 +1,139 @@
+"""A ticket as its ops describe it: header fields, lines, discounts, payments, refunds.
+
+The ticket's facts are events on the ``ticket`` entity, merged by sync_protocol; this
+module folds them, in HLC order, into the domain's value objects and totals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from edge_agent.domain.catalog import Modifier
+from edge_agent.domain.discounts import Discount
+from edge_agent.domain.taxes import TaxRate
+from edge_agent.domain.ticket import Payment, Refund, TicketLine, TicketTotals, compute_totals
+from sync_protocol import DEFAULT_LIFECYCLES, EntityState
+
+
+@dataclass(slots=True)
+class TicketView:
+    """Everything known about one ticket."""
+
+    id: str
+    header: dict[str, Any]
+    status: str
+    lines: dict[str, TicketLine] = field(default_factory=dict)
+    ticket_discount: Discount | None = None
+    payments: list[Payment] = field(default_factory=list)
+    refunds: list[Refund] = field(default_factory=list)
+    sent_courses: list[int] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    late_ops: list[str] = field(default_factory=list)
+
+    @property
+    def currency(self) -> str:
+        return str(self.header["currency"])
+
+    def totals(self) -> TicketTotals:
+        return compute_totals(
+            self.lines.values(), self.ticket_discount, self.payments, self.refunds, self.currency
+        )
+
+
+def line_data(line: TicketLine) -> dict[str, Any]:
+    """The ``line_added`` event payload for a line (prices and taxes as sold)."""
+    return {
+        "line_id": line.id,
+        "product_id": line.product_id,
+        "variant_id": line.variant_id,
+        "name": line.name,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "modifiers": [
+            {"id": m.id, "name": m.name, "price_delta": m.price_delta} for m in line.modifiers
+        ],
+        "notes": line.notes,
+        "seat": line.seat,
+        "course": line.course,
+        "tax_rates": [
+            {"code": t.code, "name": t.name, "rate_bp": t.rate_bp, "inclusive": t.inclusive}
+            for t in line.tax_rates
+        ],
+        "station": line.station,
+    }
+
+
+def _line(data: dict[str, Any]) -> TicketLine:
+    return TicketLine(
+        id=data["line_id"],
+        product_id=data["product_id"],
+        variant_id=data["variant_id"],
+        name=data["name"],
+        quantity=data["quantity"],
+        unit_price=data["unit_price"],
+        modifiers=tuple(Modifier(m["id"], m["name"], m["price_delta"]) for m in data["modifiers"]),
+        notes=data["notes"],
+        seat=data["seat"],
+        course=data["course"],
+        tax_rates=tuple(
+            TaxRate(t["code"], t["name"], t["rate_bp"], t["inclusive"]) for t in data["tax_rates"]
+        ),
+        station=data["station"],
+    )
+
+
+def _discount(data: dict[str, Any]) -> Discount:
+    return Discount(data["kind"], data["value"], data["reason"])
+
+
+def fold(state: EntityState) -> TicketView:
+    """Build the view of a ticket from its merged state."""
+    view = TicketView(
+        id=state.entity_id,
+        header=state.fields,
+        status=state.status or "open",
+        conflicts=[c.conflict_id for c in state.conflicts() if not c.resolved],
+        late_ops=state.late_op_ids(DEFAULT_LIFECYCLES.get("ticket")),
+    )
+    for event in sorted(state.events.values(), key=lambda e: e.order_key):
+        data = event.data
+        match event.name:
+            case "line_added":
+                view.lines[data["line_id"]] = _line(data)
+            case "line_voided" if data["line_id"] in view.lines:
+                view.lines[data["line_id"]] = replace(view.lines[data["line_id"]], voided=True)
+            case "discount_applied" if data.get("line_id") in view.lines:
+                line = view.lines[data["line_id"]]
+                view.lines[line.id] = replace(line, discount=_discount(data))
+            case "discount_applied" if data.get("line_id") is None:
+                view.ticket_discount = _discount(data)
+            case "sent_to_kitchen":
+                for line_id in data["line_ids"]:
+                    if line_id in view.lines:
+                        view.lines[line_id] = replace(view.lines[line_id], sent=True)
+                view.sent_courses.append(data["course"])
+            case "payment_taken":
+                view.payments.append(
+                    Payment(
+                        data["payment_id"],
+                        data["method"],
+                        data["amount"],
+                        data["tip"],
+                        data["tendered"],
+                        data["change"],
+                        data["status"],
+                        data.get("reference"),
+                    )
+                )
+            case "refund_issued":
+                view.refunds.append(
+                    Refund(
+                        data["refund_id"],
+                        data["method"],
+                        data["amount"],
+                        tuple(data["line_ids"]),
+                        data["reason"],
+                    )
+                )
+    return view

@@ -1,0 +1,395 @@
+"""Ticket use cases: open, add and void lines, discount, send, pay, close, void, refund.
+
+Each command runs inside the caller's write transaction: it folds the ticket from its
+ops, lets the domain decide, and appends the resulting ops through the outbox, so the
+change and its ops commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from edge_agent.domain.discounts import Discount, effective_bp
+from edge_agent.domain.errors import DomainError, InvalidValue, LineNotFound, ReasonRequired
+from edge_agent.domain.numbering import daily_order_number, receipt_number
+from edge_agent.domain.pricing import choose_modifiers, unit_price
+from edge_agent.domain.rbac import Override, Permission
+from edge_agent.domain.tendering import tender
+from edge_agent.domain.ticket import (
+    Refund,
+    TicketLine,
+    ensure_can_close,
+    ensure_open,
+    ensure_refundable,
+)
+from edge_agent.services import staff
+from edge_agent.services.catalog import load_catalog, offline_card_policy
+from edge_agent.services.errors import TicketNotFound
+from edge_agent.services.ticket_view import TicketView, fold, line_data
+from edge_agent.store import oplog
+from edge_agent.store.device import identity
+from sync_protocol import EntityState, apply_op, uuid7
+
+TICKET_KINDS = frozenset({"counter", "takeaway", "table", "tab", "kiosk", "online"})
+Clock = Callable[[], int]
+
+
+class TicketHasPayments(DomainError):
+    """A ticket with payments cannot be voided; refund the payments first."""
+
+    code = "ticket_has_payments"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Who acts, when, and whether the hub is reachable."""
+
+    conn: sqlite3.Connection
+    who: staff.Operator
+    clock: Clock
+    online: bool = False
+
+
+def load(conn: sqlite3.Connection, ticket_id: str) -> TicketView:
+    """The ticket as its ops describe it.
+
+    Raises:
+        TicketNotFound: no op names this ticket.
+    """
+    ops = oplog.entity_ops(conn, "ticket", ticket_id)
+    if not ops:
+        raise TicketNotFound(ticket_id)
+    state = EntityState("ticket", ticket_id)
+    for op in ops:
+        apply_op(state, op)
+    return fold(state)
+
+
+def _record(ctx: Context, ticket_id: str, drafts: list[oplog.Draft]) -> TicketView:
+    oplog.append(ctx.conn, drafts, ctx.clock)
+    view = load(ctx.conn, ticket_id)
+    totals = view.totals()
+    ctx.conn.execute(
+        "UPDATE tickets SET status = ?, total = ?, paid = ?, balance = ?, updated_ms = ?"
+        " WHERE id = ?",
+        (view.status, totals.total, totals.paid, totals.balance_due, ctx.clock(), ticket_id),
+    )
+    return view
+
+
+def _event(ticket_id: str, name: str, data: dict[str, Any]) -> oplog.Draft:
+    return oplog.Draft("event", "ticket", ticket_id, {"name": name, "data": data})
+
+
+def _status(ticket_id: str, status: str) -> oplog.Draft:
+    return oplog.Draft("status", "ticket", ticket_id, {"status": status})
+
+
+def _audit(override: Override | None) -> dict[str, Any]:
+    if override is None:
+        return {}
+    return {
+        "override": {"permission": override.permission.value, "manager_id": override.manager_id}
+    }
+
+
+def _new_id(ctx: Context) -> str:
+    return str(uuid7(ctx.clock()))
+
+
+def open_ticket(
+    ctx: Context,
+    kind: str,
+    *,
+    table: str | None = None,
+    name: str | None = None,
+    covers: int | None = None,
+) -> TicketView:
+    """Open a ticket with the device's next receipt number and today's order number.
+
+    Raises:
+        InvalidValue: an unknown ticket kind, or covers below one.
+    """
+    if kind not in TICKET_KINDS:
+        raise InvalidValue(f"unknown ticket kind {kind!r}; use one of {sorted(TICKET_KINDS)}")
+    if covers is not None and covers < 1:
+        raise InvalidValue("covers must be at least 1")
+    me = identity(ctx.conn)
+    now_ms = ctx.clock()
+    today = datetime.fromtimestamp(now_ms / 1000, ZoneInfo(me.timezone)).date().isoformat()
+    seq, day, day_seq = ctx.conn.execute(
+        "SELECT receipt_seq, order_day, order_seq FROM device"
+    ).fetchone()
+    day_seq = day_seq + 1 if day == today else 1
+    ctx.conn.execute(
+        "UPDATE device SET receipt_seq = ?, order_day = ?, order_seq = ?", (seq + 1, today, day_seq)
+    )
+    ticket_id = _new_id(ctx)
+    receipt = receipt_number(me.outlet, me.device_code, seq + 1)
+    order_no = daily_order_number(day_seq)
+    header = {
+        "kind": kind,
+        "receipt_no": receipt,
+        "order_no": order_no,
+        "currency": me.currency,
+        "opened_by": ctx.who.staff_id,
+        "opened_ms": now_ms,
+        "table": table,
+        "name": name,
+        "covers": covers,
+    }
+    ctx.conn.execute(
+        "INSERT INTO tickets (id, receipt_no, order_no, kind, status, currency, opened_ms,"
+        " updated_ms) VALUES (?, ?, ?, ?, 'open', ?, ?, ?)",
+        (ticket_id, receipt, order_no, kind, me.currency, now_ms, now_ms),
+    )
+    drafts = [
+        oplog.Draft("field", "ticket", ticket_id, {"changes": header}),
+        _status(ticket_id, "open"),
+    ]
+    return _record(ctx, ticket_id, drafts)
+
+
+def add_line(
+    ctx: Context,
+    ticket_id: str,
+    variant_id: str,
+    quantity: int,
+    *,
+    modifier_ids: tuple[str, ...] = (),
+    notes: str = "",
+    seat: int | None = None,
+    course: int = 1,
+) -> TicketView:
+    """Add a line priced by the active price book, with its modifiers and taxes.
+
+    Raises:
+        TicketNotFound, TicketClosed, VariantNotFound, ModifierSelectionInvalid,
+        NegativeQuantity.
+    """
+    view = load(ctx.conn, ticket_id)
+    ensure_open(view.status)
+    catalog = load_catalog(ctx.conn)
+    variant = catalog.variant(variant_id)
+    product = catalog.product(variant.product_id)
+    modifiers = choose_modifiers(product, catalog.modifier_groups_for(product), modifier_ids)
+    me = identity(ctx.conn)
+    local_now = datetime.fromtimestamp(ctx.clock() / 1000, UTC).astimezone(ZoneInfo(me.timezone))
+    line = TicketLine(
+        id=_new_id(ctx),
+        product_id=product.id,
+        variant_id=variant.id,
+        name=f"{product.name} ({variant.name})" if len(product.variants) > 1 else product.name,
+        quantity=quantity,
+        unit_price=unit_price(
+            variant, catalog.price_books.values(), me.outlet, local_now.replace(tzinfo=None)
+        ),
+        modifiers=modifiers,
+        notes=notes,
+        seat=seat,
+        course=course,
+        tax_rates=catalog.tax_rates_for(product),
+        station=product.station,
+    )
+    return _record(ctx, ticket_id, [_event(ticket_id, "line_added", line_data(line))])
+
+
+def void_line(
+    ctx: Context, ticket_id: str, line_id: str, reason: str, manager_pin: str | None
+) -> TicketView:
+    """Void a line; needs the void permission or a manager override.
+
+    Raises:
+        TicketNotFound, TicketClosed, LineNotFound, ReasonRequired, PermissionDenied, WrongPin.
+    """
+    view = load(ctx.conn, ticket_id)
+    ensure_open(view.status)
+    if line_id not in view.lines or view.lines[line_id].voided:
+        raise LineNotFound(line_id)
+    if not reason.strip():
+        raise ReasonRequired("a void needs a reason")
+    override = staff.authorize(ctx.conn, ctx.who, Permission.VOID, manager_pin)
+    data = {"line_id": line_id, "reason": reason, "by": ctx.who.staff_id, **_audit(override)}
+    return _record(ctx, ticket_id, [_event(ticket_id, "line_voided", data)])
+
+
+def add_discount(
+    ctx: Context,
+    ticket_id: str,
+    discount: Discount,
+    *,
+    line_id: str | None = None,
+    manager_pin: str | None = None,
+) -> TicketView:
+    """Discount a line or the whole ticket; above the role's limit needs an override.
+
+    Raises:
+        TicketNotFound, TicketClosed, LineNotFound, InvalidDiscount, DiscountOverLimit,
+        WrongPin.
+    """
+    view = load(ctx.conn, ticket_id)
+    ensure_open(view.status)
+    if line_id is not None and line_id not in view.lines:
+        raise LineNotFound(line_id)
+    base = view.lines[line_id].subtotal if line_id else view.totals().subtotal
+    override = staff.authorize(
+        ctx.conn,
+        ctx.who,
+        Permission.DISCOUNT_ABOVE_LIMIT,
+        manager_pin,
+        discount_bp=effective_bp(base, discount) if base else 0,
+    )
+    data = {
+        "line_id": line_id,
+        "kind": discount.kind,
+        "value": discount.value,
+        "reason": discount.reason,
+        "by": ctx.who.staff_id,
+        **_audit(override),
+    }
+    return _record(ctx, ticket_id, [_event(ticket_id, "discount_applied", data)])
+
+
+def send(ctx: Context, ticket_id: str, course: int | None = None) -> TicketView:
+    """Send unsent lines (of one course, or all) to the kitchen.
+
+    Raises:
+        TicketNotFound, TicketClosed, InvalidValue (nothing to send).
+    """
+    view = load(ctx.conn, ticket_id)
+    ensure_open(view.status)
+    pending = [
+        line.id
+        for line in view.lines.values()
+        if not line.sent and not line.voided and (course is None or line.course == course)
+    ]
+    if not pending:
+        raise InvalidValue("nothing new to send to the kitchen")
+    drafts = [_event(ticket_id, "sent_to_kitchen", {"line_ids": pending, "course": course or 0})]
+    if view.status == "open":
+        drafts.append(_status(ticket_id, "sent"))
+    return _record(ctx, ticket_id, drafts)
+
+
+def pay(
+    ctx: Context,
+    ticket_id: str,
+    method: str,
+    amount: int,
+    *,
+    tip: int = 0,
+    reference: str | None = None,
+) -> TicketView:
+    """Take a tender; the ticket is paid once nothing is owed.
+
+    Raises:
+        TicketNotFound, TicketClosed, NothingDue, InvalidAmount, OverTender,
+        ReferenceRequired, OfflineCardLimit.
+    """
+    view = load(ctx.conn, ticket_id)
+    ensure_open(view.status)
+    totals = view.totals()
+    me = identity(ctx.conn)
+    (offline_so_far,) = ctx.conn.execute(
+        "SELECT coalesce(sum(amount), 0) FROM offline_card_payments WHERE confirmed_ms IS NULL"
+    ).fetchone()
+    result = tender(
+        totals.balance_due,
+        method,  # type: ignore[arg-type]
+        amount,
+        view.currency,
+        tip=tip,
+        reference=reference,
+        online=ctx.online,
+        offline_card_total_so_far=offline_so_far,
+        policy=offline_card_policy(ctx.conn, me.outlet),
+    )
+    data = {
+        "payment_id": _new_id(ctx),
+        "method": result.method,
+        "amount": result.applied_amount,
+        "tip": result.tip,
+        "tendered": result.tendered,
+        "change": result.change,
+        "status": result.status,
+        "reference": result.reference,
+        "expires_in_hours": result.expires_in_hours,
+        "by": ctx.who.staff_id,
+    }
+    if result.method == "card" and result.status == "pending":
+        ctx.conn.execute(
+            "INSERT INTO offline_card_payments (payment_id, ticket_id, amount) VALUES (?, ?, ?)",
+            (data["payment_id"], ticket_id, result.tendered),
+        )
+    drafts = [_event(ticket_id, "payment_taken", data)]
+    if result.applied_amount >= totals.balance_due:
+        drafts.append(_status(ticket_id, "paid"))
+    return _record(ctx, ticket_id, drafts)
+
+
+def close(ctx: Context, ticket_id: str) -> TicketView:
+    """Close a fully paid ticket.
+
+    Raises:
+        TicketNotFound, BalanceDue, TicketClosed (already closed or voided).
+    """
+    view = load(ctx.conn, ticket_id)
+    if view.status in ("closed", "voided"):
+        ensure_open(view.status)
+    ensure_can_close(view.totals())
+    return _record(ctx, ticket_id, [_status(ticket_id, "closed")])
+
+
+def void(ctx: Context, ticket_id: str, reason: str, manager_pin: str | None) -> TicketView:
+    """Void a ticket that took no payment; needs the void permission or an override.
+
+    Raises:
+        TicketNotFound, TicketClosed, TicketHasPayments, ReasonRequired, PermissionDenied.
+    """
+    view = load(ctx.conn, ticket_id)
+    ensure_open(view.status)
+    if view.payments:
+        raise TicketHasPayments("refund the payments before voiding the ticket")
+    if not reason.strip():
+        raise ReasonRequired("a void needs a reason")
+    override = staff.authorize(ctx.conn, ctx.who, Permission.VOID, manager_pin)
+    data = {"reason": reason, "by": ctx.who.staff_id, **_audit(override)}
+    return _record(
+        ctx, ticket_id, [_event(ticket_id, "ticket_voided", data), _status(ticket_id, "voided")]
+    )
+
+
+def refund(
+    ctx: Context,
+    ticket_id: str,
+    method: str,
+    amount: int,
+    reason: str,
+    *,
+    line_ids: tuple[str, ...] = (),
+    manager_pin: str | None = None,
+) -> TicketView:
+    """Give money back to the tender type it was paid with; works on closed tickets.
+
+    Raises:
+        TicketNotFound, RefundExceedsPayment, ReasonRequired, PermissionDenied.
+    """
+    view = load(ctx.conn, ticket_id)
+    new = Refund(_new_id(ctx), method, amount, line_ids, reason)  # type: ignore[arg-type]
+    ensure_refundable(view.payments, view.refunds, new)
+    override = staff.authorize(ctx.conn, ctx.who, Permission.REFUND, manager_pin)
+    data = {
+        "refund_id": new.id,
+        "method": new.payment_method,
+        "amount": new.amount,
+        "line_ids": list(new.line_ids),
+        "reason": new.reason,
+        "by": ctx.who.staff_id,
+        **_audit(override),
+    }
+    return _record(ctx, ticket_id, [_event(ticket_id, "refund_issued", data)])
