@@ -3,35 +3,15 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
+from tests.processes import free_port, wait_until_up
+
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(url: str, process: subprocess.Popen[str], timeout_s: float = 20) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"hub exited early: {process.communicate()}")
-        try:
-            httpx.get(url, timeout=1)
-        except httpx.TransportError:
-            time.sleep(0.05)  # polling a starting process, not waiting for a result
-            continue
-        return
-    raise AssertionError(f"hub did not answer at {url} within {timeout_s} s")
 
 
 def test_pos_hub_serve_answers_health_and_openapi(tmp_path) -> None:

@@ -1,0 +1,101 @@
+"""Real agent and hub processes for integration and end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen[str], timeout_s: float = 20) -> None:
+    """Poll ``url`` until it answers; fail if the process dies or time runs out."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"process exited early: {process.communicate()}")
+        try:
+            httpx.get(url, timeout=1)
+        except httpx.TransportError:
+            time.sleep(0.05)  # polling a starting process, not waiting for a result
+            continue
+        return
+    raise AssertionError(f"nothing answered at {url} within {timeout_s} s")
+
+
+@dataclass
+class AgentProcess:
+    """A ``pos-agent serve`` process on a data directory."""
+
+    data_dir: Path
+    port: int
+    process: subprocess.Popen[str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api(self) -> str:
+        return f"{self.url}/api/v1"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "edge_agent.cli",
+                "--data-dir",
+                str(self.data_dir),
+                "serve",
+                "--port",
+                str(self.port),
+            ],
+            env={**os.environ},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        wait_until_up(f"{self.url}/health", self.process)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hook runs."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.communicate(timeout=10)
+
+
+def init_agent(data_dir: Path, *, demo: bool = True) -> None:
+    args = [sys.executable, "-m", "edge_agent.cli", "--data-dir", str(data_dir), "init"]
+    subprocess.run([*args, "--demo"] if demo else args, check=True, capture_output=True, text=True)
+
+
+@contextmanager
+def running_agent(data_dir: Path) -> Iterator[AgentProcess]:
+    """A demo agent process on a fresh SQLite file in ``data_dir``."""
+    init_agent(data_dir)
+    agent = AgentProcess(data_dir, free_port())
+    agent.start()
+    try:
+        yield agent
+    finally:
+        agent.stop()
