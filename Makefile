@@ -40,8 +40,8 @@ format: $(STAMP)  ## apply ruff's fixes and formatting
 bench: $(STAMP)  ## benchmarks, reported as ratios against raw baselines of the same run
 	$(BIN)/python -m tests.bench
 
-demo: $(STAMP)  ## start the seeded demo and print its URLs
-	$(BIN)/pos-hub serve --demo
+demo: $(STAMP)  ## start the hub and a seeded demo agent, and print their URLs
+	VENV=$(VENV) bash packaging/demo.sh
 
 clean:  ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov var
