@@ -52,3 +52,27 @@ def test_a_bad_hub_port_is_bad_usage(monkeypatch, capsys) -> None:
 
     assert code == 2
     assert "out of range" in capsys.readouterr().err
+
+
+def test_pos_agent_init_then_backup_writes_a_copy(tmp_path, capsys) -> None:
+    data_dir = str(tmp_path / "till")
+    target = tmp_path / "copy.sqlite3"
+
+    created = agent_cli.main(["--data-dir", data_dir, "init", "--demo"])
+    again = agent_cli.main(["--data-dir", data_dir, "init", "--demo"])
+    backed_up = agent_cli.main(["--data-dir", data_dir, "backup", "--to", str(target)])
+
+    out = capsys.readouterr().out
+    assert (created, again, backed_up) == (0, 0, 0)
+    assert "created" in out
+    assert "up to date" in out
+    assert target.stat().st_size > 0
+
+
+def test_pos_agent_serve_without_a_database_fails_with_one_line(tmp_path, capsys) -> None:
+    code = agent_cli.main(["--data-dir", str(tmp_path / "none"), "serve"])
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "pos-agent init" in err
+    assert err.count("\n") == 1
