@@ -165,16 +165,17 @@ def test_blind_close_computes_expected_cash_and_variance_from_the_count(
     sold = cash_sale(store, cashier, clock, "espresso")
     run(store, cashier, clock, lambda ctx: drawer.movement(ctx, "pay_out", 5_000, "milk"))
     expected = 100_000 + sold - 5_000
-    counts = {100_000: 1, 5_000: 1, 1_000: (sold - 10_000) // 1_000}
-    counted = sum(d * n for d, n in counts.items())
+    # One 10-shilling coin short: a KES 1,000 note, a 50, and the sale in 10s less one.
+    counts = {100_000: 1, 5_000: 1, 1_000: (sold - 10_000) // 1_000 - 1}
     mark_synced(store)
 
     result = run(store, manager, clock, lambda ctx: drawer.close_drawer(ctx, counts))
 
-    assert sold > 0
+    assert sold > 10_000
+    assert sold % 1_000 == 0
     assert result.expected == expected
-    assert result.counted == counted
-    assert result.variance == counted - expected
+    assert result.counted == expected - 1_000
+    assert result.variance == -1_000
     assert result.session.status == "closed"
     assert drawer_event(store, "drawer_counted")["counts"] == {str(d): n for d, n in counts.items()}
 
