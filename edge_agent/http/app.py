@@ -15,9 +15,11 @@ from anyio import to_thread
 from litestar import Litestar, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
+from litestar.params import JSONBody
 
 from edge_agent.domain.discounts import Discount
 from edge_agent.http import schemas
+from edge_agent.http.drawer import DRAWER_HANDLERS
 from edge_agent.http.errors import HANDLERS
 from edge_agent.services import staff, tickets
 from edge_agent.services.catalog import catalog_document
@@ -71,7 +73,7 @@ def health() -> dict[str, str]:
 
 
 @post("/api/v1/auth/pin", status_code=201, sync_to_thread=True)
-def pin_login(data: schemas.PinLogin, state: State) -> schemas.Session:
+def pin_login(data: JSONBody[schemas.PinLogin], state: State) -> schemas.Session:
     """Open an operator session with a staff PIN."""
     who = staff.sign_in(_store(state), data.pin, state.clock)
     return schemas.Session(who.token, who.staff_id, who.name, who.role.name)
@@ -103,7 +105,9 @@ def get_ticket(ticket_id: str, state: State) -> dict[str, Any]:
 
 
 @post("/api/v1/tickets")
-async def open_ticket(request: Request[Any, Any, Any], data: schemas.OpenTicket) -> Response[bytes]:
+async def open_ticket(
+    request: Request[Any, Any, Any], data: JSONBody[schemas.OpenTicket]
+) -> Response[bytes]:
     """Open a ticket."""
     return await _command(
         request,
@@ -116,7 +120,7 @@ async def open_ticket(request: Request[Any, Any, Any], data: schemas.OpenTicket)
 
 @post("/api/v1/tickets/{ticket_id:str}/lines")
 async def add_line(
-    request: Request[Any, Any, Any], ticket_id: str, data: schemas.AddLine
+    request: Request[Any, Any, Any], ticket_id: str, data: JSONBody[schemas.AddLine]
 ) -> Response[bytes]:
     """Add a line."""
     return await _command(
@@ -137,7 +141,10 @@ async def add_line(
 
 @post("/api/v1/tickets/{ticket_id:str}/lines/{line_id:str}/void")
 async def void_line(
-    request: Request[Any, Any, Any], ticket_id: str, line_id: str, data: schemas.VoidRequest
+    request: Request[Any, Any, Any],
+    ticket_id: str,
+    line_id: str,
+    data: JSONBody[schemas.VoidRequest],
 ) -> Response[bytes]:
     """Void a line (void permission or manager override)."""
     return await _command(
@@ -148,7 +155,7 @@ async def void_line(
 
 @post("/api/v1/tickets/{ticket_id:str}/discounts")
 async def add_discount(
-    request: Request[Any, Any, Any], ticket_id: str, data: schemas.DiscountRequest
+    request: Request[Any, Any, Any], ticket_id: str, data: JSONBody[schemas.DiscountRequest]
 ) -> Response[bytes]:
     """Discount a line or the ticket."""
     discount = Discount(data.kind, data.value, data.reason)
@@ -163,7 +170,7 @@ async def add_discount(
 
 @post("/api/v1/tickets/{ticket_id:str}/send")
 async def send(
-    request: Request[Any, Any, Any], ticket_id: str, data: schemas.SendRequest
+    request: Request[Any, Any, Any], ticket_id: str, data: JSONBody[schemas.SendRequest]
 ) -> Response[bytes]:
     """Send unsent lines to the kitchen."""
     return await _command(request, lambda ctx: tickets.send(ctx, ticket_id, data.course))
@@ -171,7 +178,7 @@ async def send(
 
 @post("/api/v1/tickets/{ticket_id:str}/payments")
 async def pay(
-    request: Request[Any, Any, Any], ticket_id: str, data: schemas.PaymentRequest
+    request: Request[Any, Any, Any], ticket_id: str, data: JSONBody[schemas.PaymentRequest]
 ) -> Response[bytes]:
     """Take a tender."""
     return await _command(
@@ -191,7 +198,7 @@ async def close(request: Request[Any, Any, Any], ticket_id: str) -> Response[byt
 
 @post("/api/v1/tickets/{ticket_id:str}/void")
 async def void_ticket(
-    request: Request[Any, Any, Any], ticket_id: str, data: schemas.VoidRequest
+    request: Request[Any, Any, Any], ticket_id: str, data: JSONBody[schemas.VoidRequest]
 ) -> Response[bytes]:
     """Void a ticket that took no payment."""
     return await _command(
@@ -201,7 +208,7 @@ async def void_ticket(
 
 @post("/api/v1/tickets/{ticket_id:str}/refunds")
 async def refund(
-    request: Request[Any, Any, Any], ticket_id: str, data: schemas.RefundRequest
+    request: Request[Any, Any, Any], ticket_id: str, data: JSONBody[schemas.RefundRequest]
 ) -> Response[bytes]:
     """Refund to the original tender type."""
     return await _command(
@@ -237,6 +244,7 @@ def create_app(store: Store, clock: Callable[[], int] = wall_clock_ms) -> Litest
             close,
             void_ticket,
             refund,
+            *DRAWER_HANDLERS,
         ],
         state=State({"store": store, "clock": clock}),
         exception_handlers=HANDLERS,  # type: ignore[arg-type]

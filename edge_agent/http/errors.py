@@ -18,6 +18,13 @@ from edge_agent.domain.errors import (
     TicketClosed,
     WrongPin,
 )
+from edge_agent.services.drawer import (
+    DrawerAlreadyOpen,
+    DrawerNotOpen,
+    UnsyncedOps,
+    ZAlreadyIssued,
+    ZBeforeClose,
+)
 from edge_agent.services.errors import (
     IdempotencyKeyReused,
     NotInitialised,
@@ -40,6 +47,11 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (BalanceDue, 409),
     (NothingDue, 409),
     (TicketHasPayments, 409),
+    (DrawerNotOpen, 409),
+    (DrawerAlreadyOpen, 409),
+    (UnsyncedOps, 409),
+    (ZBeforeClose, 409),
+    (ZAlreadyIssued, 409),
     (NotInitialised, 503),
 )
 
