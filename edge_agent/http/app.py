@@ -10,8 +10,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import msgspec
-from anyio import to_thread
 from litestar import Litestar, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
@@ -19,11 +17,11 @@ from litestar.params import JSONBody
 
 from edge_agent.domain.discounts import Discount
 from edge_agent.http import schemas
+from edge_agent.http.commands import run_command
 from edge_agent.http.drawer import DRAWER_HANDLERS
 from edge_agent.http.errors import HANDLERS
 from edge_agent.services import staff, tickets
 from edge_agent.services.catalog import catalog_document
-from edge_agent.services.commands import request_fingerprint, run_once
 from edge_agent.services.ticket_view import TicketView
 from edge_agent.store.gateway import Store
 
@@ -37,31 +35,14 @@ def _store(state: State) -> Store:
     return store
 
 
-def _token(request: Request[Any, Any, Any]) -> str | None:
-    header = request.headers.get("authorization", "")
-    return header[7:].strip() if header.lower().startswith("bearer ") else None
-
-
 async def _command(
     request: Request[Any, Any, Any],
     action: Callable[[tickets.Context], TicketView],
     status: int = 200,
 ) -> Response[bytes]:
     """Run a ticket command for the signed-in operator, once per Idempotency-Key."""
-    state = request.app.state
-    store, clock = _store(state), state.clock
-    body = await request.body()
-    fingerprint = request_fingerprint(request.method, request.url.path, body)
-    token = _token(request)
-
-    def command(conn: Any) -> bytes:
-        ctx = tickets.Context(conn, staff.operator(conn, token), clock)
-        return msgspec.json.encode(schemas.ticket_document(action(ctx)))
-
-    code, payload = await to_thread.run_sync(
-        lambda: run_once(
-            store, request.headers.get("idempotency-key"), fingerprint, command, clock(), status
-        )
+    code, payload = await run_command(
+        request, lambda ctx: schemas.ticket_document(action(ctx)), status
     )
     return Response(payload, status_code=code, media_type="application/json")
 

@@ -12,15 +12,14 @@ from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 import msgspec
-from anyio import to_thread
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
 from edge_agent.domain.money import format_money
 from edge_agent.domain.rbac import Override
+from edge_agent.http.commands import operator_token, run_command
 from edge_agent.services import drawer, staff
-from edge_agent.services.commands import request_fingerprint, run_once
 from edge_agent.services.tickets import Context
 from edge_agent.store.gateway import Store
 
@@ -49,11 +48,6 @@ class CloseRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 class ZRequest(msgspec.Struct, forbid_unknown_fields=True):
     manager_pin: Pin | None = None
-
-
-def _token(request: Request[Any, Any, Any]) -> str | None:
-    header = request.headers.get("authorization", "")
-    return header[7:].strip() if header.lower().startswith("bearer ") else None
 
 
 def _overrides(overrides: tuple[Override, ...]) -> list[dict[str, str]]:
@@ -164,19 +158,7 @@ async def _command(
     output: str = "json",
 ) -> Response[bytes]:
     """Run a drawer command for the signed-in operator, once per Idempotency-Key."""
-    state = request.app.state
-    store: Store = state.store
-    clock = state.clock
-    body = await request.body()
-    fingerprint = request_fingerprint(request.method, request.url.path, body)
-    token, key = _token(request), request.headers.get("idempotency-key")
-
-    def command(conn: Any) -> bytes:
-        return msgspec.json.encode(action(Context(conn, staff.operator(conn, token), clock)))
-
-    code, payload = await to_thread.run_sync(
-        lambda: run_once(store, key, fingerprint, command, clock(), status)
-    )
+    code, payload = await run_command(request, action, status)
     return _answer(code, payload, output)
 
 
@@ -231,7 +213,7 @@ def x_report(
     """The open session's X report (``reports`` permission or ``X-Manager-Pin``)."""
     store: Store = state.store
     with store.read() as conn:
-        who = staff.operator(conn, _token(request))
+        who = staff.operator(conn, operator_token(request))
         document = x_document(drawer.x_report(conn, who, manager_pin))
     return _answer(200, msgspec.json.encode(document), output)
 

@@ -1,0 +1,48 @@
+"""Shared plumbing of command handlers: operator token, idempotency, worker thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+from anyio import to_thread
+from litestar import Request
+
+from edge_agent.services import staff
+from edge_agent.services.commands import request_fingerprint, run_once
+from edge_agent.services.tickets import Context
+from edge_agent.store.gateway import Store
+
+
+def operator_token(request: Request[Any, Any, Any]) -> str | None:
+    """The session token of ``Authorization: Bearer <token>``, if any."""
+    header = request.headers.get("authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+
+async def run_command(
+    request: Request[Any, Any, Any],
+    action: Callable[[Context], dict[str, Any]],
+    status: int,
+) -> tuple[int, bytes]:
+    """Run an action for the signed-in operator, once per ``Idempotency-Key``.
+
+    The store work runs on a worker thread so the event loop keeps serving.
+
+    Returns:
+        The status and JSON body of the answer (the first answer, on a retry).
+    """
+    state = request.app.state
+    store: Store = state.store
+    clock = state.clock
+    body = await request.body()
+    fingerprint = request_fingerprint(request.method, request.url.path, body)
+    token, key = operator_token(request), request.headers.get("idempotency-key")
+
+    def command(conn: Any) -> bytes:
+        return msgspec.json.encode(action(Context(conn, staff.operator(conn, token), clock)))
+
+    return await to_thread.run_sync(
+        lambda: run_once(store, key, fingerprint, command, clock(), status)
+    )
