@@ -18,7 +18,6 @@ PENDING = {
     "enroll": "trade an enrollment code for a device credential",
     "sync": "push and pull with the hub now",
     "status": "show sync and drawer status",
-    "report": "print an X or Z report",
     "printers": "list, test and probe printers",
 }
 
@@ -40,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument(
         "--to", type=Path, help="target file (default: data dir/backups/<time>.sqlite3)"
     )
+    report = commands.add_parser("report", help="print the X (mid-shift) or Z (end of day) report")
+    report.add_argument("kind", choices=("x", "z"), help="x: read-only; z: numbered, after close")
+    report.add_argument("--pin", required=True, help="PIN of a staff member allowed to see reports")
+    report.add_argument("--json", action="store_true", help="print JSON instead of text")
     for name, summary in PENDING.items():
         commands.add_parser(name, help=f"{summary} (not available in this version)")
     return parser
@@ -64,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings)
         if args.command == "backup":
             return _backup(settings, args.to)
+        if args.command == "report":
+            return _report(settings, args.kind, args.pin, as_json=args.json)
     except (DomainError, OSError, RuntimeError) as exc:
         print(f"pos-agent: {exc}", file=sys.stderr)
         return 1
@@ -106,6 +111,32 @@ def _backup(settings: AgentSettings, target: Path | None) -> int:
         pages = backup(conn, target)
     store.close()
     print(f"backup written to {target} ({pages} pages)")
+    return 0
+
+
+def _report(settings: AgentSettings, kind: str, pin: str, *, as_json: bool) -> int:
+    import msgspec
+
+    from edge_agent.http.app import wall_clock_ms
+    from edge_agent.http.drawer import render_text, x_document, z_document
+    from edge_agent.services import drawer, staff
+    from edge_agent.services.tickets import Context
+    from edge_agent.store.gateway import Store
+
+    if not settings.database.exists():
+        raise RuntimeError(f"no device database at {settings.database}")
+    store = Store(settings.database)
+    try:
+        who = staff.sign_in(store, pin, wall_clock_ms)
+        if kind == "x":
+            with store.read() as conn:
+                document = x_document(drawer.x_report(conn, who))
+        else:
+            with store.write() as conn:
+                document = z_document(drawer.z_report(Context(conn, who, wall_clock_ms)))
+    finally:
+        store.close()
+    print(msgspec.json.encode(document).decode() if as_json else render_text(document), end="\n")
     return 0
 
 

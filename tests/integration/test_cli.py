@@ -76,3 +76,19 @@ def test_pos_agent_serve_without_a_database_fails_with_one_line(tmp_path, capsys
     assert code == 1
     assert "pos-agent init" in err
     assert err.count("\n") == 1
+
+
+def test_pos_agent_report_needs_a_pin_with_the_reports_right(tmp_path, capsys) -> None:
+    data_dir = str(tmp_path / "till")
+    agent_cli.main(["--data-dir", data_dir, "init", "--demo"])
+    capsys.readouterr()
+
+    cashier = agent_cli.main(["--data-dir", data_dir, "report", "z", "--pin", "1111"])
+    cashier_err = capsys.readouterr().err
+    manager = agent_cli.main(["--data-dir", data_dir, "report", "x", "--pin", "9999"])
+    manager_err = capsys.readouterr().err
+
+    assert cashier == 1
+    assert "reports" in cashier_err
+    assert manager == 1
+    assert "open the drawer" in manager_err
