@@ -18,20 +18,18 @@ from edge_agent.domain.errors import (
     TicketClosed,
     WrongPin,
 )
-from edge_agent.services.drawer import (
+from edge_agent.services.errors import (
     DrawerAlreadyOpen,
     DrawerNotOpen,
+    IdempotencyKeyReused,
+    NotInitialised,
+    NotSignedIn,
+    TicketHasPayments,
+    TicketNotFound,
     UnsyncedOps,
     ZAlreadyIssued,
     ZBeforeClose,
 )
-from edge_agent.services.errors import (
-    IdempotencyKeyReused,
-    NotInitialised,
-    NotSignedIn,
-    TicketNotFound,
-)
-from edge_agent.services.tickets import TicketHasPayments
 
 log = logging.getLogger(__name__)
 

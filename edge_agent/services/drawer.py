@@ -28,9 +28,16 @@ from edge_agent.domain.drawer import (
     count_denominations,
     variance,
 )
-from edge_agent.domain.errors import DomainError, InvalidValue
+from edge_agent.domain.errors import InvalidValue
 from edge_agent.domain.rbac import Override, Permission, Role
 from edge_agent.services import staff
+from edge_agent.services.errors import (
+    DrawerAlreadyOpen,
+    DrawerNotOpen,
+    UnsyncedOps,
+    ZAlreadyIssued,
+    ZBeforeClose,
+)
 from edge_agent.services.tickets import Context, load
 from edge_agent.store import oplog
 from edge_agent.store.device import identity
@@ -40,50 +47,6 @@ from sync_protocol.operations import Event, StatusChange
 ENTITY = "drawer_session"
 Z_ENTITY = "z_report"
 MOVEMENT_KINDS = frozenset({"pay_in", "pay_out", "drop", "no_sale"})
-
-
-class DrawerNotOpen(DomainError):
-    """No drawer session is open on this device."""
-
-    code = "drawer_not_open"
-
-
-class DrawerAlreadyOpen(DomainError):
-    """A drawer session is already open on this device (``session_id``)."""
-
-    code = "drawer_already_open"
-
-    def __init__(self, session_id: str) -> None:
-        super().__init__(f"drawer session {session_id} is already open; close it first")
-        self.session_id = session_id
-
-
-class UnsyncedOps(DomainError):
-    """The device holds ``count`` ops the hub has not acknowledged yet."""
-
-    code = "unsynced_ops"
-
-    def __init__(self, count: int) -> None:
-        super().__init__(
-            f"{count} operations are not synced yet; sync first or force with a manager PIN"
-        )
-        self.count = count
-
-
-class ZBeforeClose(DomainError):
-    """A Z report asked for while the drawer is open, or before any session closed."""
-
-    code = "z_before_close"
-
-
-class ZAlreadyIssued(DomainError):
-    """The last closed session already has its Z report (``number``)."""
-
-    code = "z_already_issued"
-
-    def __init__(self, number: int) -> None:
-        super().__init__(f"Z report {number} was already issued for the last closed session")
-        self.number = number
 
 
 @dataclass(frozen=True, slots=True)

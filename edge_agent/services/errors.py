@@ -1,10 +1,16 @@
 """Errors of the use cases, beside the domain's (``edge_agent.domain.errors``)::
 
 DomainError
-├── NotSignedIn           no operator session, or an ended one
-├── TicketNotFound        (also LookupError) no ticket with that id
-├── IdempotencyKeyReused  the key was used for a different request
-└── NotInitialised        the device database has no identity yet
+├── NotSignedIn           not_signed_in: no operator session, or an ended one
+├── TicketNotFound        ticket_not_found: (also LookupError) no such ticket
+├── IdempotencyKeyReused  idempotency_key_reused: the key came with another request
+├── NotInitialised        not_initialised: the device database has no identity yet
+├── TicketHasPayments     ticket_has_payments: a void of a ticket that took money
+├── DrawerNotOpen         drawer_not_open: no drawer session is open
+├── DrawerAlreadyOpen     drawer_already_open: one is open already (session_id)
+├── UnsyncedOps           unsynced_ops: close refused while ops are unsynced (count)
+├── ZBeforeClose          z_before_close: a Z report before the drawer closed
+└── ZAlreadyIssued        z_already_issued: the last session has its Z (number)
 """
 
 from __future__ import annotations
@@ -35,3 +41,53 @@ class NotInitialised(DomainError):
     """The device database was never initialised."""
 
     code = "not_initialised"
+
+
+class TicketHasPayments(DomainError):
+    """A ticket with payments cannot be voided; refund the payments first."""
+
+    code = "ticket_has_payments"
+
+
+class DrawerNotOpen(DomainError):
+    """No drawer session is open on this device."""
+
+    code = "drawer_not_open"
+
+
+class DrawerAlreadyOpen(DomainError):
+    """A drawer session is already open on this device (``session_id``)."""
+
+    code = "drawer_already_open"
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(f"drawer session {session_id} is already open; close it first")
+        self.session_id = session_id
+
+
+class UnsyncedOps(DomainError):
+    """The device holds ``count`` ops the hub has not acknowledged yet."""
+
+    code = "unsynced_ops"
+
+    def __init__(self, count: int) -> None:
+        super().__init__(
+            f"{count} operations are not synced yet; sync first or force with a manager PIN"
+        )
+        self.count = count
+
+
+class ZBeforeClose(DomainError):
+    """A Z report asked for while the drawer is open, or before any session closed."""
+
+    code = "z_before_close"
+
+
+class ZAlreadyIssued(DomainError):
+    """The last closed session already has its Z report (``number``)."""
+
+    code = "z_already_issued"
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"Z report {number} was already issued for the last closed session")
+        self.number = number

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from edge_agent.domain.discounts import Discount, effective_bp
-from edge_agent.domain.errors import DomainError, InvalidValue, LineNotFound, ReasonRequired
+from edge_agent.domain.errors import InvalidValue, LineNotFound, ReasonRequired
 from edge_agent.domain.numbering import daily_order_number, receipt_number
 from edge_agent.domain.pricing import choose_modifiers, unit_price
 from edge_agent.domain.rbac import Override, Permission
@@ -29,7 +29,7 @@ from edge_agent.domain.ticket import (
 )
 from edge_agent.services import staff
 from edge_agent.services.catalog import load_catalog, offline_card_policy
-from edge_agent.services.errors import TicketNotFound
+from edge_agent.services.errors import TicketHasPayments, TicketNotFound
 from edge_agent.services.ticket_view import TicketView, fold, line_data
 from edge_agent.store import oplog
 from edge_agent.store.device import identity
@@ -37,12 +37,6 @@ from sync_protocol import EntityState, apply_op, uuid7
 
 TICKET_KINDS = frozenset({"counter", "takeaway", "table", "tab", "kiosk", "online"})
 Clock = Callable[[], int]
-
-
-class TicketHasPayments(DomainError):
-    """A ticket with payments cannot be voided; refund the payments first."""
-
-    code = "ticket_has_payments"
 
 
 @dataclass(frozen=True, slots=True)

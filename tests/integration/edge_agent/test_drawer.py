@@ -19,7 +19,7 @@ from edge_agent.bootstrap import init_device
 from edge_agent.domain.errors import PermissionDenied, ReasonRequired
 from edge_agent.http.drawer import DRAWER_HANDLERS
 from edge_agent.http.errors import HANDLERS
-from edge_agent.services import drawer, staff, tickets
+from edge_agent.services import drawer, errors, staff, tickets
 from edge_agent.services.tickets import Context
 from edge_agent.settings import AgentSettings
 from edge_agent.store import oplog
@@ -108,7 +108,7 @@ def test_a_second_open_is_refused_while_a_session_is_open(store, cashier, clock)
     first = run(store, cashier, clock, lambda ctx: drawer.open_drawer(ctx, 100_000))
     before = ops_count(store)
 
-    with pytest.raises(drawer.DrawerAlreadyOpen) as refused:
+    with pytest.raises(errors.DrawerAlreadyOpen) as refused:
         run(store, cashier, clock, lambda ctx: drawer.open_drawer(ctx, 50_000))
 
     assert refused.value.session_id == first.id
@@ -116,7 +116,7 @@ def test_a_second_open_is_refused_while_a_session_is_open(store, cashier, clock)
 
 
 def test_movements_need_an_open_drawer(store, cashier, clock) -> None:
-    with pytest.raises(drawer.DrawerNotOpen):
+    with pytest.raises(errors.DrawerNotOpen):
         run(store, cashier, clock, lambda ctx: drawer.movement(ctx, "pay_in", 1_000, "change"))
 
 
@@ -245,7 +245,7 @@ def test_a_cash_refund_in_the_session_comes_out_of_expected_cash(store, manager,
 def test_z_report_is_refused_before_the_drawer_closes(store, manager, clock) -> None:
     run(store, manager, clock, lambda ctx: drawer.open_drawer(ctx, 10_000))
 
-    with pytest.raises(drawer.ZBeforeClose):
+    with pytest.raises(errors.ZBeforeClose):
         run(store, manager, clock, drawer.z_report)
 
 
@@ -268,7 +268,7 @@ def test_a_z_number_is_never_used_twice_for_one_session(store, manager, clock) -
     run(store, manager, clock, lambda ctx: drawer.close_drawer(ctx, {10_000: 1}))
     run(store, manager, clock, drawer.z_report)
 
-    with pytest.raises(drawer.ZAlreadyIssued) as refused:
+    with pytest.raises(errors.ZAlreadyIssued) as refused:
         run(store, manager, clock, drawer.z_report)
 
     assert refused.value.number == 1
@@ -278,7 +278,7 @@ def test_close_is_refused_while_ops_are_unsynced(store, manager, clock) -> None:
     run(store, manager, clock, lambda ctx: drawer.open_drawer(ctx, 10_000))
     before = ops_count(store)
 
-    with pytest.raises(drawer.UnsyncedOps) as refused:
+    with pytest.raises(errors.UnsyncedOps) as refused:
         run(store, manager, clock, lambda ctx: drawer.close_drawer(ctx, {10_000: 1}))
 
     assert refused.value.count > 0
