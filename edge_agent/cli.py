@@ -17,7 +17,6 @@ from edge_agent.settings import AgentSettings
 PENDING = {
     "enroll": "trade an enrollment code for a device credential",
     "sync": "push and pull with the hub now",
-    "status": "show sync and drawer status",
     "printers": "list, test and probe printers",
 }
 
@@ -43,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("kind", choices=("x", "z"), help="x: read-only; z: numbered, after close")
     report.add_argument("--pin", required=True, help="PIN of a staff member allowed to see reports")
     report.add_argument("--json", action="store_true", help="print JSON instead of text")
+    commands.add_parser("status", help="show the device, unsynced ops, open tickets and drawer")
     for name, summary in PENDING.items():
         commands.add_parser(name, help=f"{summary} (not available in this version)")
     return parser
@@ -67,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings)
         if args.command == "backup":
             return _backup(settings, args.to)
+        if args.command == "status":
+            return _status(settings)
         if args.command == "report":
             return _report(settings, args.kind, args.pin, as_json=args.json)
     except (DomainError, OSError, RuntimeError) as exc:
@@ -111,6 +113,29 @@ def _backup(settings: AgentSettings, target: Path | None) -> int:
         pages = backup(conn, target)
     store.close()
     print(f"backup written to {target} ({pages} pages)")
+    return 0
+
+
+def _status(settings: AgentSettings) -> int:
+    from edge_agent.services.status import device_status
+    from edge_agent.store.gateway import Store
+
+    if not settings.database.exists():
+        raise RuntimeError(f"no device database at {settings.database}; run `pos-agent init`")
+    store = Store(settings.database)
+    try:
+        with store.read() as conn:
+            status = device_status(conn)
+    except LookupError as exc:
+        raise RuntimeError(str(exc)) from exc
+    finally:
+        store.close()
+    print(f"device      {status.outlet}-{status.device_code} ({status.tenant}) {status.device_id}")
+    print(
+        f"op log      {status.last_seq} ops, {status.pending_ops} not yet acknowledged by the hub"
+    )
+    print(f"tickets     {status.open_tickets} open")
+    print(f"drawer      {status.drawer}")
     return 0
 
 

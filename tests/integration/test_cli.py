@@ -28,12 +28,12 @@ def test_an_unknown_command_is_bad_usage(main, capsys) -> None:
 
 
 def test_a_command_not_yet_available_fails_with_one_line(capsys) -> None:
-    code = agent_cli.main(["status"])
+    code = agent_cli.main(["sync"])
 
     err = capsys.readouterr().err
     assert code == 1
     assert err.count("\n") == 1
-    assert "status" in err
+    assert "sync" in err
 
 
 def test_hub_port_comes_from_pos_http_port_and_flags_win() -> None:
@@ -92,3 +92,17 @@ def test_pos_agent_report_needs_a_pin_with_the_reports_right(tmp_path, capsys) -
     assert "reports" in cashier_err
     assert manager == 1
     assert "open the drawer" in manager_err
+
+
+def test_pos_agent_status_shows_unsynced_ops_and_the_drawer(tmp_path, capsys) -> None:
+    data_dir = str(tmp_path / "till")
+    agent_cli.main(["--data-dir", data_dir, "init", "--demo"])
+    capsys.readouterr()
+
+    code = agent_cli.main(["--data-dir", data_dir, "status"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "DEMO1-D01" in out
+    assert "0 ops, 0 not yet acknowledged" in out
+    assert "never opened" in out

@@ -1,0 +1,52 @@
+"""What the device holds right now, for ``pos-agent status`` and support."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from edge_agent.services.drawer import latest_session
+from edge_agent.store.device import identity
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceStatus:
+    """A summary of the device: who it is, what is unsynced, what is open."""
+
+    tenant: str
+    outlet: str
+    device_code: str
+    device_id: str
+    last_seq: int
+    acked_seq: int
+    open_tickets: int
+    drawer: str
+
+    @property
+    def pending_ops(self) -> int:
+        """Ops written here that the hub has not acknowledged."""
+        return self.last_seq - self.acked_seq
+
+
+def device_status(conn: sqlite3.Connection) -> DeviceStatus:
+    """Read the device's status.
+
+    Raises:
+        LookupError: the device database was never initialised.
+    """
+    me = identity(conn)
+    last_seq, acked_seq = conn.execute("SELECT last_seq, acked_seq FROM device").fetchone()
+    (open_tickets,) = conn.execute(
+        "SELECT count(*) FROM tickets WHERE status NOT IN ('closed', 'voided')"
+    ).fetchone()
+    session = latest_session(conn)
+    return DeviceStatus(
+        tenant=me.tenant,
+        outlet=me.outlet,
+        device_code=me.device_code,
+        device_id=str(me.device_id),
+        last_seq=last_seq,
+        acked_seq=acked_seq,
+        open_tickets=open_tickets,
+        drawer=session.status if session else "never opened",
+    )
