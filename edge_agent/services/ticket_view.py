@@ -18,9 +18,10 @@ from sync_protocol import DEFAULT_LIFECYCLES, EntityState
 
 @dataclass(slots=True)
 class TicketView:
-    """Everything known about one ticket."""
+    """Everything known about one ticket, and the merged state it was folded from."""
 
     id: str
+    state: EntityState
     header: dict[str, Any]
     status: str
     lines: dict[str, TicketLine] = field(default_factory=dict)
@@ -91,6 +92,7 @@ def fold(state: EntityState) -> TicketView:
     """Build the view of a ticket from its merged state."""
     view = TicketView(
         id=state.entity_id,
+        state=state,
         header=state.fields,
         status=state.status or "open",
         conflicts=[c.conflict_id for c in state.conflicts() if not c.resolved],

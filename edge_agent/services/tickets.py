@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -64,14 +64,16 @@ def load(conn: sqlite3.Connection, ticket_id: str) -> TicketView:
     return fold(state)
 
 
-def _record(ctx: Context, ticket_id: str, drafts: list[oplog.Draft]) -> TicketView:
-    oplog.append(ctx.conn, drafts, ctx.clock)
-    view = load(ctx.conn, ticket_id)
+def _record(ctx: Context, state: EntityState, drafts: list[oplog.Draft]) -> TicketView:
+    """Log the drafts, apply them to the ticket's state and refresh the read model."""
+    for op in oplog.append(ctx.conn, drafts, ctx.clock):
+        apply_op(state, op)
+    view = fold(state)
     totals = view.totals()
     ctx.conn.execute(
         "UPDATE tickets SET status = ?, total = ?, paid = ?, balance = ?, updated_ms = ?"
         " WHERE id = ?",
-        (view.status, totals.total, totals.paid, totals.balance_due, ctx.clock(), ticket_id),
+        (view.status, totals.total, totals.paid, totals.balance_due, ctx.clock(), view.id),
     )
     return view
 
@@ -90,6 +92,11 @@ def _audit(override: Override | None) -> dict[str, Any]:
     return {
         "override": {"permission": override.permission.value, "manager_id": override.manager_id}
     }
+
+
+def _local_now(ctx: Context, timezone: str) -> datetime:
+    """The outlet's wall-clock time now, without a zone (price books are in local time)."""
+    return datetime.fromtimestamp(ctx.clock() / 1000, ZoneInfo(timezone)).replace(tzinfo=None)
 
 
 def _new_id(ctx: Context) -> str:
@@ -115,7 +122,7 @@ def open_ticket(
         raise InvalidValue("covers must be at least 1")
     me = identity(ctx.conn)
     now_ms = ctx.clock()
-    today = datetime.fromtimestamp(now_ms / 1000, ZoneInfo(me.timezone)).date().isoformat()
+    today = _local_now(ctx, me.timezone).date().isoformat()
     seq, day, day_seq = ctx.conn.execute(
         "SELECT receipt_seq, order_day, order_seq FROM device"
     ).fetchone()
@@ -146,7 +153,7 @@ def open_ticket(
         oplog.Draft("field", "ticket", ticket_id, {"changes": header}),
         _status(ticket_id, "open"),
     ]
-    return _record(ctx, ticket_id, drafts)
+    return _record(ctx, EntityState("ticket", ticket_id), drafts)
 
 
 def add_line(
@@ -173,7 +180,6 @@ def add_line(
     product = catalog.product(variant.product_id)
     modifiers = choose_modifiers(product, catalog.modifier_groups_for(product), modifier_ids)
     me = identity(ctx.conn)
-    local_now = datetime.fromtimestamp(ctx.clock() / 1000, UTC).astimezone(ZoneInfo(me.timezone))
     line = TicketLine(
         id=_new_id(ctx),
         product_id=product.id,
@@ -181,7 +187,7 @@ def add_line(
         name=f"{product.name} ({variant.name})" if len(product.variants) > 1 else product.name,
         quantity=quantity,
         unit_price=unit_price(
-            variant, catalog.price_books.values(), me.outlet, local_now.replace(tzinfo=None)
+            variant, catalog.price_books.values(), me.outlet, _local_now(ctx, me.timezone)
         ),
         modifiers=modifiers,
         notes=notes,
@@ -190,7 +196,7 @@ def add_line(
         tax_rates=catalog.tax_rates_for(product),
         station=product.station,
     )
-    return _record(ctx, ticket_id, [_event(ticket_id, "line_added", line_data(line))])
+    return _record(ctx, view.state, [_event(ticket_id, "line_added", line_data(line))])
 
 
 def void_line(
@@ -209,7 +215,7 @@ def void_line(
         raise ReasonRequired("a void needs a reason")
     override = staff.authorize(ctx.conn, ctx.who, Permission.VOID, manager_pin)
     data = {"line_id": line_id, "reason": reason, "by": ctx.who.staff_id, **_audit(override)}
-    return _record(ctx, ticket_id, [_event(ticket_id, "line_voided", data)])
+    return _record(ctx, view.state, [_event(ticket_id, "line_voided", data)])
 
 
 def add_discount(
@@ -246,7 +252,7 @@ def add_discount(
         "by": ctx.who.staff_id,
         **_audit(override),
     }
-    return _record(ctx, ticket_id, [_event(ticket_id, "discount_applied", data)])
+    return _record(ctx, view.state, [_event(ticket_id, "discount_applied", data)])
 
 
 def send(ctx: Context, ticket_id: str, course: int | None = None) -> TicketView:
@@ -267,7 +273,7 @@ def send(ctx: Context, ticket_id: str, course: int | None = None) -> TicketView:
     drafts = [_event(ticket_id, "sent_to_kitchen", {"line_ids": pending, "course": course or 0})]
     if view.status == "open":
         drafts.append(_status(ticket_id, "sent"))
-    return _record(ctx, ticket_id, drafts)
+    return _record(ctx, view.state, drafts)
 
 
 def pay(
@@ -323,7 +329,7 @@ def pay(
     drafts = [_event(ticket_id, "payment_taken", data)]
     if result.applied_amount >= totals.balance_due:
         drafts.append(_status(ticket_id, "paid"))
-    return _record(ctx, ticket_id, drafts)
+    return _record(ctx, view.state, drafts)
 
 
 def close(ctx: Context, ticket_id: str) -> TicketView:
@@ -336,7 +342,7 @@ def close(ctx: Context, ticket_id: str) -> TicketView:
     if view.status in ("closed", "voided"):
         ensure_open(view.status)
     ensure_can_close(view.totals())
-    return _record(ctx, ticket_id, [_status(ticket_id, "closed")])
+    return _record(ctx, view.state, [_status(ticket_id, "closed")])
 
 
 def void(ctx: Context, ticket_id: str, reason: str, manager_pin: str | None) -> TicketView:
@@ -354,7 +360,7 @@ def void(ctx: Context, ticket_id: str, reason: str, manager_pin: str | None) -> 
     override = staff.authorize(ctx.conn, ctx.who, Permission.VOID, manager_pin)
     data = {"reason": reason, "by": ctx.who.staff_id, **_audit(override)}
     return _record(
-        ctx, ticket_id, [_event(ticket_id, "ticket_voided", data), _status(ticket_id, "voided")]
+        ctx, view.state, [_event(ticket_id, "ticket_voided", data), _status(ticket_id, "voided")]
     )
 
 
@@ -386,4 +392,4 @@ def refund(
         "by": ctx.who.staff_id,
         **_audit(override),
     }
-    return _record(ctx, ticket_id, [_event(ticket_id, "refund_issued", data)])
+    return _record(ctx, view.state, [_event(ticket_id, "refund_issued", data)])
