@@ -46,7 +46,7 @@ def catalog_document(conn: sqlite3.Connection) -> dict[str, list[dict[str, Any]]
 
 def offline_card_policy(conn: sqlite3.Connection, outlet: str) -> OfflineCardPolicy | None:
     """The outlet's limits on cards taken offline, or None when it takes none."""
-    settings = reference.load(conn, "outlet").get(outlet, {}).get("offline_card")
+    settings = (reference.get(conn, "outlet", outlet) or {}).get("offline_card")
     if settings is None:
         return None
     return OfflineCardPolicy(

@@ -39,7 +39,9 @@ def _now(clock: Callable[[], int]) -> datetime:
 
 
 def _role(conn: sqlite3.Connection, role_id: str) -> Role:
-    data = reference.load(conn, "role")[role_id]
+    data = reference.get(conn, "role", role_id)
+    if data is None:
+        raise LookupError(f"role {role_id!r} is not on this device")
     return Role(
         data["name"],
         frozenset(Permission(p) for p in data["permissions"]),
@@ -104,7 +106,9 @@ def operator(conn: sqlite3.Connection, token: str | None) -> Operator:
         ).fetchone()
     if row is None:
         raise NotSignedIn("sign in with your PIN first")
-    data = reference.load(conn, "staff")[row[0]]
+    data = reference.get(conn, "staff", row[0])
+    if data is None:
+        raise NotSignedIn("this staff member is no longer on this device; sign in again")
     return Operator(row[0], data["name"], _role(conn, data["role"]), token or "")
 
 

@@ -27,3 +27,11 @@ def load(conn: sqlite3.Connection, entity: str) -> dict[str, dict[str, Any]]:
         (entity,),
     )
     return {row[0]: json.loads(row[1]) for row in rows}
+
+
+def get(conn: sqlite3.Connection, entity: str, entity_id: str) -> dict[str, Any] | None:
+    """One reference item, or None when the device does not hold it."""
+    row = conn.execute(
+        "SELECT data FROM reference_data WHERE entity = ? AND entity_id = ?", (entity, entity_id)
+    ).fetchone()
+    return None if row is None else dict(json.loads(row[0]))
