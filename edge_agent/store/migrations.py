@@ -92,6 +92,11 @@ MIGRATIONS: Sequence[str] = (
         confirmed_ms INTEGER
     );
     """,
+    # 3: the ticket read model shows held tickets and the table a ticket is at.
+    """
+    ALTER TABLE tickets ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE tickets ADD COLUMN table_no TEXT;
+    """,
 )
 
 

@@ -1,0 +1,1 @@
+"""The hub's store: SQLAlchemy tables, the engine factory and Alembic migrations."""

@@ -1,0 +1,58 @@
+"""The hub's database engine: SQLite (embedded default) or PostgreSQL (production).
+
+On SQLite every connection runs in WAL mode with ``synchronous=FULL`` and foreign keys
+on, and every transaction starts with ``BEGIN IMMEDIATE``: writers queue for the one
+write lock up front instead of failing with "database is locked" when a read
+transaction tries to become a write.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+
+def normalise_url(url: str) -> str:
+    """Give a plain ``sqlite://`` or ``postgresql://`` URL its async driver.
+
+    Raises:
+        ValueError: for a database the hub does not support.
+    """
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend not in _DRIVERS:
+        raise ValueError(f"unsupported hub database {backend!r}: use SQLite or PostgreSQL")
+    return parsed.set(drivername=_DRIVERS[backend]).render_as_string(hide_password=False)
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An async engine for the hub store at ``url``.
+
+    Raises:
+        ValueError: for a database the hub does not support.
+    """
+    url = normalise_url(url)
+    if not url.startswith("sqlite"):
+        return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

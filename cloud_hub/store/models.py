@@ -1,0 +1,224 @@
+"""The hub's tables, one SQLAlchemy metadata for SQLite and PostgreSQL alike.
+
+Registry (tenants, outlets, devices, credentials), the op log with its commit
+sequences per scope, quarantined ops, and the authoritative projections the merge
+produces (entities, conflicts, tickets, payments). Ids the devices make are kept as
+their canonical text so both databases compare them the same way. Times are Unix
+milliseconds; money is integer minor units.
+
+Scopes: ``o:<outlet_id>`` for an outlet's ops, ``t:<tenant_id>`` for the tenant's
+reference data. ``scope_counters`` hands out commit sequences: a writer increments the
+scope's row inside its transaction, which holds the row lock until commit, so no lower
+number can commit after a higher one is visible.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Id = sa.String(36)
+Millis = sa.BigInteger
+
+hub_meta = sa.Table(
+    "hub_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+"""Hub-wide facts; ``epoch`` names the hub's current history (new after a restore)."""
+
+tenants = sa.Table(
+    "tenants",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("slug", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    # The hub writes reference data as ops of its own per-tenant writer device.
+    sa.Column("writer_device_id", Id, nullable=False, unique=True),
+    sa.Column("writer_seq", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("created_ms", Millis, nullable=False),
+)
+
+admin_credentials = sa.Table(
+    "admin_credentials",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("tenant_id", Id, sa.ForeignKey("tenants.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_ms", Millis, nullable=False),
+    sa.Column("revoked_ms", Millis),
+)
+
+outlets = sa.Table(
+    "outlets",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("tenant_id", Id, sa.ForeignKey("tenants.id"), nullable=False),
+    sa.Column("code", sa.String(32), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("settings", sa.JSON, nullable=False),
+    sa.Column("created_ms", Millis, nullable=False),
+    sa.UniqueConstraint("tenant_id", "code"),
+)
+
+devices = sa.Table(
+    "devices",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("tenant_id", Id, sa.ForeignKey("tenants.id"), nullable=False),
+    sa.Column("outlet_id", Id, sa.ForeignKey("outlets.id"), nullable=False, index=True),
+    sa.Column("code", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("credential_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("status", sa.String(16), nullable=False),  # active | revoked
+    sa.Column("created_ms", Millis, nullable=False),
+    sa.Column("revoked_ms", Millis),
+    sa.Column("agent_version", sa.String(64), nullable=False, server_default=""),
+    # Push bookkeeping, advanced in the same transaction as the ops' effects.
+    sa.Column("last_applied_seq", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("device_last_seq", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("checkpoint", sa.BigInteger, nullable=False, server_default="0"),
+    # What the outlet manager sees.
+    sa.Column("last_seen_ms", Millis),
+    sa.Column("last_push_ms", Millis),
+    sa.Column("last_pull_ms", Millis),
+    sa.Column("pulled_seq", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("clock_skew_ms", sa.BigInteger),
+    # Session control: operators signed in before this instant must sign in again.
+    sa.Column("signout_before_ms", Millis),
+    sa.UniqueConstraint("outlet_id", "code"),
+)
+
+enrollment_codes = sa.Table(
+    "enrollment_codes",
+    metadata,
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("tenant_id", Id, sa.ForeignKey("tenants.id"), nullable=False),
+    sa.Column("outlet_id", Id, sa.ForeignKey("outlets.id"), nullable=False),
+    sa.Column("device_code", sa.String(16), nullable=False),
+    sa.Column("created_ms", Millis, nullable=False),
+    sa.Column("expires_ms", Millis, nullable=False),
+    sa.Column("used_ms", Millis),
+    sa.Column("device_id", Id),
+)
+
+scope_counters = sa.Table(
+    "scope_counters",
+    metadata,
+    sa.Column("scope", sa.String(40), primary_key=True),
+    sa.Column("last_seq", sa.BigInteger, nullable=False),
+)
+
+ops = sa.Table(
+    "ops",
+    metadata,
+    sa.Column("op_id", Id, primary_key=True),
+    sa.Column("tenant_id", Id, nullable=False),
+    sa.Column("outlet_id", Id),  # NULL for tenant-scope (reference) ops
+    sa.Column("scope", sa.String(40), nullable=False),
+    sa.Column("commit_seq", sa.BigInteger, nullable=False),
+    sa.Column("device_id", Id, nullable=False),
+    sa.Column("device_seq", sa.BigInteger, nullable=False),
+    sa.Column("hlc", sa.BigInteger, nullable=False),
+    sa.Column("entity", sa.String(64), nullable=False),
+    sa.Column("entity_id", sa.String(128), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),  # MessagePack, as received
+    sa.Column("received_ms", Millis, nullable=False),
+    sa.UniqueConstraint("scope", "commit_seq"),
+    sa.UniqueConstraint("device_id", "device_seq"),
+    sa.Index("ix_ops_entity", "tenant_id", "entity", "entity_id"),
+)
+
+quarantine = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("tenant_id", Id, nullable=False, index=True),
+    sa.Column("outlet_id", Id, nullable=False),
+    sa.Column("device_id", Id, nullable=False),
+    sa.Column("device_seq", sa.BigInteger, nullable=False),
+    sa.Column("op_id", Id),  # NULL when the op did not decode
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("received_ms", Millis, nullable=False),
+    sa.Column("released_ms", Millis),
+)
+
+entities = sa.Table(
+    "entities",
+    metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("entity", sa.String(64), primary_key=True),
+    sa.Column("entity_id", sa.String(128), primary_key=True),
+    sa.Column("outlet_id", Id),
+    sa.Column("status", sa.String(32)),
+    sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("fields", sa.JSON, nullable=False),  # winning header values
+    sa.Column("state_hash", sa.String(64), nullable=False),  # sync_protocol.entity_hash
+    sa.Column("updated_ms", Millis, nullable=False),
+)
+
+conflicts = sa.Table(
+    "conflicts",
+    metadata,
+    sa.Column("conflict_id", sa.String(200), primary_key=True),
+    sa.Column("tenant_id", Id, nullable=False, index=True),
+    sa.Column("outlet_id", Id),
+    sa.Column("entity", sa.String(64), nullable=False),
+    sa.Column("entity_id", sa.String(128), nullable=False),
+    sa.Column("field", sa.String(64), nullable=False),
+    sa.Column("op_ids", sa.JSON, nullable=False),
+    sa.Column("winner", Id, nullable=False),
+    sa.Column("resolved", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("detected_ms", Millis, nullable=False),
+)
+
+tickets = sa.Table(
+    "tickets",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("tenant_id", Id, nullable=False),
+    sa.Column("outlet_id", Id, nullable=False, index=True),
+    sa.Column("receipt_no", sa.String(64)),
+    sa.Column("kind", sa.String(16)),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("currency", sa.String(3)),
+    sa.Column("paid", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("refunded", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("opened_ms", Millis),
+    sa.Column("updated_ms", Millis, nullable=False),
+)
+"""Settlement read model: what the payments and refunds on each ticket add up to."""
+
+payments = sa.Table(
+    "payments",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("tenant_id", Id, nullable=False),
+    sa.Column("outlet_id", Id, nullable=False, index=True),
+    sa.Column("ticket_id", sa.String(128), nullable=False),
+    sa.Column("device_id", Id, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # payment | refund
+    sa.Column("method", sa.String(32), nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("tip", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("reference", sa.String(200)),
+    sa.Column("hlc", sa.BigInteger, nullable=False),
+)
+"""Every tender and refund, one row per event, for settlement reports."""
