@@ -17,12 +17,12 @@ from litestar.params import JSONBody
 
 from edge_agent.domain.discounts import Discount
 from edge_agent.http import schemas
-from edge_agent.http.commands import run_command
+from edge_agent.http.commands import ticket_command
 from edge_agent.http.drawer import DRAWER_HANDLERS
 from edge_agent.http.errors import HANDLERS
+from edge_agent.http.ticket_changes import TICKET_CHANGE_HANDLERS
 from edge_agent.services import staff, tickets
 from edge_agent.services.catalog import catalog_document
-from edge_agent.services.ticket_view import TicketView
 from edge_agent.store.gateway import Store
 
 
@@ -33,18 +33,6 @@ def wall_clock_ms() -> int:
 def _store(state: State) -> Store:
     store: Store = state.store
     return store
-
-
-async def _command(
-    request: Request[Any, Any, Any],
-    action: Callable[[tickets.Context], TicketView],
-    status: int = 200,
-) -> Response[bytes]:
-    """Run a ticket command for the signed-in operator, once per Idempotency-Key."""
-    code, payload = await run_command(
-        request, lambda ctx: schemas.ticket_document(action(ctx)), status
-    )
-    return Response(payload, status_code=code, media_type="application/json")
 
 
 @get("/health", sync_to_thread=False)
@@ -68,14 +56,18 @@ def catalog(state: State) -> dict[str, Any]:
 
 
 @get("/api/v1/tickets", sync_to_thread=True)
-def list_tickets(state: State, status: str | None = None) -> list[dict[str, Any]]:
-    """Tickets on this device, newest first, optionally by status."""
-    sql = "SELECT id, receipt_no, order_no, kind, status, total, paid, balance FROM tickets"
-    params: tuple[str, ...] = ()
-    if status:
-        sql, params = sql + " WHERE status = ?", (status,)
+def list_tickets(
+    state: State, status: str | None = None, held: bool | None = None
+) -> list[dict[str, Any]]:
+    """Tickets on this device, newest first, optionally by status or on hold."""
+    sql = (
+        "SELECT id, receipt_no, order_no, kind, status, table_no AS 'table', held, total, paid,"
+        " balance FROM tickets WHERE (? IS NULL OR status = ?) AND (? IS NULL OR held = ?)"
+    )
+    params = (status, status, held, held)
     with _store(state).read() as conn:
-        return [dict(row) for row in conn.execute(sql + " ORDER BY opened_ms DESC", params)]
+        rows = conn.execute(sql + " ORDER BY opened_ms DESC", params)
+        return [dict(row) | {"held": bool(row["held"])} for row in rows]
 
 
 @get("/api/v1/tickets/{ticket_id:str}", sync_to_thread=True)
@@ -90,7 +82,7 @@ async def open_ticket(
     request: Request[Any, Any, Any], data: JSONBody[schemas.OpenTicket]
 ) -> Response[bytes]:
     """Open a ticket."""
-    return await _command(
+    return await ticket_command(
         request,
         lambda ctx: tickets.open_ticket(
             ctx, data.kind, table=data.table, name=data.name, covers=data.covers
@@ -104,7 +96,7 @@ async def add_line(
     request: Request[Any, Any, Any], ticket_id: str, data: JSONBody[schemas.AddLine]
 ) -> Response[bytes]:
     """Add a line."""
-    return await _command(
+    return await ticket_command(
         request,
         lambda ctx: tickets.add_line(
             ctx,
@@ -128,7 +120,7 @@ async def void_line(
     data: JSONBody[schemas.VoidRequest],
 ) -> Response[bytes]:
     """Void a line (void permission or manager override)."""
-    return await _command(
+    return await ticket_command(
         request,
         lambda ctx: tickets.void_line(ctx, ticket_id, line_id, data.reason, data.manager_pin),
     )
@@ -140,7 +132,7 @@ async def add_discount(
 ) -> Response[bytes]:
     """Discount a line or the ticket."""
     discount = Discount(data.kind, data.value, data.reason)
-    return await _command(
+    return await ticket_command(
         request,
         lambda ctx: tickets.add_discount(
             ctx, ticket_id, discount, line_id=data.line_id, manager_pin=data.manager_pin
@@ -154,7 +146,7 @@ async def send(
     request: Request[Any, Any, Any], ticket_id: str, data: JSONBody[schemas.SendRequest]
 ) -> Response[bytes]:
     """Send unsent lines to the kitchen."""
-    return await _command(request, lambda ctx: tickets.send(ctx, ticket_id, data.course))
+    return await ticket_command(request, lambda ctx: tickets.send(ctx, ticket_id, data.course))
 
 
 @post("/api/v1/tickets/{ticket_id:str}/payments")
@@ -162,7 +154,7 @@ async def pay(
     request: Request[Any, Any, Any], ticket_id: str, data: JSONBody[schemas.PaymentRequest]
 ) -> Response[bytes]:
     """Take a tender."""
-    return await _command(
+    return await ticket_command(
         request,
         lambda ctx: tickets.pay(
             ctx, ticket_id, data.method, data.amount, tip=data.tip, reference=data.reference
@@ -174,7 +166,7 @@ async def pay(
 @post("/api/v1/tickets/{ticket_id:str}/close")
 async def close(request: Request[Any, Any, Any], ticket_id: str) -> Response[bytes]:
     """Close a paid ticket."""
-    return await _command(request, lambda ctx: tickets.close(ctx, ticket_id))
+    return await ticket_command(request, lambda ctx: tickets.close(ctx, ticket_id))
 
 
 @post("/api/v1/tickets/{ticket_id:str}/void")
@@ -182,7 +174,7 @@ async def void_ticket(
     request: Request[Any, Any, Any], ticket_id: str, data: JSONBody[schemas.VoidRequest]
 ) -> Response[bytes]:
     """Void a ticket that took no payment."""
-    return await _command(
+    return await ticket_command(
         request, lambda ctx: tickets.void(ctx, ticket_id, data.reason, data.manager_pin)
     )
 
@@ -192,7 +184,7 @@ async def refund(
     request: Request[Any, Any, Any], ticket_id: str, data: JSONBody[schemas.RefundRequest]
 ) -> Response[bytes]:
     """Refund to the original tender type."""
-    return await _command(
+    return await ticket_command(
         request,
         lambda ctx: tickets.refund(
             ctx,
@@ -225,6 +217,7 @@ def create_app(store: Store, clock: Callable[[], int] = wall_clock_ms) -> Litest
             close,
             void_ticket,
             refund,
+            *TICKET_CHANGE_HANDLERS,
             *DRAWER_HANDLERS,
         ],
         state=State({"store": store, "clock": clock}),

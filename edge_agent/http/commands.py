@@ -7,10 +7,12 @@ from typing import Any
 
 import msgspec
 from anyio import to_thread
-from litestar import Request
+from litestar import Request, Response
 
+from edge_agent.http.schemas import ticket_document
 from edge_agent.services import staff
 from edge_agent.services.commands import request_fingerprint, run_once
+from edge_agent.services.ticket_view import TicketView
 from edge_agent.services.tickets import Context
 from edge_agent.store.gateway import Store
 
@@ -46,3 +48,13 @@ async def run_command(
     return await to_thread.run_sync(
         lambda: run_once(store, key, fingerprint, command, clock(), status)
     )
+
+
+async def ticket_command(
+    request: Request[Any, Any, Any],
+    action: Callable[[Context], TicketView],
+    status: int = 200,
+) -> Response[bytes]:
+    """Run a ticket command for the signed-in operator and answer the ticket."""
+    code, payload = await run_command(request, lambda ctx: ticket_document(action(ctx)), status)
+    return Response(payload, status_code=code, media_type="application/json")

@@ -42,6 +42,38 @@ class AddLine(msgspec.Struct, forbid_unknown_fields=True):
     course: int = 1
 
 
+class ChangeLine(msgspec.Struct, forbid_unknown_fields=True):
+    """Fields left out stay as they are; ``seat: null`` takes the line off its seat."""
+
+    quantity: int | msgspec.UnsetType = msgspec.UNSET
+    notes: Annotated[str, msgspec.Meta(max_length=200)] | msgspec.UnsetType = msgspec.UNSET
+    seat: int | msgspec.UnsetType | None = msgspec.UNSET
+    course: int | msgspec.UnsetType = msgspec.UNSET
+    reason: Reason = ""
+    manager_pin: Pin | None = None
+
+    def changes(self) -> dict[str, Any]:
+        fields = ("quantity", "notes", "seat", "course")
+        return {f: getattr(self, f) for f in fields if getattr(self, f) is not msgspec.UNSET}
+
+
+class SplitRequest(msgspec.Struct, forbid_unknown_fields=True):
+    by: Literal["items", "seat", "evenly"]
+    groups: Annotated[list[list[str]], msgspec.Meta(max_length=50)] = []
+    parts: int | None = None
+
+
+class MergeRequest(msgspec.Struct, forbid_unknown_fields=True):
+    from_ticket_ids: Annotated[list[str], msgspec.Meta(min_length=1, max_length=20)]
+
+
+class TransferRequest(msgspec.Struct, forbid_unknown_fields=True):
+    table: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] | None = None
+    server_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+    line_ids: list[str] = []
+    to_ticket_id: str | None = None
+
+
 class VoidRequest(msgspec.Struct, forbid_unknown_fields=True):
     reason: Reason
     manager_pin: Pin | None = None
@@ -95,8 +127,20 @@ def ticket_document(view: TicketView) -> dict[str, Any]:
         "status": view.status,
         **{
             key: view.header.get(key)
-            for key in ("kind", "receipt_no", "order_no", "currency", "table", "name", "covers")
+            for key in (
+                "kind",
+                "receipt_no",
+                "order_no",
+                "currency",
+                "table",
+                "name",
+                "covers",
+                "server",
+            )
         },
+        "held": view.held,
+        "merged_into": view.merged_into,
+        "shares": view.shares,
         "lines": [
             {
                 "id": line.id,

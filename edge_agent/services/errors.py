@@ -3,6 +3,7 @@
 DomainError
 ├── NotSignedIn           not_signed_in: no operator session, or an ended one
 ├── TicketNotFound        ticket_not_found: (also LookupError) no such ticket
+├── StaffNotFound         staff_not_found: (also LookupError) no such staff member
 ├── IdempotencyKeyReused  idempotency_key_reused: the key came with another request
 ├── NotInitialised        not_initialised: the device database has no identity yet
 ├── TicketHasPayments     ticket_has_payments: a void of a ticket that took money
@@ -29,6 +30,13 @@ class TicketNotFound(NotFound):
 
     code = "ticket_not_found"
     entity = "ticket"
+
+
+class StaffNotFound(NotFound):
+    """No staff member with this id on this device."""
+
+    code = "staff_not_found"
+    entity = "staff"
 
 
 class IdempotencyKeyReused(DomainError):

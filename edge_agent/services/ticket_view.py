@@ -29,8 +29,14 @@ class TicketView:
     payments: list[Payment] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
     sent_courses: list[int] = field(default_factory=list)
+    shares: list[int] = field(default_factory=list)
+    merged_into: str | None = None
     conflicts: list[str] = field(default_factory=list)
     late_ops: list[str] = field(default_factory=list)
+
+    @property
+    def held(self) -> bool:
+        return bool(self.header.get("held"))
 
     @property
     def currency(self) -> str:
@@ -62,7 +68,13 @@ def line_data(line: TicketLine) -> dict[str, Any]:
             for t in line.tax_rates
         ],
         "station": line.station,
+        "sent": line.sent,
+        "discount": None if line.discount is None else _discount_data(line.discount),
     }
+
+
+def _discount_data(discount: Discount) -> dict[str, Any]:
+    return {"kind": discount.kind, "value": discount.value, "reason": discount.reason}
 
 
 def _line(data: dict[str, Any]) -> TicketLine:
@@ -81,6 +93,8 @@ def _line(data: dict[str, Any]) -> TicketLine:
             TaxRate(t["code"], t["name"], t["rate_bp"], t["inclusive"]) for t in data["tax_rates"]
         ),
         station=data["station"],
+        sent=data.get("sent", False),
+        discount=_discount(data["discount"]) if data.get("discount") else None,
     )
 
 
@@ -103,6 +117,15 @@ def fold(state: EntityState) -> TicketView:
         match event.name:
             case "line_added":
                 view.lines[data["line_id"]] = _line(data)
+            case "line_changed" if data["line_id"] in view.lines:
+                line = view.lines[data["line_id"]]
+                view.lines[line.id] = replace(line, **data["changes"])
+            case "line_moved":
+                view.lines.pop(data["line_id"], None)
+            case "split_evenly":
+                view.shares = list(data["shares"])
+            case "merged_into":
+                view.merged_into = data["ticket_id"]
             case "line_voided" if data["line_id"] in view.lines:
                 view.lines[data["line_id"]] = replace(view.lines[data["line_id"]], voided=True)
             case "discount_applied" if data.get("line_id") in view.lines:

@@ -1,4 +1,6 @@
-"""Ticket use cases: open, add and void lines, discount, send, pay, close, void, refund.
+"""Ticket use cases: open, add, change and void lines, discount, send, hold and recall,
+pay, close, void, refund. Moving lines between tickets (split, merge, transfer) lives in
+:mod:`edge_agent.services.ticket_moves`.
 
 Each command runs inside the caller's write transaction: it folds the ticket from its
 ops, lets the domain decide, and appends the resulting ops through the outbox, so the
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +38,7 @@ from edge_agent.store.device import identity
 from sync_protocol import EntityState, apply_op, uuid7
 
 TICKET_KINDS = frozenset({"counter", "takeaway", "table", "tab", "kiosk", "online"})
+LINE_CHANGES = frozenset({"quantity", "notes", "seat", "course"})
 Clock = Callable[[], int]
 
 
@@ -64,29 +67,44 @@ def load(conn: sqlite3.Connection, ticket_id: str) -> TicketView:
     return fold(state)
 
 
-def _record(ctx: Context, state: EntityState, drafts: list[oplog.Draft]) -> TicketView:
+def record(ctx: Context, state: EntityState, drafts: list[oplog.Draft]) -> TicketView:
     """Log the drafts, apply them to the ticket's state and refresh the read model."""
     for op in oplog.append(ctx.conn, drafts, ctx.clock):
         apply_op(state, op)
     view = fold(state)
     totals = view.totals()
     ctx.conn.execute(
-        "UPDATE tickets SET status = ?, total = ?, paid = ?, balance = ?, updated_ms = ?"
-        " WHERE id = ?",
-        (view.status, totals.total, totals.paid, totals.balance_due, ctx.clock(), view.id),
+        "UPDATE tickets SET status = ?, total = ?, paid = ?, balance = ?, held = ?, table_no = ?,"
+        " updated_ms = ? WHERE id = ?",
+        (
+            view.status,
+            totals.total,
+            totals.paid,
+            totals.balance_due,
+            int(view.held),
+            view.header.get("table"),
+            ctx.clock(),
+            view.id,
+        ),
     )
     return view
 
 
-def _event(ticket_id: str, name: str, data: dict[str, Any]) -> oplog.Draft:
+def field_edit(view: TicketView, changes: dict[str, Any]) -> oplog.Draft:
+    """Set header fields, naming the version of each that this replica holds as ``base``."""
+    base = {name: v for name in changes if (v := view.state.version(name)) is not None}
+    return oplog.Draft("field", "ticket", view.id, {"changes": changes, "base": base})
+
+
+def event(ticket_id: str, name: str, data: dict[str, Any]) -> oplog.Draft:
     return oplog.Draft("event", "ticket", ticket_id, {"name": name, "data": data})
 
 
-def _status(ticket_id: str, status: str) -> oplog.Draft:
+def status_change(ticket_id: str, status: str) -> oplog.Draft:
     return oplog.Draft("status", "ticket", ticket_id, {"status": status})
 
 
-def _audit(override: Override | None) -> dict[str, Any]:
+def audit(override: Override | None) -> dict[str, Any]:
     if override is None:
         return {}
     return {
@@ -99,7 +117,7 @@ def _local_now(ctx: Context, timezone: str) -> datetime:
     return datetime.fromtimestamp(ctx.clock() / 1000, ZoneInfo(timezone)).replace(tzinfo=None)
 
 
-def _new_id(ctx: Context) -> str:
+def new_id(ctx: Context) -> str:
     return str(uuid7(ctx.clock()))
 
 
@@ -130,7 +148,7 @@ def open_ticket(
     ctx.conn.execute(
         "UPDATE device SET receipt_seq = ?, order_day = ?, order_seq = ?", (seq + 1, today, day_seq)
     )
-    ticket_id = _new_id(ctx)
+    ticket_id = new_id(ctx)
     receipt = receipt_number(me.outlet, me.device_code, seq + 1)
     order_no = daily_order_number(day_seq)
     header = {
@@ -151,9 +169,9 @@ def open_ticket(
     )
     drafts = [
         oplog.Draft("field", "ticket", ticket_id, {"changes": header}),
-        _status(ticket_id, "open"),
+        status_change(ticket_id, "open"),
     ]
-    return _record(ctx, EntityState("ticket", ticket_id), drafts)
+    return record(ctx, EntityState("ticket", ticket_id), drafts)
 
 
 def add_line(
@@ -181,7 +199,7 @@ def add_line(
     modifiers = choose_modifiers(product, catalog.modifier_groups_for(product), modifier_ids)
     me = identity(ctx.conn)
     line = TicketLine(
-        id=_new_id(ctx),
+        id=new_id(ctx),
         product_id=product.id,
         variant_id=variant.id,
         name=f"{product.name} ({variant.name})" if len(product.variants) > 1 else product.name,
@@ -196,7 +214,7 @@ def add_line(
         tax_rates=catalog.tax_rates_for(product),
         station=product.station,
     )
-    return _record(ctx, view.state, [_event(ticket_id, "line_added", line_data(line))])
+    return record(ctx, view.state, [event(ticket_id, "line_added", line_data(line))])
 
 
 def void_line(
@@ -214,8 +232,84 @@ def void_line(
     if not reason.strip():
         raise ReasonRequired("a void needs a reason")
     override = staff.authorize(ctx.conn, ctx.who, Permission.VOID, manager_pin)
-    data = {"line_id": line_id, "reason": reason, "by": ctx.who.staff_id, **_audit(override)}
-    return _record(ctx, view.state, [_event(ticket_id, "line_voided", data)])
+    data = {"line_id": line_id, "reason": reason, "by": ctx.who.staff_id, **audit(override)}
+    return record(ctx, view.state, [event(ticket_id, "line_voided", data)])
+
+
+def change_line(
+    ctx: Context,
+    ticket_id: str,
+    line_id: str,
+    changes: dict[str, Any],
+    *,
+    reason: str = "",
+    manager_pin: str | None = None,
+) -> TicketView:
+    """Change a line's quantity, notes, seat or course.
+
+    A line already sent to the kitchen can go down in quantity only as a partial void
+    (reason, and the void permission or a manager override); more of it is a new line,
+    so the kitchen sees what to make.
+
+    Raises:
+        TicketNotFound, TicketClosed, LineNotFound, InvalidValue (nothing changes, or more
+        of a sent line), NegativeQuantity, ReasonRequired, PermissionDenied, WrongPin.
+    """
+    view = load(ctx.conn, ticket_id)
+    ensure_open(view.status)
+    line = view.lines.get(line_id)
+    if line is None or line.voided:
+        raise LineNotFound(line_id)
+    unknown = changes.keys() - LINE_CHANGES
+    if unknown:
+        raise InvalidValue(f"a line's {sorted(unknown)} cannot change; use {sorted(LINE_CHANGES)}")
+    changes = {k: v for k, v in changes.items() if getattr(line, k) != v}
+    if not changes:
+        raise InvalidValue("the line already reads like that; nothing to change")
+    replace(line, **changes)  # the line's own rules: quantity, seat and course from 1
+    override = None
+    quantity = changes.get("quantity", line.quantity)
+    if line.sent and quantity > line.quantity:
+        raise InvalidValue("this line is already with the kitchen; add a new line for more")
+    if line.sent and quantity < line.quantity:
+        if not reason.strip():
+            raise ReasonRequired("taking back part of a sent line needs a reason")
+        override = staff.authorize(ctx.conn, ctx.who, Permission.VOID, manager_pin)
+    data = {
+        "line_id": line_id,
+        "changes": changes,
+        "reason": reason,
+        "by": ctx.who.staff_id,
+        **audit(override),
+    }
+    return record(ctx, view.state, [event(ticket_id, "line_changed", data)])
+
+
+def hold(ctx: Context, ticket_id: str) -> TicketView:
+    """Park an unpaid ticket so the till can serve someone else; :func:`recall` resumes it.
+
+    Raises:
+        TicketNotFound, TicketClosed, InvalidValue (already on hold).
+    """
+    return _set_held(ctx, ticket_id, held=True)
+
+
+def recall(ctx: Context, ticket_id: str) -> TicketView:
+    """Bring a held ticket back to the till.
+
+    Raises:
+        TicketNotFound, TicketClosed, InvalidValue (not on hold).
+    """
+    return _set_held(ctx, ticket_id, held=False)
+
+
+def _set_held(ctx: Context, ticket_id: str, *, held: bool) -> TicketView:
+    view = load(ctx.conn, ticket_id)
+    ensure_open(view.status)
+    if view.held == held:
+        raise InvalidValue("the ticket is already on hold" if held else "the ticket is not on hold")
+    changes = {"held": held, "held_by": ctx.who.staff_id if held else None}
+    return record(ctx, view.state, [field_edit(view, changes)])
 
 
 def add_discount(
@@ -250,9 +344,9 @@ def add_discount(
         "value": discount.value,
         "reason": discount.reason,
         "by": ctx.who.staff_id,
-        **_audit(override),
+        **audit(override),
     }
-    return _record(ctx, view.state, [_event(ticket_id, "discount_applied", data)])
+    return record(ctx, view.state, [event(ticket_id, "discount_applied", data)])
 
 
 def send(ctx: Context, ticket_id: str, course: int | None = None) -> TicketView:
@@ -270,10 +364,10 @@ def send(ctx: Context, ticket_id: str, course: int | None = None) -> TicketView:
     ]
     if not pending:
         raise InvalidValue("nothing new to send to the kitchen")
-    drafts = [_event(ticket_id, "sent_to_kitchen", {"line_ids": pending, "course": course or 0})]
+    drafts = [event(ticket_id, "sent_to_kitchen", {"line_ids": pending, "course": course or 0})]
     if view.status == "open":
-        drafts.append(_status(ticket_id, "sent"))
-    return _record(ctx, view.state, drafts)
+        drafts.append(status_change(ticket_id, "sent"))
+    return record(ctx, view.state, drafts)
 
 
 def pay(
@@ -310,7 +404,7 @@ def pay(
         policy=offline_card_policy(ctx.conn, me.outlet),
     )
     data = {
-        "payment_id": _new_id(ctx),
+        "payment_id": new_id(ctx),
         "method": result.method,
         "amount": result.applied_amount,
         "tip": result.tip,
@@ -326,10 +420,10 @@ def pay(
             "INSERT INTO offline_card_payments (payment_id, ticket_id, amount) VALUES (?, ?, ?)",
             (data["payment_id"], ticket_id, result.tendered),
         )
-    drafts = [_event(ticket_id, "payment_taken", data)]
+    drafts = [event(ticket_id, "payment_taken", data)]
     if result.applied_amount >= totals.balance_due:
-        drafts.append(_status(ticket_id, "paid"))
-    return _record(ctx, view.state, drafts)
+        drafts.append(status_change(ticket_id, "paid"))
+    return record(ctx, view.state, drafts)
 
 
 def close(ctx: Context, ticket_id: str) -> TicketView:
@@ -342,7 +436,7 @@ def close(ctx: Context, ticket_id: str) -> TicketView:
     if view.status in ("closed", "voided"):
         ensure_open(view.status)
     ensure_can_close(view.totals())
-    return _record(ctx, view.state, [_status(ticket_id, "closed")])
+    return record(ctx, view.state, [status_change(ticket_id, "closed")])
 
 
 def void(ctx: Context, ticket_id: str, reason: str, manager_pin: str | None) -> TicketView:
@@ -358,9 +452,11 @@ def void(ctx: Context, ticket_id: str, reason: str, manager_pin: str | None) -> 
     if not reason.strip():
         raise ReasonRequired("a void needs a reason")
     override = staff.authorize(ctx.conn, ctx.who, Permission.VOID, manager_pin)
-    data = {"reason": reason, "by": ctx.who.staff_id, **_audit(override)}
-    return _record(
-        ctx, view.state, [_event(ticket_id, "ticket_voided", data), _status(ticket_id, "voided")]
+    data = {"reason": reason, "by": ctx.who.staff_id, **audit(override)}
+    return record(
+        ctx,
+        view.state,
+        [event(ticket_id, "ticket_voided", data), status_change(ticket_id, "voided")],
     )
 
 
@@ -380,7 +476,7 @@ def refund(
         TicketNotFound, RefundExceedsPayment, ReasonRequired, PermissionDenied.
     """
     view = load(ctx.conn, ticket_id)
-    new = Refund(_new_id(ctx), method, amount, line_ids, reason)  # type: ignore[arg-type]
+    new = Refund(new_id(ctx), method, amount, line_ids, reason)  # type: ignore[arg-type]
     ensure_refundable(view.payments, view.refunds, new)
     override = staff.authorize(ctx.conn, ctx.who, Permission.REFUND, manager_pin)
     data = {
@@ -390,6 +486,6 @@ def refund(
         "line_ids": list(new.line_ids),
         "reason": new.reason,
         "by": ctx.who.staff_id,
-        **_audit(override),
+        **audit(override),
     }
-    return _record(ctx, view.state, [_event(ticket_id, "refund_issued", data)])
+    return record(ctx, view.state, [event(ticket_id, "refund_issued", data)])
