@@ -31,9 +31,15 @@ def test_a_full_cashier_day_runs_offline_from_login_to_z_report(tmp_path) -> Non
             f"/tickets/{mobile['id']}/payments",
             json={"method": "mobile_money", "amount": 22000, "reference": "QK7H2X9PLM"},
         )
-        split = sale("chai", "chai")
-        till.post(f"/tickets/{split['id']}/payments", json={"method": "cash", "amount": 15000})
-        till.post(f"/tickets/{split['id']}/payments", json={"method": "card", "amount": 15000})
+        shared = sale("chai", "chai")
+        first_chai, second_chai = (line["id"] for line in shared["lines"])
+        split = till.post(
+            f"/tickets/{shared['id']}/split",
+            json={"by": "items", "groups": [[first_chai], [second_chai]]},
+        ).json()["checks"]
+        for check, method in zip(split, ("cash", "card"), strict=True):
+            till.post(f"/tickets/{check['id']}/payments", json={"method": method, "amount": 15000})
+            till.post(f"/tickets/{check['id']}/close")
         refunded = till.post(
             f"/tickets/{cash['id']}/refunds",
             json={
@@ -65,6 +71,7 @@ def test_a_full_cashier_day_runs_offline_from_login_to_z_report(tmp_path) -> Non
         z_text = till.post("/reports/z?format=text", json={"manager_pin": "9999"})
 
     assert opened.status_code == 201
+    assert [check["totals"]["total"] for check in split] == [15000, 15000]
     assert refunded.status_code == 201
     assert void.json()["status"] == "voided"
     assert payout.status_code == 201
