@@ -107,6 +107,9 @@ async def add_line(
             notes=data.notes,
             seat=data.seat,
             course=data.course,
+            price=data.price,
+            price_reason=data.price_reason,
+            manager_pin=data.manager_pin,
         ),
         status=201,
     )

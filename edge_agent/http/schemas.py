@@ -40,6 +40,9 @@ class AddLine(msgspec.Struct, forbid_unknown_fields=True):
     notes: Annotated[str, msgspec.Meta(max_length=200)] = ""
     seat: int | None = None
     course: int = 1
+    price: int | None = None
+    price_reason: Reason = ""
+    manager_pin: Pin | None = None
 
 
 class ChangeLine(msgspec.Struct, forbid_unknown_fields=True):

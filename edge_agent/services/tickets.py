@@ -184,12 +184,18 @@ def add_line(
     notes: str = "",
     seat: int | None = None,
     course: int = 1,
+    price: int | None = None,
+    price_reason: str = "",
+    manager_pin: str | None = None,
 ) -> TicketView:
     """Add a line priced by the active price book, with its modifiers and taxes.
 
+    ``price`` overrides the unit price: it needs a reason and the price-override
+    permission or a manager override, and the line records the catalog price beside it.
+
     Raises:
         TicketNotFound, TicketClosed, VariantNotFound, ModifierSelectionInvalid,
-        NegativeQuantity.
+        NegativeQuantity, InvalidAmount, ReasonRequired, PermissionDenied, WrongPin.
     """
     view = load(ctx.conn, ticket_id)
     ensure_open(view.status)
@@ -198,15 +204,27 @@ def add_line(
     product = catalog.product(variant.product_id)
     modifiers = choose_modifiers(product, catalog.modifier_groups_for(product), modifier_ids)
     me = identity(ctx.conn)
+    catalog_price = unit_price(
+        variant, catalog.price_books.values(), me.outlet, _local_now(ctx, me.timezone)
+    )
+    extra: dict[str, Any] = {}
+    if price is not None and price != catalog_price:
+        if not price_reason.strip():
+            raise ReasonRequired("a price override needs a reason")
+        override = staff.authorize(ctx.conn, ctx.who, Permission.PRICE_OVERRIDE, manager_pin)
+        extra["price_override"] = {
+            "catalog_price": catalog_price,
+            "reason": price_reason,
+            "by": ctx.who.staff_id,
+            **audit(override),
+        }
     line = TicketLine(
         id=new_id(ctx),
         product_id=product.id,
         variant_id=variant.id,
         name=f"{product.name} ({variant.name})" if len(product.variants) > 1 else product.name,
         quantity=quantity,
-        unit_price=unit_price(
-            variant, catalog.price_books.values(), me.outlet, _local_now(ctx, me.timezone)
-        ),
+        unit_price=catalog_price if price is None else price,
         modifiers=modifiers,
         notes=notes,
         seat=seat,
@@ -214,7 +232,7 @@ def add_line(
         tax_rates=catalog.tax_rates_for(product),
         station=product.station,
     )
-    return record(ctx, view.state, [event(ticket_id, "line_added", line_data(line))])
+    return record(ctx, view.state, [event(ticket_id, "line_added", line_data(line) | extra)])
 
 
 def void_line(

@@ -258,3 +258,37 @@ def test_the_op_log_replayed_from_scratch_gives_every_ticket_as_the_read_model_s
         assert state.status == row["status"]
         assert bool(state.fields.get("held")) == row["held"]
         assert state.fields.get("table") == row["table"]
+
+
+def test_a_price_override_needs_a_reason_and_a_manager_and_keeps_the_catalog_price(
+    agent, cashier
+) -> None:
+    ticket = ticket_with(cashier)
+    path = f"/tickets/{ticket['id']}/lines"
+    before = ops_count(agent)
+
+    no_reason = cashier.post(path, json={"variant_id": "samosa", "price": 10000})
+    no_manager = cashier.post(
+        path, json={"variant_id": "samosa", "price": 10000, "price_reason": "regular"}
+    )
+    refused = ops_count(agent)
+    approved = cashier.post(
+        path,
+        json={
+            "variant_id": "samosa",
+            "price": 10000,
+            "price_reason": "regular",
+            "manager_pin": "9999",
+        },
+    )
+
+    assert no_reason.json()["code"] == "reason_required"
+    assert no_manager.json()["code"] == "insufficient_permission"
+    assert refused == before
+    assert approved.status_code == 201
+    assert approved.json()["lines"][0]["unit_price"] == 10000
+    with sqlite3.connect(agent.data_dir / "agent.sqlite3") as conn:
+        (body,) = conn.execute("SELECT body FROM ops ORDER BY device_seq DESC LIMIT 1").fetchone()
+    recorded = oplog.decode(body).data["price_override"]
+    assert recorded["catalog_price"] == 12000
+    assert recorded["override"]["permission"] == "price_override"
