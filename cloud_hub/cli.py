@@ -1,17 +1,28 @@
 """``pos-hub``: run and administer the cloud hub.
 
-Exit codes: 0 on success, 2 on bad usage, 1 on failure with a one-line reason on stderr.
+Exit codes: 0 on success, 2 on bad usage (argparse, or a value the hub refuses),
+1 on failure with a one-line reason on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from cloud_hub import bootstrap
+from cloud_hub.services import enrollment, registry, tenancy
+from cloud_hub.services.demo import DemoInfo
+from cloud_hub.services.errors import HubError, InvalidInput
 from cloud_hub.settings import HubSettings
+from cloud_hub.store import meta
 
-PENDING = ("migrate", "worker", "tenant", "outlet", "enroll-code")
+Action = Callable[[AsyncConnection, int], Awaitable[str]]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,9 +39,42 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="seed the demo tenant and outlet")
     serve.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="TCP port (env POS_HTTP_PORT; default 4104)")
-    for name in PENDING:
-        commands.add_parser(name, help=f"{name} (arrives with the hub store)")
+    commands.add_parser("migrate", help="create or upgrade the hub database")
+    commands.add_parser(
+        "restore-mark", help="start a new hub epoch after restoring a backup (devices reset)"
+    )
+    commands.add_parser("worker", help="run background jobs (not available in this version)")
+    _tenant_parser(commands)
+    _outlet_parser(commands)
+    code = commands.add_parser("enroll-code", help="issue a one-time device enrollment code")
+    code.add_argument("--tenant", required=True, help="tenant slug")
+    code.add_argument("--outlet", required=True, help="outlet code")
+    code.add_argument("--device", required=True, help="device code, e.g. D02")
+    code.add_argument("--expires-hours", type=int, default=24, help="validity (default 24)")
     return parser
+
+
+def _tenant_parser(commands: Any) -> None:
+    tenant = commands.add_parser("tenant", help="manage tenants")
+    actions = tenant.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = actions.add_parser("create", help="create a tenant and print its admin token")
+    create.add_argument("slug", help="tenant slug: a-z, 0-9, _ and -")
+    create.add_argument("--name", required=True, help="display name")
+    create.add_argument("--currency", default="KES", help="ISO 4217 code (default KES)")
+    token = actions.add_parser("token", help="issue another admin token for a tenant")
+    token.add_argument("slug", help="tenant slug")
+    token.add_argument("--name", default="admin", help="who holds it (for the audit trail)")
+
+
+def _outlet_parser(commands: Any) -> None:
+    outlet = commands.add_parser("outlet", help="manage outlets")
+    actions = outlet.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = actions.add_parser("create", help="create an outlet")
+    create.add_argument("code", help="outlet code: A-Z, a-z, 0-9, _ and - (not HUB)")
+    create.add_argument("--tenant", required=True, help="tenant slug")
+    create.add_argument("--name", required=True, help="display name")
+    create.add_argument("--timezone", required=True, help="IANA time zone, e.g. Africa/Nairobi")
+    create.add_argument("--currency", help="ISO 4217 code (default: the tenant's)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,27 +85,102 @@ def main(argv: Sequence[str] | None = None) -> int:
             database_url=args.database_url,
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),
-            demo=getattr(args, "demo", None),
+            demo=getattr(args, "demo", None) or None,
         )
-    except ValueError as exc:
-        print(f"pos-hub: {exc}", file=sys.stderr)
-        return 2
-    if args.command == "serve":
-        return _serve(settings)
-    print(f"pos-hub: '{args.command}' is not available in this version", file=sys.stderr)
-    return 1
+        if args.command == "serve":
+            return _serve(settings)
+        if args.command == "worker":
+            return _fail("'worker' is not available in this version")
+        if args.command == "migrate":
+            revision = asyncio.run(bootstrap.migrate(settings))
+            print(f"hub database is at revision {revision}")
+            return 0
+        print(asyncio.run(bootstrap.run_admin(settings, _action(args))))
+    except InvalidInput as exc:
+        return _fail(str(exc), 2)
+    except ValueError as exc:  # settings: a bad port or database URL
+        return _fail(str(exc), 2)
+    except HubError as exc:
+        return _fail(str(exc))
+    except (SQLAlchemyError, OSError) as exc:
+        return _fail(f"the hub database failed: {str(exc).splitlines()[0]}")
+    return 0
+
+
+def _action(args: argparse.Namespace) -> Action:
+    if args.command == "tenant" and args.action == "token":
+        return lambda conn, now: _issue_token(conn, now, args)
+    if args.command == "tenant":
+        return lambda conn, now: _create_tenant(conn, now, args)
+    if args.command == "outlet":
+        return lambda conn, now: _create_outlet(conn, now, args)
+    if args.command == "enroll-code":
+        return lambda conn, now: _enroll_code(conn, now, args)
+    return _restore_mark
+
+
+async def _create_tenant(conn: AsyncConnection, now: int, args: argparse.Namespace) -> str:
+    tenant, token = await registry.create_tenant(
+        conn, args.slug, args.name, args.currency, now_ms=now
+    )
+    return f"created tenant {tenant.slug}\nadmin token (shown once): {token}"
+
+
+async def _issue_token(conn: AsyncConnection, now: int, args: argparse.Namespace) -> str:
+    tenant = await tenancy.tenant_by_slug(conn, args.slug)
+    token = await registry.issue_admin_credential(conn, tenant, args.name, now_ms=now)
+    return f"admin token for {tenant.slug} (shown once): {token}"
+
+
+async def _create_outlet(conn: AsyncConnection, now: int, args: argparse.Namespace) -> str:
+    tenant = await tenancy.tenant_by_slug(conn, args.tenant)
+    outlet = await registry.create_outlet(
+        conn, tenant, args.code, args.name, args.timezone, currency=args.currency, now_ms=now
+    )
+    return f"created outlet {outlet.code} ({outlet.timezone}, {outlet.currency})"
+
+
+async def _enroll_code(conn: AsyncConnection, now: int, args: argparse.Namespace) -> str:
+    tenant = await tenancy.tenant_by_slug(conn, args.tenant)
+    issued = await enrollment.issue(
+        conn, tenant, args.outlet, args.device, expires_hours=args.expires_hours, now_ms=now
+    )
+    hours = args.expires_hours
+    return f"{issued.code}\n(enrolls {issued.outlet}-{issued.device_code}; valid {hours} h, once)"
+
+
+async def _restore_mark(conn: AsyncConnection, now: int) -> str:
+    epoch = await meta.new_epoch(conn)
+    return f"new hub epoch {epoch}: devices will reset their cursors and pull again"
 
 
 def _serve(settings: HubSettings) -> int:
     import uvicorn
 
-    from cloud_hub.http.app import create_app
-
-    print(f"BengoBox POS hub listening on http://{settings.host}:{settings.port}", flush=True)
-    print(f"  health: http://{settings.host}:{settings.port}/health", flush=True)
-    print(f"  API docs: http://{settings.host}:{settings.port}/schema", flush=True)
-    uvicorn.run(create_app(), host=settings.host, port=settings.port, log_level="warning")
+    base = f"http://{settings.host}:{settings.port}"
+    app = bootstrap.build_app(settings, announce=lambda info: _announce(info, base))
+    print(f"BengoBox POS hub listening on {base}", flush=True)
+    print(f"  health: {base}/health", flush=True)
+    print(f"  API docs: {base}/schema", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
     return 0
+
+
+def _announce(info: DemoInfo, base: str) -> None:
+    lines = [
+        f"Demo tenant '{info.tenant}', outlet {info.outlet}",
+        f"  hub URL: {base}",
+        f"  admin token: {info.admin_token}",
+    ]
+    for device_code, code in info.codes.items():
+        shown = code or "(already enrolled)"
+        lines.append(f"  enrollment code for {info.outlet}-{device_code}: {shown}")
+    print("\n".join(lines), flush=True)
+
+
+def _fail(reason: str, code: int = 1) -> int:
+    print(f"pos-hub: {reason}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

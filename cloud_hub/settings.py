@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_PORT = 4104
@@ -19,19 +19,26 @@ class HubSettings:
         host: interface to listen on.
         port: TCP port (``POS_HTTP_PORT``; 4104 by default).
         demo: seed the demo tenant and outlet.
+        operator_token: the hub operator's token for creating tenants over HTTP
+            (``POS_HUB_ADMIN_TOKEN``); None turns that endpoint off.
     """
 
     database_url: str
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
     demo: bool = False
+    operator_token: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.port < 65536:
+            raise ValueError(f"port {self.port} is out of range")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> HubSettings:
         """Build settings from the environment, then apply non-None overrides.
 
         Raises:
-            ValueError: if ``POS_HTTP_PORT`` is not a port number.
+            ValueError: if ``POS_HTTP_PORT`` (or the ``port`` override) is not a port number.
         """
         env = os.environ if env is None else env
         values: dict[str, object] = {
@@ -40,13 +47,17 @@ class HubSettings:
             ),
             "host": env.get("POS_HUB_HOST", "127.0.0.1"),
             "port": _port(env.get("POS_HTTP_PORT", str(DEFAULT_PORT))),
+            "operator_token": env.get("POS_HUB_ADMIN_TOKEN") or None,
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)  # type: ignore[arg-type]
 
 
 def _port(text: str) -> int:
-    port = int(text)
+    try:
+        port = int(text)
+    except ValueError:
+        raise ValueError(f"port {text!r} is not a number") from None
     if not 0 < port < 65536:
         raise ValueError(f"port {port} is out of range")
     return port

@@ -1,32 +1,106 @@
-"""The hub's litestar application factory."""
+"""The hub's litestar application factory.
+
+The engine lives on ``app.state.engine`` and the clock on ``app.state.clock``. On
+start-up the application migrates the database (``cloud_hub.store.schema.migrate``),
+makes sure the hub has an epoch, and seeds the demo tenant when the settings ask; it
+disposes of an engine it created when it stops.
+"""
 
 from __future__ import annotations
 
-import msgspec
-from litestar import Litestar, get
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from sync_protocol import PROTOCOL_VERSION, SCHEMA_VERSION
+from cloud_hub.http.admin import OPEN_HANDLERS, admin_router
+from cloud_hub.http.admin_catalog import CATALOG_HANDLERS
+from cloud_hub.http.admin_reports import REPORT_HANDLERS
+from cloud_hub.http.errors import HANDLERS
+from cloud_hub.http.monitoring import MONITORING_HANDLERS, Health
+from cloud_hub.http.sync import SYNC_HANDLERS
+from cloud_hub.services import demo
+from cloud_hub.settings import HubSettings
+from cloud_hub.store import meta, schema
+from cloud_hub.store.engine import create_engine
+
+__all__ = ["Health", "create_app", "start_up", "wall_clock_ms"]
+
+MAX_BODY_BYTES = 1_048_576
 
 
-class Health(msgspec.Struct, frozen=True):
-    """Liveness answer."""
-
-    status: str
-    service: str
-    protocol_version: int
-    schema_version: int
+def wall_clock_ms() -> int:
+    """The current Unix time in milliseconds."""
+    return time.time_ns() // 1_000_000
 
 
-@get("/health", sync_to_thread=False)
-def health() -> Health:
-    """Tell a load balancer the hub is up."""
-    return Health("ok", "pos-hub", PROTOCOL_VERSION, SCHEMA_VERSION)
+def create_app(
+    settings: HubSettings | None = None,
+    *,
+    engine: AsyncEngine | None = None,
+    owns_engine: bool | None = None,
+    clock: Callable[[], int] = wall_clock_ms,
+    announce: Callable[[demo.DemoInfo], None] | None = None,
+) -> Litestar:
+    """Build the hub application.
 
+    Args:
+        settings: what to run; read from the environment when omitted.
+        engine: a ready engine; one is made from ``settings.database_url`` otherwise.
+        owns_engine: dispose of the engine on shutdown (default: when it was made here).
+        clock: Unix milliseconds; injectable so tests can move time.
+        announce: called with the demo's admin token and codes once seeded.
+    """
+    settings = settings or HubSettings.from_env()
+    owned = engine is None if owns_engine is None else owns_engine
+    engine = engine or create_engine(settings.database_url)
 
-def create_app() -> Litestar:
-    """Build the hub application."""
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        info = await start_up(engine, clock, demo_wanted=settings.demo)
+        app.state.demo = info
+        if info is not None and announce is not None:
+            announce(info)
+        try:
+            yield
+        finally:
+            if owned:
+                await engine.dispose()
+
     return Litestar(
-        route_handlers=[health],
+        route_handlers=[
+            *MONITORING_HANDLERS,
+            *OPEN_HANDLERS,
+            *SYNC_HANDLERS,
+            admin_router(*CATALOG_HANDLERS, *REPORT_HANDLERS),
+        ],
+        lifespan=[lifespan],
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        request_max_body_size=MAX_BODY_BYTES,
+        state=_state(engine, clock, settings),
         openapi_config=OpenAPIConfig(title="BengoBox POS hub", version="0.1.0", path="/schema"),
+    )
+
+
+async def start_up(
+    engine: AsyncEngine, clock: Callable[[], int], *, demo_wanted: bool
+) -> demo.DemoInfo | None:
+    """Migrate the database, make sure it has an epoch, and seed the demo if wanted.
+
+    Returns:
+        The demo's admin token and enrollment codes, when seeded.
+    """
+    await schema.migrate(engine)
+    async with engine.begin() as conn:
+        await meta.ensure_epoch(conn)
+        return await demo.seed(conn, now_ms=clock()) if demo_wanted else None
+
+
+def _state(engine: AsyncEngine, clock: Callable[[], int], settings: HubSettings) -> State:
+    return State(
+        {"engine": engine, "clock": clock, "operator_token": settings.operator_token, "demo": None}
     )

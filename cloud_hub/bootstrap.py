@@ -1,0 +1,71 @@
+"""Composition root: settings in, a ready engine, application or admin action out."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from cloud_hub.services.demo import DemoInfo
+from cloud_hub.settings import HubSettings
+from cloud_hub.store import meta, schema
+from cloud_hub.store.engine import create_engine
+
+if TYPE_CHECKING:
+    from litestar import Litestar
+
+T = TypeVar("T")
+
+
+def open_engine(settings: HubSettings) -> AsyncEngine:
+    """An engine on the hub database; creates the directory of a SQLite file.
+
+    Raises:
+        ValueError: a database URL the hub does not support.
+    """
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    return create_engine(settings.database_url)
+
+
+def build_app(
+    settings: HubSettings, announce: Callable[[DemoInfo], None] | None = None
+) -> Litestar:
+    """The hub application for ``pos-hub serve``."""
+    from cloud_hub.http.app import create_app  # the admin commands need no web framework
+
+    return create_app(settings, engine=open_engine(settings), owns_engine=True, announce=announce)
+
+
+async def migrate(settings: HubSettings) -> str:
+    """Bring the database to the current schema and make sure it has an epoch.
+
+    Returns:
+        The revision reached.
+    """
+    engine = open_engine(settings)
+    try:
+        revision = await schema.migrate(engine)
+        async with engine.begin() as conn:
+            await meta.ensure_epoch(conn)
+        return revision
+    finally:
+        await engine.dispose()
+
+
+async def run_admin(
+    settings: HubSettings, action: Callable[[AsyncConnection, int], Awaitable[T]]
+) -> T:
+    """Migrate, then run one admin use case in one transaction, given the current time."""
+    await migrate(settings)
+    engine = open_engine(settings)
+    try:
+        async with engine.begin() as conn:
+            return await action(conn, time.time_ns() // 1_000_000)
+    finally:
+        await engine.dispose()

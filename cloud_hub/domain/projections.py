@@ -1,0 +1,147 @@
+"""What the hub's read models hold for one merged entity, as plain rows.
+
+Pure: given an :class:`~sync_protocol.EntityState` (every op of the entity folded with
+``apply_op``), produce the ``entities``, ``conflicts``, ``tickets`` and ``payments`` rows
+(``cloud_hub.store.models``). Payload values come from devices, so every value that
+lands in a typed column is checked here: a string too long for its column, or holding
+a NUL (which PostgreSQL text refuses), is left out rather than failing the push; money
+sums are clamped to 64 bits. Ops are facts and are never refused for what a projection
+cannot show.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sync_protocol import EntityState, entity_hash
+
+TICKET = "ticket"
+_INT64 = (1 << 63) - 1
+
+
+def text(value: Any, max_length: int) -> str | None:
+    """``value`` if it is a string that fits a column of ``max_length``, else None."""
+    if isinstance(value, str) and len(value) <= max_length and "\x00" not in value:
+        return value
+    return None
+
+
+def int64(value: Any) -> int | None:
+    """``value`` if it is an integer (not a bool) that fits a signed 64-bit column."""
+    if type(value) is int and -_INT64 - 1 <= value <= _INT64:
+        return value
+    return None
+
+
+def _clamp(total: int) -> int:
+    return max(-_INT64 - 1, min(_INT64, total))
+
+
+def entity_row(
+    state: EntityState, *, tenant_id: str, outlet_id: str | None, now_ms: int
+) -> dict[str, Any]:
+    """The ``entities`` row: status, deletion, winning fields and the entity hash."""
+    return {
+        "tenant_id": tenant_id,
+        "entity": state.entity,
+        "entity_id": state.entity_id,
+        "outlet_id": outlet_id,
+        "status": state.status,
+        "deleted": state.deleted,
+        "fields": state.fields,
+        "state_hash": entity_hash(state),
+        "updated_ms": now_ms,
+    }
+
+
+def conflict_rows(
+    state: EntityState, *, tenant_id: str, outlet_id: str | None, now_ms: int
+) -> list[dict[str, Any]]:
+    """One ``conflicts`` row per group of concurrent writes of a field."""
+    return [
+        {
+            "conflict_id": conflict.conflict_id,
+            "tenant_id": tenant_id,
+            "outlet_id": outlet_id,
+            "entity": conflict.entity,
+            "entity_id": conflict.entity_id,
+            "field": conflict.field,
+            "op_ids": list(conflict.op_ids),
+            "winner": conflict.winner,
+            "resolved": conflict.resolved,
+            "detected_ms": now_ms,
+        }
+        for conflict in state.conflicts()
+    ]
+
+
+def ticket_row(
+    state: EntityState,
+    payment_rows: list[dict[str, Any]],
+    *,
+    tenant_id: str,
+    outlet_id: str,
+    now_ms: int,
+) -> dict[str, Any]:
+    """The ``tickets`` row: header fields, status and what was paid and refunded."""
+    fields = state.fields
+    paid = sum(row["amount"] for row in payment_rows if row["kind"] == "payment")
+    refunded = sum(row["amount"] for row in payment_rows if row["kind"] == "refund")
+    currency = text(fields.get("currency"), 3)
+    return {
+        "id": state.entity_id,
+        "tenant_id": tenant_id,
+        "outlet_id": outlet_id,
+        "receipt_no": text(fields.get("receipt_no"), 64),
+        "kind": text(fields.get("kind"), 16),
+        "status": state.status or "open",
+        "currency": currency,
+        "paid": _clamp(paid),
+        "refunded": _clamp(refunded),
+        "opened_ms": int64(fields.get("opened_ms")),
+        "updated_ms": now_ms,
+    }
+
+
+def payment_rows(state: EntityState, *, tenant_id: str, outlet_id: str) -> list[dict[str, Any]]:
+    """One ``payments`` row per ``payment_taken`` and ``refund_issued`` event.
+
+    A ``payment_confirmed`` event naming a ``payment_id`` sets that payment's status
+    (``data.status``, ``confirmed`` by default). Rows are keyed by the event's
+    ``payment_id`` / ``refund_id`` (the op id when that is missing), first event wins.
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    confirmed: dict[str, str] = {}
+    for event in sorted(state.events.values(), key=lambda e: e.order_key):
+        data = event.data if isinstance(event.data, dict) else {}
+        if event.name == "payment_confirmed":
+            payment_id = text(data.get("payment_id"), 128)
+            if payment_id is not None:
+                confirmed[payment_id] = text(data.get("status"), 32) or "confirmed"
+            continue
+        kind = {"payment_taken": "payment", "refund_issued": "refund"}.get(event.name)
+        if kind is None:
+            continue
+        row_id = text(data.get(f"{kind}_id"), 128) or event.op_id
+        rows.setdefault(
+            row_id,
+            {
+                "id": row_id,
+                "tenant_id": tenant_id,
+                "outlet_id": outlet_id,
+                "ticket_id": state.entity_id,
+                "device_id": event.device_id,
+                "kind": kind,
+                "method": text(data.get("method"), 32) or "unknown",
+                "amount": int64(data.get("amount")) or 0,
+                "tip": int64(data.get("tip")) or 0,
+                "status": text(data.get("status"), 32)
+                or ("confirmed" if kind == "payment" else "issued"),
+                "reference": text(data.get("reference"), 200),
+                "hlc": event.hlc,
+            },
+        )
+    for payment_id, status in confirmed.items():
+        if payment_id in rows and rows[payment_id]["kind"] == "payment":
+            rows[payment_id]["status"] = status
+    return [rows[key] for key in sorted(rows)]

@@ -1,0 +1,162 @@
+"""Admin API: tenants, outlets, enrollment codes and devices; and device enrollment.
+
+Thin handlers: decode, call one use case inside one transaction, return its result.
+Every route under the admin router needs an admin token; its tenant scopes everything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Router, get, post, put
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from cloud_hub.http import admin_schemas as schemas
+from cloud_hub.http.admin_context import (
+    ADMIN_DEPENDENCIES,
+    CallerTenant,
+    admin_guard,
+    now_ms,
+    operator_guard,
+    transaction,
+)
+from cloud_hub.services import devices, enrollment, registry, tenancy
+from cloud_hub.services.tenancy import Outlet
+
+JSONObject = dict[str, Any]
+
+
+@post("/api/v1/tenants", guards=[operator_guard], status_code=201)
+async def create_tenant(data: JSONBody[schemas.NewTenant], state: State) -> schemas.TenantCreated:
+    """Create a tenant (hub operator only); its first admin token is shown only here."""
+    async with transaction(state) as conn:
+        tenant, token = await registry.create_tenant(
+            conn, data.slug, data.name, data.currency, now_ms=now_ms(state)
+        )
+    return schemas.TenantCreated(tenant.slug, tenant.name, tenant.currency, token)
+
+
+@post("/api/v1/enroll", status_code=201)
+async def enroll(data: JSONBody[schemas.Enroll], state: State) -> enrollment.Enrolled:
+    """Redeem an enrollment code: the device gets its credential (no auth: the code is it)."""
+    async with transaction(state) as conn:
+        return await enrollment.redeem(
+            conn,
+            data.code,
+            str(data.device_id),
+            name=data.name,
+            agent_version=data.agent_version,
+            now_ms=now_ms(state),
+        )
+
+
+@get("/outlets")
+async def list_outlets(tenant: CallerTenant, state: State) -> list[Outlet]:
+    """The tenant's outlets."""
+    async with transaction(state) as conn:
+        return await registry.list_outlets(conn, tenant)
+
+
+@post("/outlets", status_code=201)
+async def create_outlet(
+    data: JSONBody[schemas.NewOutlet], tenant: CallerTenant, state: State
+) -> Outlet:
+    """Create an outlet and publish its settings document to the tenant's devices."""
+    async with transaction(state) as conn:
+        return await registry.create_outlet(
+            conn,
+            tenant,
+            data.code,
+            data.name,
+            data.timezone,
+            currency=data.currency,
+            settings=data.settings,
+            now_ms=now_ms(state),
+        )
+
+
+@get("/outlets/{code:str}")
+async def get_outlet(code: FromPath[str], tenant: CallerTenant, state: State) -> Outlet:
+    """One of the tenant's outlets."""
+    async with transaction(state) as conn:
+        return await tenancy.outlet_by_code(conn, tenant, code)
+
+
+@put("/outlets/{code:str}/settings")
+async def put_outlet_settings(
+    code: FromPath[str], data: JSONBody[JSONObject], tenant: CallerTenant, state: State
+) -> Outlet:
+    """Replace an outlet's settings (offline card limits); devices receive them on pull."""
+    async with transaction(state) as conn:
+        return await registry.update_outlet_settings(conn, tenant, code, data, now_ms=now_ms(state))
+
+
+@post("/outlets/{code:str}/enrollment-codes", status_code=201)
+async def issue_code(
+    code: FromPath[str],
+    data: JSONBody[schemas.NewEnrollmentCode],
+    tenant: CallerTenant,
+    state: State,
+) -> enrollment.IssuedCode:
+    """Issue a one-time code that enrolls a device at the outlet (shown only here)."""
+    async with transaction(state) as conn:
+        return await enrollment.issue(
+            conn,
+            tenant,
+            code,
+            data.device_code,
+            expires_hours=data.expires_hours,
+            now_ms=now_ms(state),
+        )
+
+
+@get("/devices")
+async def list_devices(
+    tenant: CallerTenant, state: State, outlet: FromQuery[str | None] = None
+) -> list[devices.Device]:
+    """The tenant's devices, optionally of one outlet."""
+    async with transaction(state) as conn:
+        return await devices.list_devices(conn, tenant, outlet)
+
+
+@post("/devices/{device_id:str}/revoke", status_code=200)
+async def revoke_device(
+    device_id: FromPath[str], tenant: CallerTenant, state: State
+) -> devices.Device:
+    """Revoke a device: its credential stops working at once."""
+    async with transaction(state) as conn:
+        return await devices.revoke(conn, tenant, device_id, now_ms=now_ms(state))
+
+
+@post("/devices/{device_id:str}/signout", status_code=200)
+async def sign_out_device(
+    device_id: FromPath[str], tenant: CallerTenant, state: State
+) -> devices.SignOut:
+    """End every operator session open on a device now (synced as session control)."""
+    async with transaction(state) as conn:
+        return await devices.sign_out(conn, tenant, device_id, now_ms=now_ms(state))
+
+
+def admin_router(*handlers: Any) -> Router:
+    """The guarded ``/api/v1`` router with the registry handlers and ``handlers``."""
+    return Router(
+        "/api/v1",
+        route_handlers=[
+            list_outlets,
+            create_outlet,
+            get_outlet,
+            put_outlet_settings,
+            issue_code,
+            list_devices,
+            revoke_device,
+            sign_out_device,
+            *handlers,
+        ],
+        guards=[admin_guard],
+        dependencies=ADMIN_DEPENDENCIES,
+    )
+
+
+#: Routes outside the admin router: they authenticate otherwise (operator token, code).
+OPEN_HANDLERS = [create_tenant, enroll]

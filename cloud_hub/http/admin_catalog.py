@@ -1,0 +1,142 @@
+"""Admin API for reference data: catalog documents, roles and staff.
+
+Every write becomes a hub-written op that devices pull; staff PINs go in as PINs and
+are kept only as the scrypt hash devices verify (never returned).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import delete, get, put
+from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody
+
+from cloud_hub.http import admin_schemas as schemas
+from cloud_hub.http.admin_context import CallerTenant, now_ms, transaction
+from cloud_hub.services import documents, reference, staff
+from cloud_hub.services.errors import NotFound
+
+JSONObject = dict[str, Any]
+
+
+def _catalog_entity(entity: str) -> str:
+    if entity not in documents.CATALOG:
+        raise NotFound("catalog entity", entity, f"no catalog entity {entity!r}")
+    return entity
+
+
+@get("/catalog")
+async def get_catalog(tenant: CallerTenant, state: State) -> dict[str, list[JSONObject]]:
+    """Every live catalog document, by entity."""
+    async with transaction(state) as conn:
+        return {
+            entity: [
+                {"id": i, **doc} for i, doc in (await reference.load(conn, tenant, entity)).items()
+            ]
+            for entity in documents.CATALOG
+        }
+
+
+@put("/catalog/{entity:str}/{doc_id:str}")
+async def put_catalog(
+    entity: FromPath[str],
+    doc_id: FromPath[str],
+    data: JSONBody[JSONObject],
+    tenant: CallerTenant,
+    state: State,
+) -> reference.Written:
+    """Create or replace a catalog document (category, product, price_book, ...)."""
+    async with transaction(state) as conn:
+        return await reference.put(
+            conn, tenant, _catalog_entity(entity), doc_id, data, now_ms=now_ms(state)
+        )
+
+
+@delete("/catalog/{entity:str}/{doc_id:str}", status_code=200)
+async def delete_catalog(
+    entity: FromPath[str], doc_id: FromPath[str], tenant: CallerTenant, state: State
+) -> reference.Written:
+    """Delete a catalog document for good (refused while others name it)."""
+    async with transaction(state) as conn:
+        return await reference.delete(
+            conn, tenant, _catalog_entity(entity), doc_id, now_ms=now_ms(state)
+        )
+
+
+@get("/roles")
+async def list_roles(tenant: CallerTenant, state: State) -> list[JSONObject]:
+    """The tenant's roles."""
+    async with transaction(state) as conn:
+        return [{"id": i, **doc} for i, doc in (await reference.load(conn, tenant, "role")).items()]
+
+
+@put("/roles/{role_id:str}")
+async def put_role(
+    role_id: FromPath[str], data: JSONBody[JSONObject], tenant: CallerTenant, state: State
+) -> reference.Written:
+    """Create or replace a role: its permissions and discount limit."""
+    async with transaction(state) as conn:
+        return await reference.put(conn, tenant, "role", role_id, data, now_ms=now_ms(state))
+
+
+@delete("/roles/{role_id:str}", status_code=200)
+async def delete_role(
+    role_id: FromPath[str], tenant: CallerTenant, state: State
+) -> reference.Written:
+    """Delete a role for good (refused while staff hold it)."""
+    async with transaction(state) as conn:
+        return await reference.delete(conn, tenant, "role", role_id, now_ms=now_ms(state))
+
+
+@get("/staff")
+async def list_staff(tenant: CallerTenant, state: State) -> list[JSONObject]:
+    """The tenant's staff, without their PIN hashes."""
+    async with transaction(state) as conn:
+        found = await reference.load(conn, tenant, "staff")
+    return [{"id": i, **staff.public(doc)} for i, doc in found.items()]
+
+
+@put("/staff/{staff_id:str}")
+async def put_staff(
+    staff_id: FromPath[str], data: JSONBody[schemas.StaffMember], tenant: CallerTenant, state: State
+) -> JSONObject:
+    """Create or update a staff member; the PIN is hashed and never stored or returned."""
+    async with transaction(state) as conn:
+        written = await staff.put_staff(
+            conn,
+            tenant,
+            staff_id,
+            name=data.name,
+            role=data.role,
+            pin=data.pin,
+            now_ms=now_ms(state),
+        )
+    return {
+        "id": staff_id,
+        "version": written.version,
+        "changed": written.changed,
+        **staff.public(written.doc or {}),
+    }
+
+
+@delete("/staff/{staff_id:str}", status_code=200)
+async def delete_staff(
+    staff_id: FromPath[str], tenant: CallerTenant, state: State
+) -> reference.Written:
+    """Remove a staff member: devices drop them, and their PIN stops working, on next pull."""
+    async with transaction(state) as conn:
+        return await reference.delete(conn, tenant, "staff", staff_id, now_ms=now_ms(state))
+
+
+CATALOG_HANDLERS = [
+    get_catalog,
+    put_catalog,
+    delete_catalog,
+    list_roles,
+    put_role,
+    delete_role,
+    list_staff,
+    put_staff,
+    delete_staff,
+]

@@ -1,0 +1,78 @@
+"""What admin handlers share: the transaction, the clock and who is calling.
+
+``admin_guard`` runs before the body is read: it takes the tenant from the bearer
+admin credential (never from the request) and leaves it on ``connection.state``, where
+the ``tenant`` dependency finds it. ``operator_guard`` protects hub-operator endpoints
+(creating tenants) with the token from ``POS_HUB_ADMIN_TOKEN``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.handlers import BaseRouteHandler
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from cloud_hub.services import registry
+from cloud_hub.services.errors import Unauthorized
+from cloud_hub.services.tenancy import Tenant
+
+
+def bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, if any."""
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
+def now_ms(state: State) -> int:
+    """The hub clock's current Unix milliseconds."""
+    clock: Callable[[], int] = state.clock
+    return clock()
+
+
+@asynccontextmanager
+async def transaction(state: State) -> AsyncIterator[AsyncConnection]:
+    """One unit of work: committed when the block ends, rolled back if it raises."""
+    engine: AsyncEngine = state.engine
+    async with engine.begin() as conn:
+        yield conn
+
+
+async def admin_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Authenticate the admin credential and remember its tenant.
+
+    Raises:
+        Unauthorized: no admin token, or an unknown or revoked one.
+    """
+    async with transaction(connection.app.state) as conn:
+        connection.state.tenant = await registry.authenticate_admin(conn, bearer(connection))
+
+
+def operator_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Let only the hub operator through (the ``POS_HUB_ADMIN_TOKEN`` token).
+
+    Raises:
+        Unauthorized: no operator token is configured, or the request does not carry it.
+    """
+    expected: str | None = connection.app.state.operator_token
+    given = bearer(connection)
+    if not expected or not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise Unauthorized("creating tenants needs the hub operator token (POS_HUB_ADMIN_TOKEN)")
+
+
+def _tenant(request: ASGIConnection[Any, Any, Any, Any]) -> Tenant:
+    tenant: Tenant = request.state.tenant
+    return tenant
+
+
+#: A handler parameter ``tenant: CallerTenant`` receives the caller's tenant.
+CallerTenant = NamedDependency[Tenant]
+
+#: Dependencies of guarded admin handlers: ``tenant`` is the caller's tenant.
+ADMIN_DEPENDENCIES = {"tenant": Provide(_tenant, sync_to_thread=False)}

@@ -1,0 +1,75 @@
+"""Admin API for what managers watch: sync status, conflicts, quarantine, settlement."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from cloud_hub.http import admin_schemas as schemas
+from cloud_hub.http.admin_context import CallerTenant, now_ms, transaction
+from cloud_hub.services import conflicts, monitoring, settlement
+from cloud_hub.services.errors import Malformed
+
+
+@get("/sync/status")
+async def sync_status(
+    outlet: FromQuery[str], tenant: CallerTenant, state: State
+) -> monitoring.OutletSync:
+    """Per device of the outlet: last contact, pending and unpulled ops, clock skew."""
+    async with transaction(state) as conn:
+        return await monitoring.outlet_sync(conn, tenant, outlet, now_ms=now_ms(state))
+
+
+@get("/conflicts")
+async def list_conflicts(
+    tenant: CallerTenant,
+    state: State,
+    outlet: FromQuery[str | None] = None,
+    resolved: FromQuery[bool] = False,
+) -> list[conflicts.ConflictView]:
+    """The tenant's conflicts (open ones unless ``resolved=true``), with each write's value."""
+    async with transaction(state) as conn:
+        return await conflicts.list_conflicts(conn, tenant, outlet_code=outlet, resolved=resolved)
+
+
+@post("/conflicts/{conflict_id:str}/resolve", status_code=200)
+async def resolve_conflict(
+    conflict_id: FromPath[str], data: JSONBody[schemas.Resolve], tenant: CallerTenant, state: State
+) -> conflicts.Resolution:
+    """Settle a conflict with one write's value or a new one, as a synced edit."""
+    if (data.op_id is None) == (data.value is msgspec.UNSET):
+        raise Malformed("give exactly one of 'op_id' (a write to keep) and 'value'")
+    value = None if data.value is msgspec.UNSET else data.value
+    async with transaction(state) as conn:
+        return await conflicts.resolve(
+            conn, tenant, conflict_id, choose=data.op_id, value=value, now_ms=now_ms(state)
+        )
+
+
+@get("/quarantine")
+async def list_quarantine(
+    tenant: CallerTenant, state: State, outlet: FromQuery[str | None] = None
+) -> list[monitoring.Quarantined]:
+    """Ops the hub set aside (malformed, read-only, clock drift...), newest first."""
+    async with transaction(state) as conn:
+        return await monitoring.quarantined(conn, tenant, outlet)
+
+
+@get("/reports/settlement")
+async def settlement_report(
+    outlet: FromQuery[str], day: FromQuery[str], tenant: CallerTenant, state: State
+) -> settlement.Settlement:
+    """Payments by method, refunds, tips and pending confirmations of one local day."""
+    async with transaction(state) as conn:
+        return await settlement.settlement(conn, tenant, outlet, day)
+
+
+REPORT_HANDLERS = [
+    sync_status,
+    list_conflicts,
+    resolve_conflict,
+    list_quarantine,
+    settlement_report,
+]

@@ -1,0 +1,62 @@
+"""Unauthenticated operational endpoints: liveness and Prometheus metrics."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Response, get
+from litestar.datastructures import State
+
+from cloud_hub.http.admin_context import transaction
+from cloud_hub.services import monitoring
+from sync_protocol import PROTOCOL_VERSION, SCHEMA_VERSION
+
+_METRICS = (
+    ("pos_hub_tenants", "gauge", "Tenants on this hub.", "tenants", ""),
+    (
+        "pos_hub_devices",
+        "gauge",
+        "Enrolled devices by status.",
+        "devices_active",
+        'status="active"',
+    ),
+    ("pos_hub_devices", "", "", "devices_revoked", 'status="revoked"'),
+    ("pos_hub_ops_total", "counter", "Ops stored (device pushes and hub writes).", "ops", ""),
+    ("pos_hub_quarantined_ops", "gauge", "Quarantined ops not released.", "quarantined", ""),
+    ("pos_hub_open_conflicts", "gauge", "Conflicts not yet resolved.", "open_conflicts", ""),
+)
+
+
+class Health(msgspec.Struct, frozen=True):
+    """Liveness answer."""
+
+    status: str
+    service: str
+    protocol_version: int
+    schema_version: int
+
+
+@get("/health", sync_to_thread=False)
+def health() -> Health:
+    """Tell a load balancer the hub is up."""
+    return Health("ok", "pos-hub", PROTOCOL_VERSION, SCHEMA_VERSION)
+
+
+@get("/metrics", media_type="text/plain; version=0.0.4")
+async def metrics(state: State) -> Response[str]:
+    """Hub-wide counts in the Prometheus text format (no tenant names)."""
+    async with transaction(state) as conn:
+        values = await monitoring.metrics(conn)
+    return Response(render(values), media_type="text/plain; version=0.0.4")
+
+
+def render(values: dict[str, int]) -> str:
+    """The Prometheus exposition text of ``values``."""
+    lines = []
+    for name, kind, help_text, key, labels in _METRICS:
+        if kind:
+            lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
+        lines.append(f"{name}{{{labels}}} {values[key]}" if labels else f"{name} {values[key]}")
+    return "\n".join(lines) + "\n"
+
+
+MONITORING_HANDLERS = [health, metrics]

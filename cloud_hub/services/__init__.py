@@ -1,0 +1,1 @@
+"""Use cases of the hub: registry, enrollment, reference data, sync, reports."""

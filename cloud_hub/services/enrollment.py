@@ -1,0 +1,196 @@
+"""Enrollment: one-time, expiring codes that turn a device into a known, credentialed one.
+
+An admin issues a code for (outlet, device code); the hub keeps its SHA-256 only. The
+device redeems it with the id it made for itself and receives its credential (shown
+once, kept hashed), the hub epoch and its tenant and outlet. Using the code and creating
+the device happen in one transaction. Unknown and used codes get the same answer, so a
+code cannot be probed.
+
+Codes are 10 characters from an alphabet without look-alikes (no 0/O, 1/I/L), shown
+grouped as ``K7QX-M3PA-9R``; dashes, spaces and letter case are ignored on entry.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from cloud_hub.services import credentials, identifiers, tenancy
+from cloud_hub.services.errors import (
+    DeviceAlreadyEnrolled,
+    DeviceCodeTaken,
+    EnrollmentCodeExpired,
+    EnrollmentCodeUnknown,
+    InvalidInput,
+)
+from cloud_hub.services.tenancy import Tenant
+from cloud_hub.store import meta
+from cloud_hub.store.models import devices, enrollment_codes
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+DEFAULT_EXPIRY_HOURS = 24
+MAX_EXPIRY_HOURS = 24 * 30
+HOUR_MS = 3_600_000
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCode:
+    """An enrollment code, as shown to the admin once."""
+
+    code: str
+    outlet: str
+    device_code: str
+    expires_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolled:
+    """What a device receives when it enrolls (the ``POST /api/v1/enroll`` answer)."""
+
+    device_id: str
+    device_code: str
+    credential: str
+    hub_epoch: str
+    tenant: dict[str, str]
+    outlet: dict[str, Any]
+
+
+def new_code() -> str:
+    """A fresh code, grouped for reading aloud: ``XXXX-XXXX-XX``."""
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def normalise(code: str) -> str:
+    """A code as typed, without dashes, spaces and letter case."""
+    return "".join(code.split()).replace("-", "").upper()
+
+
+async def issue(
+    conn: AsyncConnection,
+    tenant: Tenant,
+    outlet_code: str,
+    device_code: str,
+    *,
+    now_ms: int,
+    expires_hours: int = DEFAULT_EXPIRY_HOURS,
+) -> IssuedCode:
+    """Issue a code that enrolls one device as ``device_code`` at the outlet.
+
+    Unused codes issued before for the same device code stop working.
+
+    Raises:
+        NotFound: the tenant has no such outlet.
+        InvalidInput: a bad device code or expiry.
+        DeviceCodeTaken: the outlet already has a device with this code.
+    """
+    outlet = await tenancy.outlet_by_code(conn, tenant, outlet_code)
+    identifiers.device_code(device_code)
+    if not 1 <= expires_hours <= MAX_EXPIRY_HOURS:
+        raise InvalidInput(f"a code expires after 1 to {MAX_EXPIRY_HOURS} hours")
+    await _ensure_code_free(conn, outlet.id, device_code)
+    earlier = sa.and_(
+        enrollment_codes.c.outlet_id == outlet.id,
+        enrollment_codes.c.device_code == device_code,
+        enrollment_codes.c.used_ms.is_(None),
+        enrollment_codes.c.expires_ms > now_ms,
+    )
+    await conn.execute(sa.update(enrollment_codes).where(earlier).values(expires_ms=now_ms))
+    code, expires_ms = new_code(), now_ms + expires_hours * HOUR_MS
+    await conn.execute(
+        sa.insert(enrollment_codes).values(
+            code_hash=credentials.digest(normalise(code)),
+            tenant_id=tenant.id,
+            outlet_id=outlet.id,
+            device_code=device_code,
+            created_ms=now_ms,
+            expires_ms=expires_ms,
+        )
+    )
+    return IssuedCode(code, outlet.code, device_code, expires_ms)
+
+
+async def redeem(
+    conn: AsyncConnection,
+    code: str,
+    device_id: str,
+    *,
+    name: str = "",
+    agent_version: str = "",
+    now_ms: int,
+) -> Enrolled:
+    """Use a code: create the device and give it its credential.
+
+    Raises:
+        EnrollmentCodeUnknown: no such code, or it was used.
+        EnrollmentCodeExpired: the code is past its expiry.
+        DeviceAlreadyEnrolled: a device with this id exists.
+        DeviceCodeTaken: the outlet got a device with this code meanwhile.
+    """
+    row = (
+        await conn.execute(
+            sa.select(enrollment_codes).where(
+                enrollment_codes.c.code_hash == credentials.digest(normalise(code))
+            )
+        )
+    ).first()
+    if row is None or row.used_ms is not None:
+        raise EnrollmentCodeUnknown()
+    if row.expires_ms <= now_ms:
+        raise EnrollmentCodeExpired("this enrollment code has expired; ask for a new one")
+    device_id = identifiers.device_id(device_id)
+    if await conn.scalar(sa.select(devices.c.id).where(devices.c.id == device_id)):
+        raise DeviceAlreadyEnrolled("device", device_id)
+    await _ensure_code_free(conn, row.outlet_id, row.device_code)
+    used = await conn.execute(
+        sa.update(enrollment_codes)
+        .where(enrollment_codes.c.code_hash == row.code_hash, enrollment_codes.c.used_ms.is_(None))
+        .values(used_ms=now_ms, device_id=device_id)
+    )
+    if used.rowcount != 1:
+        raise EnrollmentCodeUnknown()
+    tenant = await tenancy.tenant_by_id(conn, row.tenant_id)
+    outlet = await tenancy.outlet_by_id(conn, tenant, row.outlet_id)
+    credential = credentials.new_token()
+    await conn.execute(
+        sa.insert(devices).values(
+            id=device_id,
+            tenant_id=tenant.id,
+            outlet_id=outlet.id,
+            code=row.device_code,
+            name=(name.strip() or f"{outlet.code}-{row.device_code}")[:200],
+            credential_hash=credentials.digest(credential),
+            status="active",
+            created_ms=now_ms,
+            agent_version=agent_version[:64],
+        )
+    )
+    return Enrolled(
+        device_id,
+        row.device_code,
+        credential,
+        await meta.ensure_epoch(conn),
+        {"slug": tenant.slug, "name": tenant.name, "currency": tenant.currency},
+        {
+            "code": outlet.code,
+            "name": outlet.name,
+            "timezone": outlet.timezone,
+            "currency": outlet.currency,
+            "settings": outlet.settings,
+        },
+    )
+
+
+async def _ensure_code_free(conn: AsyncConnection, outlet_id: str, device_code: str) -> None:
+    taken = await conn.scalar(
+        sa.select(devices.c.id).where(
+            devices.c.outlet_id == outlet_id, devices.c.code == device_code
+        )
+    )
+    if taken is not None:
+        raise DeviceCodeTaken("device code", device_code, f"the outlet already has {device_code}")

@@ -1,0 +1,142 @@
+"""The settlement report: what an outlet took and gave back on one local day.
+
+Built from the ``payments`` projection (one row per ``payment_taken`` or
+``refund_issued`` event), so it needs no ticket logic. The day is the outlet's local
+calendar day; an event belongs to the day of its HLC wall time, the moment the till
+recorded it. Every figure is an integer in minor units, and they add up: ``net`` is
+``taken - refunded``, ``taken`` is ``confirmed + pending``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from cloud_hub.services import tenancy
+from cloud_hub.services.errors import InvalidInput
+from cloud_hub.services.tenancy import Tenant
+from cloud_hub.store.models import payments
+from sync_protocol.hlc import LOGICAL_BITS
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(slots=True)
+class MethodTotals:
+    """Totals of one tender method."""
+
+    method: str
+    count: int = 0
+    amount: int = 0
+    tip: int = 0
+    confirmed: int = 0
+    pending: int = 0
+
+
+@dataclass(slots=True)
+class Totals:
+    """The day's totals over every method."""
+
+    taken: int = 0
+    tips: int = 0
+    confirmed: int = 0
+    pending: int = 0
+    refunded: int = 0
+    net: int = 0
+
+
+@dataclass(slots=True)
+class Settlement:
+    """One outlet's settlement for one local day."""
+
+    outlet: str
+    day: str
+    timezone: str
+    currency: str
+    from_ms: int
+    to_ms: int
+    payments: list[MethodTotals] = field(default_factory=list)
+    refunds: list[MethodTotals] = field(default_factory=list)
+    totals: Totals = field(default_factory=Totals)
+
+
+def day_bounds(day: str, timezone: str) -> tuple[int, int]:
+    """Unix milliseconds of the start of ``day`` and of the next day, in ``timezone``.
+
+    Raises:
+        InvalidInput: ``day`` is not a ``YYYY-MM-DD`` date.
+    """
+    try:
+        if not _DAY.fullmatch(day):
+            raise ValueError(day)
+        start = datetime.combine(date.fromisoformat(day), datetime.min.time(), ZoneInfo(timezone))
+    except ValueError:
+        raise InvalidInput(f"day {day!r} is not a date like 2026-01-31") from None
+    end = datetime.combine(start.date() + timedelta(days=1), start.timetz())
+    return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+
+
+async def settlement(
+    conn: AsyncConnection, tenant: Tenant, outlet_code: str, day: str
+) -> Settlement:
+    """The settlement of one outlet for one local day.
+
+    Raises:
+        NotFound: the tenant has no such outlet.
+        InvalidInput: a bad day.
+    """
+    outlet = await tenancy.outlet_by_code(conn, tenant, outlet_code)
+    start, end = day_bounds(day, outlet.timezone)
+    report = Settlement(outlet.code, day, outlet.timezone, outlet.currency, start, end)
+    rows = await conn.execute(
+        sa.select(
+            payments.c.kind,
+            payments.c.method,
+            payments.c.status,
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(payments.c.amount), 0),
+            sa.func.coalesce(sa.func.sum(payments.c.tip), 0),
+        )
+        .where(
+            payments.c.tenant_id == tenant.id,
+            payments.c.outlet_id == outlet.id,
+            payments.c.hlc >= start << LOGICAL_BITS,
+            payments.c.hlc < end << LOGICAL_BITS,
+        )
+        .group_by(payments.c.kind, payments.c.method, payments.c.status)
+        .order_by(payments.c.kind, payments.c.method, payments.c.status)
+    )
+    for kind, method, status, count, amount, tip in rows:
+        _add(report, kind, method, status, int(count), int(amount), int(tip))
+    return report
+
+
+def _add(report: Settlement, kind: str, method: str, status: str, *numbers: int) -> None:
+    count, amount, tip = numbers
+    rows = report.refunds if kind == "refund" else report.payments
+    entry = next((row for row in rows if row.method == method), None)
+    if entry is None:
+        entry = MethodTotals(method)
+        rows.append(entry)
+    entry.count, entry.amount, entry.tip = (
+        entry.count + count,
+        entry.amount + amount,
+        entry.tip + tip,
+    )
+    totals = report.totals
+    if kind == "refund":
+        totals.refunded += amount
+    else:
+        confirmed = status == "confirmed"
+        entry.confirmed += amount if confirmed else 0
+        entry.pending += 0 if confirmed else amount
+        totals.taken += amount
+        totals.tips += tip
+        totals.confirmed += amount if confirmed else 0
+        totals.pending += 0 if confirmed else amount
+    totals.net = totals.taken - totals.refunded

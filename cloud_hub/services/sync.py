@@ -1,0 +1,234 @@
+"""The hub side of ``/sync/v1``: handshake, push and pull (``docs/sync-protocol.md``).
+
+Each use case authenticates the device from its bearer credential, runs in one
+transaction on the engine it is given, and returns the protocol's answer or raises a
+:class:`~cloud_hub.services.errors.HubError` (or ``sync_protocol.DecodeError``) whose
+``code`` is the ``ErrorMessage`` code. The clock is injected: a callable returning Unix
+milliseconds.
+
+Push, in one transaction: lock the device row, plan every op in order
+(:func:`cloud_hub.domain.push.plan_push`: duplicate, applied, quarantined, or stop at
+a gap), commit the applied ops through :func:`cloud_hub.store.oplog.store_ops`, keep the
+quarantined ones in ``quarantine``, and advance ``last_applied_seq`` with them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from cloud_hub.domain.push import PushItem, Quarantined, plan_push
+from cloud_hub.domain.quarantine import Writer, refusal
+from cloud_hub.services import sync_devices
+from cloud_hub.services.errors import (
+    BatchTooLarge,
+    ResetRequired,
+    SchemaTooNew,
+    UnsupportedProtocol,
+)
+from cloud_hub.services.sync_devices import SyncingDevice
+from cloud_hub.store.meta import ensure_epoch
+from cloud_hub.store.models import quarantine
+from cloud_hub.store.oplog import known_op_ids, outlet_scope, store_ops
+from cloud_hub.store.pages import Reader, read_page
+from sync_protocol import (
+    MSGPACK,
+    PROTOCOL_VERSION,
+    SCHEMA_VERSION,
+    Handshake,
+    HandshakeAccepted,
+    PullRequest,
+    PullResponse,
+    PushResponse,
+    decode_cursor,
+    encode_cursor,
+)
+from sync_protocol.hlc import DEFAULT_MAX_DRIFT_MS
+from sync_protocol.messages import MAX_BATCH
+
+Clock = Callable[[], int]
+
+
+async def handshake(
+    engine: AsyncEngine,
+    token: str | None,
+    request: Handshake,
+    *,
+    clock: Clock,
+    max_batch: int = MAX_BATCH,
+) -> HandshakeAccepted:
+    """Open a sync session: measure the device's clock and say where to push from.
+
+    The skew, the device's ``last_seq`` and its agent version are stored even when the
+    handshake is then refused, so the outlet manager sees them. A device clock far
+    ahead is not refused: its skew is shown, and its far-future ops are quarantined.
+
+    Raises:
+        Unauthorized, DeviceRevoked, WrongDevice: the credential or the body's device.
+        UnsupportedProtocol: another ``protocol_version`` than the hub's.
+        SchemaTooNew: a ``schema_version`` newer than the hub's.
+        ResetRequired: the device's ``last_seq`` is below what the hub applied for it
+            (it was restored from an older backup).
+    """
+    now = clock()
+    skew = request.device_clock_ms - now
+    async with engine.begin() as conn:
+        device = await sync_devices.authenticate(conn, token)
+        device.check_body(request.device_id)
+        last_applied = await sync_devices.record_handshake(
+            conn,
+            device,
+            now_ms=now,
+            clock_skew_ms=skew,
+            last_seq=request.last_seq,
+            agent_version=request.agent_version,
+        )
+        epoch = await ensure_epoch(conn)
+    if request.protocol_version != PROTOCOL_VERSION:
+        raise UnsupportedProtocol(
+            f"the hub speaks protocol {PROTOCOL_VERSION}, not {request.protocol_version}"
+        )
+    if request.schema_version > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"the device writes op schema {request.schema_version}; the hub understands "
+            f"up to {SCHEMA_VERSION}"
+        )
+    if request.last_seq < last_applied:
+        raise ResetRequired(
+            f"the device's op log ends at {request.last_seq} but the hub applied up to "
+            f"{last_applied}: it looks restored from an older backup"
+        )
+    return HandshakeAccepted(
+        protocol_version=PROTOCOL_VERSION,
+        schema_version=SCHEMA_VERSION,
+        hub_epoch=epoch,
+        hub_clock_ms=now,
+        clock_skew_ms=skew,
+        last_applied_seq=last_applied,
+        max_batch=max_batch,
+    )
+
+
+async def push(
+    engine: AsyncEngine,
+    token: str | None,
+    device_id: uuid.UUID,
+    items: Sequence[PushItem],
+    *,
+    clock: Clock,
+    max_batch: int = MAX_BATCH,
+    max_drift_ms: int = DEFAULT_MAX_DRIFT_MS,
+) -> PushResponse:
+    """Apply a device's next ops, as :func:`cloud_hub.domain.push.read_push` read them.
+
+    Raises:
+        Unauthorized, DeviceRevoked, WrongDevice: the credential or the body's device.
+        BatchTooLarge: more than ``max_batch`` ops.
+        DecodeError: no op's ``device_seq`` could be read.
+    """
+    now = clock()
+    async with engine.begin() as conn:
+        device = await sync_devices.authenticate(conn, token)
+        device.check_body(device_id)
+        if len(items) > max_batch:
+            raise BatchTooLarge(f"{len(items)} ops in one push; the hub takes {max_batch}")
+        last_applied, checkpoint = await sync_devices.lock_for_push(conn, device, now_ms=now)
+        candidates = [
+            str(item.op.op_id)
+            for item in items
+            if item.op is not None and item.op.device_seq > last_applied
+        ]
+        writer = Writer(uuid.UUID(device.device_id), device.tenant, device.outlet)
+        plan = plan_push(
+            items,
+            last_applied,
+            known_op_ids=await known_op_ids(conn, candidates),
+            refuse=lambda op: refusal(op, writer, now, max_drift_ms),
+        )
+        if plan.apply:
+            checkpoint = await store_ops(
+                conn,
+                tenant_id=device.tenant_id,
+                outlet_id=device.outlet_id,
+                scope=outlet_scope(device.outlet_id),
+                ops=[(op, MSGPACK.encode(op)) for op in plan.apply],
+                now_ms=now,
+            )
+        await _quarantine(conn, device, plan.quarantine, now)
+        await sync_devices.record_push(
+            conn, device, last_applied_seq=plan.last_applied_seq, checkpoint=checkpoint
+        )
+    return PushResponse(
+        results=plan.results,
+        last_applied_seq=plan.last_applied_seq,
+        resend_from=plan.resend_from,
+        checkpoint=checkpoint,
+    )
+
+
+async def pull(
+    engine: AsyncEngine, token: str | None, request: PullRequest, *, clock: Clock
+) -> PullResponse:
+    """The next page of the device's outlet ops (not its own) and tenant reference data.
+
+    A cursor of another hub epoch is answered ``reset`` with a fresh cursor at the
+    start of the current epoch and no ops.
+
+    Raises:
+        Unauthorized, DeviceRevoked: the credential.
+        DecodeError: the cursor is not one the hub made.
+    """
+    now = clock()
+    async with engine.begin() as conn:
+        device = await sync_devices.authenticate(conn, token)
+        epoch = await ensure_epoch(conn)
+        cursor = decode_cursor(request.cursor) if request.cursor is not None else None
+        if cursor is not None and cursor.epoch != epoch:
+            await sync_devices.record_pull(conn, device, now_ms=now, pulled_seq=0)
+            return PullResponse(
+                ops=[], cursor=encode_cursor(epoch, 0, 0), has_more=True, reset=True
+            )
+        reader = Reader(device.tenant_id, device.outlet_id, device.device_id)
+        page = await read_page(
+            conn,
+            reader,
+            outlet_after=cursor.outlet_seq if cursor else 0,
+            tenant_after=cursor.tenant_seq if cursor else 0,
+            limit=request.limit,
+        )
+        await sync_devices.record_pull(conn, device, now_ms=now, pulled_seq=page.outlet_seq)
+    return PullResponse(
+        ops=page.ops,
+        cursor=encode_cursor(epoch, page.outlet_seq, page.tenant_seq),
+        has_more=page.remaining > 0,
+        checkpoint=page.outlet_seq,
+        remaining=page.remaining,
+    )
+
+
+async def _quarantine(
+    conn: AsyncConnection, device: SyncingDevice, held: list[Quarantined], now_ms: int
+) -> None:
+    if not held:
+        return
+    await conn.execute(
+        sa.insert(quarantine),
+        [
+            {
+                "tenant_id": device.tenant_id,
+                "outlet_id": device.outlet_id,
+                "device_id": device.device_id,
+                "device_seq": entry.device_seq,
+                "op_id": str(entry.op_id) if entry.op_id else None,
+                "code": entry.code,
+                # An op that decoded is kept as MessagePack, one that did not as received.
+                "body": MSGPACK.encode(entry.op) if entry.op is not None else entry.raw,
+                "reason": entry.reason.replace("\x00", "\\x00"),
+                "received_ms": now_ms,
+            }
+            for entry in held
+        ],
+    )

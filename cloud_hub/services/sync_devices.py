@@ -1,0 +1,145 @@
+"""The device side of the sync server's bookkeeping: who is syncing, and what was seen.
+
+The hub takes tenant, outlet and device from the bearer credential (its SHA-256 digest
+is ``devices.credential_hash``), never from the request body.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from cloud_hub.domain.projections import text
+from cloud_hub.services import credentials
+from cloud_hub.services.errors import DeviceRevoked, Unauthorized, WrongDevice
+from cloud_hub.store.models import devices, outlets, tenants
+
+ACTIVE = "active"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncingDevice:
+    """A device, as its credential names it.
+
+    Attributes:
+        device_id: its id (canonical text).
+        tenant_id, tenant: its tenant's id and slug.
+        outlet_id, outlet: its outlet's id and code.
+    """
+
+    device_id: str
+    tenant_id: str
+    tenant: str
+    outlet_id: str
+    outlet: str
+
+    def check_body(self, device_id: uuid.UUID) -> None:
+        """Check that a body's ``device_id`` is this device.
+
+        Raises:
+            WrongDevice: it names another device.
+        """
+        if str(device_id) != self.device_id:
+            raise WrongDevice(
+                f"the body names device {device_id}; the credential is device {self.device_id}"
+            )
+
+
+async def authenticate(conn: AsyncConnection, token: str | None) -> SyncingDevice:
+    """The device a bearer credential belongs to.
+
+    Raises:
+        Unauthorized: no credential, or one the hub does not know.
+        DeviceRevoked: the device has been revoked.
+    """
+    if not token:
+        raise Unauthorized("send the device credential as 'Authorization: Bearer <credential>'")
+    query = (
+        sa.select(
+            devices.c.id,
+            devices.c.status,
+            devices.c.tenant_id,
+            tenants.c.slug,
+            devices.c.outlet_id,
+            outlets.c.code,
+        )
+        .join(tenants, tenants.c.id == devices.c.tenant_id)
+        .join(outlets, outlets.c.id == devices.c.outlet_id)
+        .where(devices.c.credential_hash == credentials.digest(token))
+    )
+    row = (await conn.execute(query)).first()
+    if row is None:
+        raise Unauthorized("unknown device credential")
+    if row.status != ACTIVE:
+        raise DeviceRevoked(f"device {row.id} has been revoked; it must be enrolled again")
+    return SyncingDevice(row.id, row.tenant_id, row.slug, row.outlet_id, row.code)
+
+
+async def record_handshake(
+    conn: AsyncConnection,
+    device: SyncingDevice,
+    *,
+    now_ms: int,
+    clock_skew_ms: int,
+    last_seq: int,
+    agent_version: str,
+) -> int:
+    """Store what a handshake measured; return the device's ``last_applied_seq``."""
+    values: dict[str, object] = {
+        "last_seen_ms": now_ms,
+        "clock_skew_ms": clock_skew_ms,
+        "device_last_seq": last_seq,
+    }
+    version = text(agent_version, 64)
+    if version is not None:
+        values["agent_version"] = version
+    query = (
+        sa.update(devices)
+        .where(devices.c.id == device.device_id)
+        .values(**values)
+        .returning(devices.c.last_applied_seq)
+    )
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def lock_for_push(
+    conn: AsyncConnection, device: SyncingDevice, *, now_ms: int
+) -> tuple[int, int]:
+    """Lock the device's row for a push; return its ``last_applied_seq`` and checkpoint.
+
+    The row lock (PostgreSQL) or the write lock (SQLite) makes two pushes of one device
+    run one after the other, the second seeing what the first applied.
+    """
+    query = (
+        sa.update(devices)
+        .where(devices.c.id == device.device_id)
+        .values(last_push_ms=now_ms, last_seen_ms=now_ms)
+        .returning(devices.c.last_applied_seq, devices.c.checkpoint)
+    )
+    last_applied, checkpoint = (await conn.execute(query)).one()
+    return int(last_applied), int(checkpoint)
+
+
+async def record_push(
+    conn: AsyncConnection, device: SyncingDevice, *, last_applied_seq: int, checkpoint: int
+) -> None:
+    """Advance ``last_applied_seq`` (in the transaction that applied the ops)."""
+    await conn.execute(
+        sa.update(devices)
+        .where(devices.c.id == device.device_id)
+        .values(last_applied_seq=last_applied_seq, checkpoint=checkpoint)
+    )
+
+
+async def record_pull(
+    conn: AsyncConnection, device: SyncingDevice, *, now_ms: int, pulled_seq: int
+) -> None:
+    """Store when the device last pulled and the outlet position it reached."""
+    await conn.execute(
+        sa.update(devices)
+        .where(devices.c.id == device.device_id)
+        .values(last_pull_ms=now_ms, last_seen_ms=now_ms, pulled_seq=pulled_seq)
+    )

@@ -1,0 +1,25 @@
+"""The canonical state hash of what the hub holds for one outlet, to compare with devices.
+
+A device of the outlet holds the outlet's ops and the tenant's reference data, so the
+hub's hash covers exactly those two scopes (``sync_protocol.state_hash`` over every
+entity they touch). Once the device has pushed and pulled everything the two hashes
+are equal; end-to-end tests compare them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from cloud_hub.services import tenancy
+from cloud_hub.services.tenancy import Tenant
+from cloud_hub.store.oplog import outlet_scope, scopes_state_hash, tenant_scope
+
+
+async def outlet_state_hash(conn: AsyncConnection, tenant: Tenant, outlet_code: str) -> str:
+    """The state hash over the outlet's scope plus its tenant's scope.
+
+    Raises:
+        NotFound: the tenant has no outlet with this code.
+    """
+    outlet = await tenancy.outlet_by_code(conn, tenant, outlet_code)
+    return await scopes_state_hash(conn, [outlet_scope(outlet.id), tenant_scope(tenant.id)])

@@ -1,0 +1,208 @@
+"""The hub's op log: commit sequences per scope, stored ops, and their projections.
+
+:func:`store_ops` is the one way ops enter the hub, for device pushes and hub-written
+ops alike. Inside the caller's transaction it
+
+1. on PostgreSQL, locks the ``entities`` rows of the batch (sorted, so writers of
+   overlapping entities queue instead of deadlocking), learning which already exist;
+2. folds every stored op of those entities plus the new ones with
+   ``sync_protocol.apply_op`` (one query per batch, never one per op);
+3. takes the batch's commit sequences from ``scope_counters`` with
+   ``UPDATE ... SET last_seq = last_seq + n ... RETURNING last_seq``: on PostgreSQL the row
+   lock is held until commit, so another writer of the scope (in this process or another
+   hub process) waits and gets higher numbers, and no lower number can commit after a
+   higher one is visible; SQLite has one writer at a time anyway;
+4. inserts the ops and upserts the read models (:mod:`cloud_hub.store.projections`).
+
+Scopes are ``o:<outlet_id>`` (an outlet's ops) and ``t:<tenant_id>`` (the tenant's
+reference data, written by the hub). See ADR 0007.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from cloud_hub.store.dialect import insert, insert_many, is_postgres, one_of
+from cloud_hub.store.models import ops as ops_table
+from cloud_hub.store.models import scope_counters
+from cloud_hub.store.projections import lock_entities, write_projections
+from sync_protocol import EntityState, Op, apply_op, state_hash
+
+EntityKey = tuple[str, str]
+#: Ids per lookup (well under SQLite's limit of bound parameters).
+_CHUNK = 5000
+_op_decoder = msgspec.msgpack.Decoder(Op)
+
+
+def outlet_scope(outlet_id: str) -> str:
+    """The commit-sequence scope of an outlet's ops."""
+    return f"o:{outlet_id}"
+
+
+def tenant_scope(tenant_id: str) -> str:
+    """The commit-sequence scope of a tenant's reference data."""
+    return f"t:{tenant_id}"
+
+
+def decode_body(body: bytes) -> Op:
+    """An op from its stored MessagePack body."""
+    op: Op = _op_decoder.decode(body)
+    return op
+
+
+async def store_ops(
+    conn: AsyncConnection,
+    *,
+    tenant_id: str,
+    outlet_id: str | None,
+    scope: str,
+    ops: list[tuple[Op, bytes]],
+    now_ms: int,
+) -> int:
+    """Commit new ops in ``scope`` and update the read models, in the caller's transaction.
+
+    Args:
+        conn: a connection inside the writing transaction.
+        tenant_id: the ops' tenant.
+        outlet_id: the ops' outlet, or None for tenant-scope (reference data) ops.
+        scope: ``o:<outlet_id>`` or ``t:<tenant_id>``.
+        ops: each op with its MessagePack body, in commit order. Their op ids must be
+            new to the hub and each must be mergeable (the caller checks both).
+        now_ms: the hub's clock, Unix ms.
+
+    Returns:
+        The commit sequence of the last op (the scope's current one if ``ops`` is empty).
+
+    Raises:
+        MergeError: if an op cannot be merged; the caller's transaction must roll back.
+    """
+    if not ops:
+        return await scope_head(conn, scope)
+    touched: dict[EntityKey, list[Op]] = {}
+    for op, _ in ops:
+        touched.setdefault((op.entity, op.entity_id), []).append(op)
+    stored: Iterable[EntityKey] = touched
+    if is_postgres(conn):
+        stored = await lock_entities(conn, tenant_id, outlet_id, touched, now_ms)
+    states = await load_states(conn, tenant_id, stored)
+    for key, new in touched.items():
+        state = states.setdefault(key, EntityState(*key))
+        for op in new:
+            apply_op(state, op)
+    last = await _take_sequences(conn, scope, len(ops))
+    first = last - len(ops) + 1
+    await insert_many(
+        conn,
+        ops_table,
+        [
+            {
+                "op_id": str(op.op_id),
+                "tenant_id": tenant_id,
+                "outlet_id": outlet_id,
+                "scope": scope,
+                "commit_seq": first + index,
+                "device_id": str(op.device_id),
+                "device_seq": op.device_seq,
+                "hlc": op.hlc,
+                "entity": op.entity,
+                "entity_id": op.entity_id,
+                "kind": op.kind,
+                "body": body,
+                "received_ms": now_ms,
+            }
+            for index, (op, body) in enumerate(ops)
+        ],
+    )
+    await write_projections(
+        conn, states.values(), tenant_id=tenant_id, outlet_id=outlet_id, now_ms=now_ms
+    )
+    return last
+
+
+async def load_states(
+    conn: AsyncConnection, tenant_id: str, keys: Iterable[EntityKey]
+) -> dict[EntityKey, EntityState]:
+    """Fold every stored op of each entity in ``keys`` (entities with none are left out)."""
+    ids_by_entity: dict[str, list[str]] = {}
+    for entity, entity_id in sorted(keys):
+        ids_by_entity.setdefault(entity, []).append(entity_id)
+    states: dict[EntityKey, EntityState] = {}
+    for entity, ids in ids_by_entity.items():
+        for start in range(0, len(ids), _CHUNK):
+            query = sa.select(ops_table.c.body).where(
+                ops_table.c.tenant_id == tenant_id,
+                ops_table.c.entity == entity,
+                one_of(conn, ops_table.c.entity_id, ids[start : start + _CHUNK]),
+            )
+            for (body,) in await conn.execute(query):
+                fold(states, decode_body(body))
+    return states
+
+
+def fold(states: dict[EntityKey, EntityState], op: Op) -> None:
+    """Merge ``op`` into its entity's state in ``states``, creating the state if new."""
+    key = (op.entity, op.entity_id)
+    state = states.get(key)
+    if state is None:
+        state = states[key] = EntityState(*key)
+    apply_op(state, op)
+
+
+async def scopes_state_hash(conn: AsyncConnection, scopes: Sequence[str]) -> str:
+    """``sync_protocol.state_hash`` over every op committed in ``scopes``.
+
+    For an outlet's scope plus its tenant scope this is exactly what a device of the
+    outlet holds once it has pulled everything (and had all its ops applied), so the
+    two hashes compare. It folds the ops themselves rather than reading ``entities``,
+    whose rows merge an entity's ops from every outlet of the tenant.
+    """
+    states: dict[EntityKey, EntityState] = {}
+    query = sa.select(ops_table.c.body).where(ops_table.c.scope.in_(list(scopes)))
+    result = await conn.stream(query)
+    async for (body,) in result:
+        fold(states, decode_body(body))
+    return state_hash(states.values())
+
+
+async def scope_head(conn: AsyncConnection, scope: str) -> int:
+    """The last commit sequence handed out in ``scope`` (0 when none)."""
+    query = sa.select(scope_counters.c.last_seq).where(scope_counters.c.scope == scope)
+    return int((await conn.execute(query)).scalar_one_or_none() or 0)
+
+
+async def known_op_ids(conn: AsyncConnection, op_ids: Sequence[str]) -> set[str]:
+    """Which of ``op_ids`` the hub already holds."""
+    found: set[str] = set()
+    for start in range(0, len(op_ids), _CHUNK):
+        chunk = list(op_ids[start : start + _CHUNK])
+        query = sa.select(ops_table.c.op_id).where(one_of(conn, ops_table.c.op_id, chunk))
+        found.update(row[0] for row in await conn.execute(query))
+    return found
+
+
+async def _take_sequences(conn: AsyncConnection, scope: str, count: int) -> int:
+    """Reserve ``count`` commit sequences in ``scope``; return the last one."""
+    bump = (
+        sa.update(scope_counters)
+        .where(scope_counters.c.scope == scope)
+        .values(last_seq=scope_counters.c.last_seq + count)
+        .returning(scope_counters.c.last_seq)
+    )
+    last = (await conn.execute(bump)).scalar_one_or_none()
+    if last is not None:
+        return int(last)
+    created = (
+        insert(conn, scope_counters)
+        .values(scope=scope, last_seq=count)
+        .on_conflict_do_nothing(index_elements=[scope_counters.c.scope])
+        .returning(scope_counters.c.last_seq)
+    )
+    last = (await conn.execute(created)).scalar_one_or_none()
+    if last is not None:
+        return int(last)
+    # Another writer created the row first (we waited for its commit): bump it.
+    return int((await conn.execute(bump)).scalar_one())

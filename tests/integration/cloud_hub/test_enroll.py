@@ -1,0 +1,197 @@
+"""Enrollment: one-time expiring codes, redeemed by a device with the id it made itself."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from cloud_hub.store.models import devices, enrollment_codes, hub_meta
+from tests.integration.cloud_hub.admin_harness import auth, running_hub
+
+DAY_MS = 24 * 3_600_000
+
+
+@pytest.fixture
+async def hub(tmp_path):
+    async with running_hub(tmp_path) as hub:
+        yield hub
+
+
+@pytest.fixture
+async def admin(hub):
+    token = await hub.tenant("acme")
+    await hub.outlet(token, "NBO1", settings={})
+    return token
+
+
+async def redeem(hub, code: str, device_id: str | None = None):
+    body = {"code": code, "device_id": device_id or str(uuid.uuid4()), "agent_version": "0.1.0"}
+    return await hub.client.post("/api/v1/enroll", json=body)
+
+
+async def test_a_device_enrolls_and_gets_its_identity_and_a_credential(hub, admin) -> None:
+    code = await hub.code(admin, "NBO1", "D02")
+    device_id = str(uuid.uuid4())
+
+    answer = await redeem(hub, code, device_id)
+
+    body = answer.json()
+    async with hub.engine.connect() as conn:
+        stored = (await conn.execute(sa.select(devices))).one()
+        epoch = await conn.scalar(sa.select(hub_meta.c.value).where(hub_meta.c.key == "epoch"))
+    assert re.fullmatch(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{2}", code)
+    assert answer.status_code == 201
+    assert set(body) == {
+        "device_id",
+        "device_code",
+        "credential",
+        "hub_epoch",
+        "tenant",
+        "outlet",
+    }
+    assert (body["device_id"], body["device_code"], body["hub_epoch"]) == (device_id, "D02", epoch)
+    assert body["tenant"] == {"slug": "acme", "name": "acme Ltd", "currency": "KES"}
+    assert body["outlet"] == {
+        "code": "NBO1",
+        "name": "Outlet NBO1",
+        "timezone": "Africa/Nairobi",
+        "currency": "KES",
+        "settings": {},
+    }
+    assert stored.credential_hash == hashlib.sha256(body["credential"].encode()).hexdigest()
+    assert (stored.status, stored.agent_version) == ("active", "0.1.0")
+
+
+async def test_a_code_is_stored_hashed_and_typed_without_dashes_or_case(hub, admin) -> None:
+    code = await hub.code(admin, "NBO1", "D02")
+    async with hub.engine.connect() as conn:
+        stored = (await conn.execute(sa.select(enrollment_codes.c.code_hash))).scalar_one()
+
+    answer = await redeem(hub, " " + code.replace("-", "").lower() + " ")
+
+    assert code.replace("-", "") not in stored
+    assert answer.status_code == 201
+
+
+async def test_a_code_works_once(hub, admin) -> None:
+    code = await hub.code(admin, "NBO1", "D02")
+
+    first = await redeem(hub, code)
+    second = await redeem(hub, code)
+
+    assert first.status_code == 201
+    assert second.status_code == 404
+    assert second.json()["code"] == "enrollment_code_unknown"
+
+
+async def test_an_unknown_code_gets_the_same_answer_as_a_used_one(hub, admin) -> None:
+    answer = await redeem(hub, "AAAA-BBBB-CC")
+
+    assert answer.status_code == 404
+    assert answer.json() == {
+        "code": "enrollment_code_unknown",
+        "message": "unknown or already used enrollment code",
+    }
+
+
+async def test_a_code_expires(hub, admin) -> None:
+    code = await hub.code(admin, "NBO1", "D02")
+    hub.clock.advance(DAY_MS)
+
+    answer = await redeem(hub, code)
+
+    assert answer.status_code == 410
+    assert answer.json()["code"] == "enrollment_code_expired"
+
+
+async def test_a_new_code_for_the_same_device_replaces_the_old_one(hub, admin) -> None:
+    old = await hub.code(admin, "NBO1", "D02")
+    new = await hub.code(admin, "NBO1", "D02")
+
+    with_old = await redeem(hub, old)
+    with_new = await redeem(hub, new)
+
+    assert with_old.status_code == 410
+    assert with_new.status_code == 201
+
+
+async def test_a_device_id_enrolls_only_once(hub, admin) -> None:
+    device_id = str(uuid.uuid4())
+    await redeem(hub, await hub.code(admin, "NBO1", "D02"), device_id)
+    code = await hub.code(admin, "NBO1", "D03")
+
+    answer = await redeem(hub, code, device_id.upper())
+    retry = await redeem(hub, code)
+
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "device_already_enrolled"
+    assert retry.status_code == 201, "a refused attempt must not use the code up"
+
+
+async def test_a_device_code_is_never_given_twice(hub, admin) -> None:
+    await redeem(hub, await hub.code(admin, "NBO1", "D02"))
+
+    answer = await hub.client.post(
+        "/api/v1/outlets/NBO1/enrollment-codes", json={"device_code": "D02"}, headers=auth(admin)
+    )
+
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "device_code_taken"
+
+
+async def test_two_codes_for_one_device_code_enroll_one_device(hub, admin) -> None:
+    other = await hub.tenant("other")
+    await hub.outlet(other, "NBO1")
+    mine, theirs = await hub.code(admin, "NBO1", "D02"), await hub.code(other, "NBO1", "D02")
+
+    both = [await redeem(hub, mine), await redeem(hub, theirs)]
+
+    assert [a.status_code for a in both] == [201, 201], "device codes are per outlet"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"code": "AAAA-BBBB-CC"},
+        {"code": "AAAA-BBBB-CC", "device_id": "not-a-uuid"},
+        {"code": 12, "device_id": str(uuid.uuid4())},
+        {"code": "A" * 65, "device_id": str(uuid.uuid4())},
+    ],
+)
+async def test_a_malformed_enrollment_is_400(hub, body) -> None:
+    answer = await hub.client.post("/api/v1/enroll", json=body)
+
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "malformed"
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"device_code": "d-02"}, 422),
+        ({"device_code": "D02", "expires_hours": 0}, 422),
+        ({"device_code": "D02", "expires_hours": 10_000}, 422),
+        ({"device_code": "D02", "expires_hours": "soon"}, 400),
+    ],
+)
+async def test_a_bad_code_request_is_refused(hub, admin, body, status) -> None:
+    answer = await hub.client.post(
+        "/api/v1/outlets/NBO1/enrollment-codes", json=body, headers=auth(admin)
+    )
+
+    assert answer.status_code == status
+
+
+async def test_codes_are_issued_only_for_the_callers_outlets(hub, admin) -> None:
+    other = await hub.tenant("other")
+
+    answer = await hub.client.post(
+        "/api/v1/outlets/NBO1/enrollment-codes", json={"device_code": "D09"}, headers=auth(other)
+    )
+
+    assert answer.status_code == 404
