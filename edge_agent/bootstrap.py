@@ -1,17 +1,28 @@
-"""Composition root: settings in, a ready store or application out."""
+"""Composition root: settings in, a ready store, sync runner or application out."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 
+import httpx
 from litestar import Litestar
 
 from edge_agent.http.app import create_app, wall_clock_ms
-from edge_agent.services import demo
+from edge_agent.printing import files as printer_files
+from edge_agent.printing.config import PrinterConfig
+from edge_agent.printing.errors import PrinterConfigError
+from edge_agent.printing.worker import PrintRuntime
+from edge_agent.services import demo, printing
 from edge_agent.services.errors import NotInitialised
+from edge_agent.services.sync import SyncConfig, SyncRunner
 from edge_agent.settings import AgentSettings
 from edge_agent.store.device import DeviceIdentity, initialise
 from edge_agent.store.gateway import Store
+from edge_agent.sync.access import HubAccess
+from edge_agent.sync.backoff import Backoff
+from edge_agent.sync.credentials import CredentialStore
+from edge_agent.sync.scheduler import SyncScheduler
 
 
 def init_device(settings: AgentSettings, *, with_demo: bool) -> tuple[Store, bool]:
@@ -31,11 +42,69 @@ def init_device(settings: AgentSettings, *, with_demo: bool) -> tuple[Store, boo
             created = initialise(conn, me)
             if created:
                 demo.seed(conn)
+        printer_files.write_demo(settings.data_dir)
+    configure_printers(settings, store)
     return store, created
 
 
-def build_app(settings: AgentSettings) -> Litestar:
-    """The agent API over the device database.
+def configure_printers(settings: AgentSettings, store: Store) -> tuple[PrinterConfig, ...]:
+    """Read the printers file into the database (jobs of removed printers fail).
+
+    Raises:
+        PrinterConfigError: the printers file is invalid.
+    """
+    printers = printer_files.load(printer_files.find(settings.data_dir, settings.printers_file))
+    with store.write() as conn:
+        printing.configure(conn, printers, wall_clock_ms())
+    return printers
+
+
+def start_printing(
+    app: Litestar, store: Store, printers: tuple[PrinterConfig, ...]
+) -> PrintRuntime:
+    """One print worker per configured printer while the app runs."""
+    runtime = PrintRuntime(store, printers, wall_clock_ms)
+    store.on_commit(runtime.wake)
+    app.state["printing"] = runtime
+    app.on_startup.append(runtime.start)
+    app.on_shutdown.insert(0, runtime.stop)  # before the store closes
+    return runtime
+
+
+def credential_store(settings: AgentSettings) -> CredentialStore:
+    """Where this device's hub credential is kept (keyring, else a 0600 file)."""
+    return CredentialStore(settings.data_dir)
+
+
+def sync_runner(
+    settings: AgentSettings, store: Store, *, transport: httpx.BaseTransport | None = None
+) -> SyncRunner:
+    """The sync runner of this device (its hub URL and credential are read per run)."""
+    access = HubAccess(credential_store(settings), settings.hub_url, transport)
+    config = SyncConfig(online_window_ms=settings.online_window_ms)
+    return SyncRunner(store, access, wall_clock_ms, config)
+
+
+def start_sync(app: Litestar, settings: AgentSettings, runner: SyncRunner) -> SyncScheduler:
+    """Sync on a timer and after every local commit while the app runs."""
+    # A run every few seconds must not fill the log: per-run and per-request lines of the
+    # scheduler and httpx stay at debug level; failures are recorded in the sync status.
+    for noisy in ("apscheduler", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    scheduler = SyncScheduler(runner.run, Backoff(settings.sync_interval_s))
+    runner.store.on_commit(scheduler.kick)
+
+    def stop() -> None:
+        runner.stop()
+        scheduler.shutdown()
+
+    app.on_startup.append(scheduler.start)
+    app.on_shutdown.insert(0, stop)  # before the store closes
+    return scheduler
+
+
+def build_app(settings: AgentSettings, *, transport: httpx.BaseTransport | None = None) -> Litestar:
+    """The agent API over the device database, syncing in the background when enrolled.
 
     Raises:
         NotInitialised: the database has no device identity yet.
@@ -49,4 +118,15 @@ def build_app(settings: AgentSettings) -> Litestar:
             raise NotInitialised(
                 "the device is not enrolled; run `pos-agent init --demo` or `enroll`"
             )
-    return create_app(store, wall_clock_ms)
+    try:  # a bad printers file stops the agent before it starts
+        printers = configure_printers(settings, store)
+    except PrinterConfigError:
+        store.close()
+        raise
+    app = create_app(store, wall_clock_ms)
+    start_printing(app, store, printers)
+    runner = sync_runner(settings, store, transport=transport)
+    app.state["sync"] = runner
+    if runner.enrolled():
+        start_sync(app, settings, runner)
+    return app

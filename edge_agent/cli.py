@@ -6,6 +6,7 @@ Exit codes: 0 on success, 2 on bad usage, 1 on failure with a one-line reason on
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -14,11 +15,7 @@ from pathlib import Path
 from edge_agent.domain.errors import DomainError
 from edge_agent.settings import AgentSettings
 
-PENDING = {
-    "enroll": "trade an enrollment code for a device credential",
-    "sync": "push and pull with the hub now",
-    "printers": "list, test and probe printers",
-}
+PENDING: dict[str, str] = {}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,7 +39,21 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("kind", choices=("x", "z"), help="x: read-only; z: numbered, after close")
     report.add_argument("--pin", required=True, help="PIN of a staff member allowed to see reports")
     report.add_argument("--json", action="store_true", help="print JSON instead of text")
-    commands.add_parser("status", help="show the device, unsynced ops, open tickets and drawer")
+    commands.add_parser("status", help="show the device, sync, open tickets and drawer")
+    enroll = commands.add_parser("enroll", help="trade an enrollment code for a hub credential")
+    enroll.add_argument("--hub", required=True, help="the hub's URL, e.g. https://hub.example")
+    enroll.add_argument("--code", required=True, help="the one-time code, e.g. K7QX-M3PA-9R")
+    enroll.add_argument("--name", default="", help="a name for this device on the hub")
+    commands.add_parser("sync", help="push and pull with the hub now, with progress on stderr")
+    printers = commands.add_parser("printers", help="list printers, print a test page, probe")
+    printers.add_argument(
+        "action",
+        choices=("list", "test", "status"),
+        help="list: printers and jobs waiting; test: print a test page now; "
+        "status: ask each printer (DLE EOT) and exit 1 unless all can print",
+    )
+    printers.add_argument("name", nargs="?", help="one printer (default: every printer)")
+    printers.add_argument("--kick", action="store_true", help="test: also open the drawer")
     for name, summary in PENDING.items():
         commands.add_parser(name, help=f"{summary} (not available in this version)")
     return parser
@@ -71,7 +82,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _status(settings)
         if args.command == "report":
             return _report(settings, args.kind, args.pin, as_json=args.json)
-    except (DomainError, OSError, RuntimeError) as exc:
+        if args.command == "enroll":
+            return _enroll(settings, args.hub, args.code, args.name)
+        if args.command == "sync":
+            return _sync(settings)
+        if args.command == "printers":
+            from edge_agent.printing.cli import printers_command
+
+            return printers_command(settings, args.action, args.name, kick=args.kick)
+    except (DomainError, OSError, RuntimeError, ValueError) as exc:
         print(f"pos-agent: {exc}", file=sys.stderr)
         return 1
     print(f"pos-agent: '{args.command}' is not available in this version", file=sys.stderr)
@@ -117,6 +136,7 @@ def _backup(settings: AgentSettings, target: Path | None) -> int:
 
 
 def _status(settings: AgentSettings) -> int:
+    from edge_agent.printing.registry import alerts as printer_alerts
     from edge_agent.services.status import device_status
     from edge_agent.store.gateway import Store
 
@@ -126,6 +146,8 @@ def _status(settings: AgentSettings) -> int:
     try:
         with store.read() as conn:
             status = device_status(conn)
+            sync_line = _sync_line(conn, settings)
+            printer_lines = printer_alerts(conn)
     except LookupError as exc:
         raise RuntimeError(str(exc)) from exc
     finally:
@@ -136,6 +158,95 @@ def _status(settings: AgentSettings) -> int:
     )
     print(f"tickets     {status.open_tickets} open")
     print(f"drawer      {status.drawer}")
+    print(f"sync        {sync_line}")
+    print(f"printers    {'; '.join(printer_lines) or 'nothing needs attention'}")
+    return 0
+
+
+def _when(ms: int | None) -> str:
+    if ms is None:
+        return "never"
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _sync_line(conn: sqlite3.Connection, settings: AgentSettings) -> str:
+    from edge_agent.http.app import wall_clock_ms
+    from edge_agent.services.sync_status import is_online
+    from edge_agent.store import sync_state
+
+    state = sync_state.read(conn)
+    if state.enrolled_ms is None:
+        return "not enrolled (pos-agent enroll --hub URL --code CODE)"
+    online = is_online(state, wall_clock_ms(), settings.online_window_ms)
+    line = f"{'online' if online else 'offline'} with {settings.hub_url or state.hub_url}"
+    line += f", last success {_when(state.last_success_ms)}"
+    if state.last_error_code and not online:
+        line += f", last error {state.last_error_code} at {_when(state.last_error_ms)}"
+    if state.clock_skew_ms is not None:
+        line += f", clock skew {state.clock_skew_ms} ms"
+    return line
+
+
+def _enroll(settings: AgentSettings, hub: str, code: str, name: str) -> int:
+    from edge_agent.bootstrap import credential_store
+    from edge_agent.http.app import wall_clock_ms
+    from edge_agent.store.gateway import Store
+    from edge_agent.sync.enrollment import enroll
+    from edge_agent.sync.errors import SyncError
+
+    if not hub.startswith(("http://", "https://")):
+        print(f"pos-agent enroll: --hub {hub!r} is not an http(s) URL", file=sys.stderr)
+        return 2
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.database)
+    try:
+        done = enroll(store, credential_store(settings), hub, code, clock=wall_clock_ms, name=name)
+    except SyncError as exc:
+        print(f"pos-agent enroll: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    me = done.identity
+    print(f"enrolled {me.outlet}-{me.device_code} ({me.tenant}) {me.device_id} with {hub}")
+    print(f"credential kept in {done.credential_location}")
+    return 0
+
+
+def _sync(settings: AgentSettings) -> int:
+    from edge_agent.bootstrap import sync_runner
+    from edge_agent.store.gateway import Store
+    from edge_agent.sync.errors import NotEnrolled
+    from edge_agent.sync.progress import TextProgress
+
+    if not settings.database.exists():
+        print(
+            f"pos-agent sync: no device database at {settings.database}; "
+            "run `pos-agent enroll --hub URL --code CODE`",
+            file=sys.stderr,
+        )
+        return 1
+    store = Store(settings.database)
+    progress = TextProgress(sys.stderr, interactive=sys.stderr.isatty())
+    try:
+        outcome = sync_runner(settings, store).run(progress)
+    except NotEnrolled as exc:
+        print(f"pos-agent sync: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        progress.finish()
+        store.close()
+    if not outcome.ok:
+        print(f"pos-agent sync: {outcome.error_code}: {outcome.error_message}", file=sys.stderr)
+        return 1
+    summary = f"synced: pushed {outcome.pushed} ops"
+    if outcome.quarantined:
+        summary += f" ({outcome.quarantined} quarantined by the hub)"
+    summary += f", pulled {outcome.pulled} ops"
+    if outcome.reset:
+        summary += "; the hub was restored, so everything was pulled and pushed again"
+    if outcome.clock_drift:
+        summary += f"; {outcome.clock_drift} pulled ops are stamped ahead of this clock"
+    print(summary)
     return 0
 
 

@@ -13,13 +13,15 @@ from typing import Any
 from litestar import Litestar, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.params import JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from edge_agent.domain.discounts import Discount
 from edge_agent.http import schemas
 from edge_agent.http.commands import ticket_command
 from edge_agent.http.drawer import DRAWER_HANDLERS
 from edge_agent.http.errors import HANDLERS
+from edge_agent.http.printers import PRINTER_HANDLERS
+from edge_agent.http.sync import SYNC_HANDLERS
 from edge_agent.http.ticket_changes import TICKET_CHANGE_HANDLERS
 from edge_agent.services import staff, tickets
 from edge_agent.services.catalog import catalog_document
@@ -57,7 +59,7 @@ def catalog(state: State) -> dict[str, Any]:
 
 @get("/api/v1/tickets", sync_to_thread=True)
 def list_tickets(
-    state: State, status: str | None = None, held: bool | None = None
+    state: State, status: FromQuery[str | None] = None, held: FromQuery[bool | None] = None
 ) -> list[dict[str, Any]]:
     """Tickets on this device, newest first, optionally by status or on hold."""
     sql = (
@@ -71,7 +73,7 @@ def list_tickets(
 
 
 @get("/api/v1/tickets/{ticket_id:str}", sync_to_thread=True)
-def get_ticket(ticket_id: str, state: State) -> dict[str, Any]:
+def get_ticket(ticket_id: FromPath[str], state: State) -> dict[str, Any]:
     """One ticket with its lines, payments and totals."""
     with _store(state).read() as conn:
         return schemas.ticket_document(tickets.load(conn, ticket_id))
@@ -93,7 +95,7 @@ async def open_ticket(
 
 @post("/api/v1/tickets/{ticket_id:str}/lines")
 async def add_line(
-    request: Request[Any, Any, Any], ticket_id: str, data: JSONBody[schemas.AddLine]
+    request: Request[Any, Any, Any], ticket_id: FromPath[str], data: JSONBody[schemas.AddLine]
 ) -> Response[bytes]:
     """Add a line."""
     return await ticket_command(
@@ -118,8 +120,8 @@ async def add_line(
 @post("/api/v1/tickets/{ticket_id:str}/lines/{line_id:str}/void")
 async def void_line(
     request: Request[Any, Any, Any],
-    ticket_id: str,
-    line_id: str,
+    ticket_id: FromPath[str],
+    line_id: FromPath[str],
     data: JSONBody[schemas.VoidRequest],
 ) -> Response[bytes]:
     """Void a line (void permission or manager override)."""
@@ -131,7 +133,9 @@ async def void_line(
 
 @post("/api/v1/tickets/{ticket_id:str}/discounts")
 async def add_discount(
-    request: Request[Any, Any, Any], ticket_id: str, data: JSONBody[schemas.DiscountRequest]
+    request: Request[Any, Any, Any],
+    ticket_id: FromPath[str],
+    data: JSONBody[schemas.DiscountRequest],
 ) -> Response[bytes]:
     """Discount a line or the ticket."""
     discount = Discount(data.kind, data.value, data.reason)
@@ -146,7 +150,7 @@ async def add_discount(
 
 @post("/api/v1/tickets/{ticket_id:str}/send")
 async def send(
-    request: Request[Any, Any, Any], ticket_id: str, data: JSONBody[schemas.SendRequest]
+    request: Request[Any, Any, Any], ticket_id: FromPath[str], data: JSONBody[schemas.SendRequest]
 ) -> Response[bytes]:
     """Send unsent lines to the kitchen."""
     return await ticket_command(request, lambda ctx: tickets.send(ctx, ticket_id, data.course))
@@ -154,7 +158,9 @@ async def send(
 
 @post("/api/v1/tickets/{ticket_id:str}/payments")
 async def pay(
-    request: Request[Any, Any, Any], ticket_id: str, data: JSONBody[schemas.PaymentRequest]
+    request: Request[Any, Any, Any],
+    ticket_id: FromPath[str],
+    data: JSONBody[schemas.PaymentRequest],
 ) -> Response[bytes]:
     """Take a tender."""
     return await ticket_command(
@@ -167,14 +173,14 @@ async def pay(
 
 
 @post("/api/v1/tickets/{ticket_id:str}/close")
-async def close(request: Request[Any, Any, Any], ticket_id: str) -> Response[bytes]:
+async def close(request: Request[Any, Any, Any], ticket_id: FromPath[str]) -> Response[bytes]:
     """Close a paid ticket."""
     return await ticket_command(request, lambda ctx: tickets.close(ctx, ticket_id))
 
 
 @post("/api/v1/tickets/{ticket_id:str}/void")
 async def void_ticket(
-    request: Request[Any, Any, Any], ticket_id: str, data: JSONBody[schemas.VoidRequest]
+    request: Request[Any, Any, Any], ticket_id: FromPath[str], data: JSONBody[schemas.VoidRequest]
 ) -> Response[bytes]:
     """Void a ticket that took no payment."""
     return await ticket_command(
@@ -184,7 +190,7 @@ async def void_ticket(
 
 @post("/api/v1/tickets/{ticket_id:str}/refunds")
 async def refund(
-    request: Request[Any, Any, Any], ticket_id: str, data: JSONBody[schemas.RefundRequest]
+    request: Request[Any, Any, Any], ticket_id: FromPath[str], data: JSONBody[schemas.RefundRequest]
 ) -> Response[bytes]:
     """Refund to the original tender type."""
     return await ticket_command(
@@ -222,6 +228,8 @@ def create_app(store: Store, clock: Callable[[], int] = wall_clock_ms) -> Litest
             refund,
             *TICKET_CHANGE_HANDLERS,
             *DRAWER_HANDLERS,
+            *PRINTER_HANDLERS,
+            *SYNC_HANDLERS,
         ],
         state=State({"store": store, "clock": clock}),
         exception_handlers=HANDLERS,  # type: ignore[arg-type]

@@ -19,11 +19,15 @@ from edge_agent.domain.errors import (
     WrongPin,
 )
 from edge_agent.services.errors import (
+    AlreadyPrinted,
     DrawerAlreadyOpen,
     DrawerNotOpen,
     IdempotencyKeyReused,
+    NoPrinter,
+    NothingToPrint,
     NotInitialised,
     NotSignedIn,
+    PrinterNotFound,
     TicketHasPayments,
     TicketNotFound,
     UnsyncedOps,
@@ -35,6 +39,7 @@ log = logging.getLogger(__name__)
 
 _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (TicketNotFound, 404),
+    (PrinterNotFound, 404),
     (NotFound, 422),
     (NotSignedIn, 401),
     (WrongPin, 401),
@@ -50,6 +55,9 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (UnsyncedOps, 409),
     (ZBeforeClose, 409),
     (ZAlreadyIssued, 409),
+    (NoPrinter, 409),
+    (AlreadyPrinted, 409),
+    (NothingToPrint, 409),
     (NotInitialised, 503),
 )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, patch, post
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 
 from edge_agent.http import schemas
 from edge_agent.http.commands import run_command, ticket_command
@@ -17,8 +17,8 @@ from edge_agent.services import ticket_moves, tickets
 @patch("/api/v1/tickets/{ticket_id:str}/lines/{line_id:str}")
 async def change_line(
     request: Request[Any, Any, Any],
-    ticket_id: str,
-    line_id: str,
+    ticket_id: FromPath[str],
+    line_id: FromPath[str],
     data: JSONBody[schemas.ChangeLine],
 ) -> Response[bytes]:
     """Change a line's quantity, notes, seat or course (less of a sent line is a void)."""
@@ -36,20 +36,20 @@ async def change_line(
 
 
 @post("/api/v1/tickets/{ticket_id:str}/hold")
-async def hold(request: Request[Any, Any, Any], ticket_id: str) -> Response[bytes]:
+async def hold(request: Request[Any, Any, Any], ticket_id: FromPath[str]) -> Response[bytes]:
     """Park a ticket."""
     return await ticket_command(request, lambda ctx: tickets.hold(ctx, ticket_id))
 
 
 @post("/api/v1/tickets/{ticket_id:str}/recall")
-async def recall(request: Request[Any, Any, Any], ticket_id: str) -> Response[bytes]:
+async def recall(request: Request[Any, Any, Any], ticket_id: FromPath[str]) -> Response[bytes]:
     """Bring a held ticket back."""
     return await ticket_command(request, lambda ctx: tickets.recall(ctx, ticket_id))
 
 
 @post("/api/v1/tickets/{ticket_id:str}/split")
 async def split(
-    request: Request[Any, Any, Any], ticket_id: str, data: JSONBody[schemas.SplitRequest]
+    request: Request[Any, Any, Any], ticket_id: FromPath[str], data: JSONBody[schemas.SplitRequest]
 ) -> Response[bytes]:
     """Split by items, by seat or evenly; answers every check, the original first."""
     code, payload = await run_command(
@@ -69,7 +69,7 @@ async def split(
 
 @post("/api/v1/tickets/{ticket_id:str}/merge")
 async def merge(
-    request: Request[Any, Any, Any], ticket_id: str, data: JSONBody[schemas.MergeRequest]
+    request: Request[Any, Any, Any], ticket_id: FromPath[str], data: JSONBody[schemas.MergeRequest]
 ) -> Response[bytes]:
     """Merge other open tickets into this one."""
     return await ticket_command(
@@ -79,7 +79,9 @@ async def merge(
 
 @post("/api/v1/tickets/{ticket_id:str}/transfer")
 async def transfer(
-    request: Request[Any, Any, Any], ticket_id: str, data: JSONBody[schemas.TransferRequest]
+    request: Request[Any, Any, Any],
+    ticket_id: FromPath[str],
+    data: JSONBody[schemas.TransferRequest],
 ) -> Response[bytes]:
     """Move a ticket to another table or server, or some lines to another ticket."""
     return await ticket_command(

@@ -30,7 +30,7 @@ from edge_agent.domain.drawer import (
 )
 from edge_agent.domain.errors import InvalidValue
 from edge_agent.domain.rbac import Override, Permission, Role
-from edge_agent.services import staff
+from edge_agent.services import printing, staff
 from edge_agent.services.errors import (
     DrawerAlreadyOpen,
     DrawerNotOpen,
@@ -221,6 +221,8 @@ def movement(
         **_audit(overrides),
     }
     oplog.append(ctx.conn, [_event(ENTITY, session.id, "cash_movement", data)], ctx.clock)
+    if kind == "no_sale":
+        printing.kick_drawer(ctx.conn, ctx.clock, data["movement_id"])  # same transaction
     return current_session(ctx.conn)
 
 

@@ -11,7 +11,11 @@ DomainError
 ├── DrawerAlreadyOpen     drawer_already_open: one is open already (session_id)
 ├── UnsyncedOps           unsynced_ops: close refused while ops are unsynced (count)
 ├── ZBeforeClose          z_before_close: a Z report before the drawer closed
-└── ZAlreadyIssued        z_already_issued: the last session has its Z (number)
+├── ZAlreadyIssued        z_already_issued: the last session has its Z (number)
+├── PrinterNotFound       printer_not_found: (also LookupError) no such printer
+├── NoPrinter             no_printer: no configured printer can print this
+├── AlreadyPrinted        receipt_already_printed: the original went; ask for a copy
+└── NothingToPrint        nothing_to_print: e.g. a kitchen reprint before any send
 """
 
 from __future__ import annotations
@@ -99,3 +103,32 @@ class ZAlreadyIssued(DomainError):
     def __init__(self, number: int) -> None:
         super().__init__(f"Z report {number} was already issued for the last closed session")
         self.number = number
+
+
+class PrinterNotFound(NotFound):
+    """No printer with this name is configured on this device."""
+
+    code = "printer_not_found"
+    entity = "printer"
+
+
+class NoPrinter(DomainError):
+    """No configured printer has the role this print needs (``role``)."""
+
+    code = "no_printer"
+
+    def __init__(self, role: str) -> None:
+        super().__init__(f"no {role} printer is configured on this device")
+        self.role = role
+
+
+class AlreadyPrinted(DomainError):
+    """The ticket's original receipt was printed (or queued); only a copy can follow."""
+
+    code = "receipt_already_printed"
+
+
+class NothingToPrint(DomainError):
+    """The print asked for has no content (a kitchen reprint before any send)."""
+
+    code = "nothing_to_print"

@@ -29,7 +29,7 @@ from edge_agent.domain.ticket import (
     ensure_open,
     ensure_refundable,
 )
-from edge_agent.services import staff
+from edge_agent.services import printing, staff
 from edge_agent.services.catalog import load_catalog, offline_card_policy
 from edge_agent.services.errors import TicketHasPayments, TicketNotFound
 from edge_agent.services.ticket_view import TicketView, fold, line_data
@@ -385,7 +385,9 @@ def send(ctx: Context, ticket_id: str, course: int | None = None) -> TicketView:
     drafts = [event(ticket_id, "sent_to_kitchen", {"line_ids": pending, "course": course or 0})]
     if view.status == "open":
         drafts.append(status_change(ticket_id, "sent"))
-    return record(ctx, view.state, drafts)
+    view = record(ctx, view.state, drafts)
+    printing.on_sent(ctx.conn, view, pending, course, ctx.clock)  # kitchen tickets, same tx
+    return view
 
 
 def pay(
@@ -441,7 +443,9 @@ def pay(
     drafts = [event(ticket_id, "payment_taken", data)]
     if result.applied_amount >= totals.balance_due:
         drafts.append(status_change(ticket_id, "paid"))
-    return record(ctx, view.state, drafts)
+    view = record(ctx, view.state, drafts)
+    printing.on_payment(ctx.conn, view, data, ctx.clock)  # drawer kick, receipt; same tx
+    return view
 
 
 def close(ctx: Context, ticket_id: str) -> TicketView:

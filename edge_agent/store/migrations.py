@@ -97,6 +97,65 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE tickets ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE tickets ADD COLUMN table_no TEXT;
     """,
+    # 4: the sync client's state (hub, epoch, last attempt/success/error, clock skew,
+    #    checkpoints) and the hub's verdicts on ops it quarantined.
+    """
+    CREATE TABLE sync_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        hub_url TEXT,
+        hub_epoch TEXT,
+        enrolled_ms INTEGER,
+        last_attempt_ms INTEGER,
+        last_success_ms INTEGER,
+        last_error_ms INTEGER,
+        last_error_code TEXT,
+        last_error_message TEXT,
+        clock_skew_ms INTEGER,
+        clock_problem TEXT,
+        clock_problem_ms INTEGER,
+        push_checkpoint INTEGER NOT NULL DEFAULT 0,
+        pulled_checkpoint INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO sync_state (id) VALUES (1);
+    CREATE TABLE quarantined_ops (
+        op_id TEXT PRIMARY KEY,
+        device_seq INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        recorded_ms INTEGER NOT NULL
+    );
+    """,
+    # 5: printers (configuration and last known status) and the durable print queue:
+    #    job id = idempotency key, rendered bytes stored once, state and retries.
+    """
+    CREATE TABLE printers (
+        name TEXT PRIMARY KEY,
+        config TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'unknown',
+        status_detail TEXT NOT NULL DEFAULT '',
+        checked_ms INTEGER
+    );
+    CREATE TABLE print_jobs (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        printer TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        ticket_id TEXT,
+        copy INTEGER NOT NULL DEFAULT 0,
+        requested_by TEXT,
+        payload BLOB NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'printing', 'done', 'failed', 'expired')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL,
+        last_error TEXT,
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER,
+        finished_ms INTEGER
+    );
+    CREATE INDEX print_jobs_queue ON print_jobs (printer, state, seq);
+    CREATE INDEX print_jobs_by_ticket ON print_jobs (ticket_id, kind);
+    """,
 )
 
 

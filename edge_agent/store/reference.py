@@ -35,3 +35,10 @@ def get(conn: sqlite3.Connection, entity: str, entity_id: str) -> dict[str, Any]
         "SELECT data FROM reference_data WHERE entity = ? AND entity_id = ?", (entity, entity_id)
     ).fetchone()
     return None if row is None else dict(json.loads(row[0]))
+
+
+def delete(conn: sqlite3.Connection, entity: str, entity_id: str) -> None:
+    """Remove one reference item (the hub deleted it); call inside a write transaction."""
+    conn.execute(
+        "DELETE FROM reference_data WHERE entity = ? AND entity_id = ?", (entity, entity_id)
+    )

@@ -1,0 +1,132 @@
+"""Printer, print-job and receipt endpoints, exported as ``PRINTER_HANDLERS`` for the app.
+
+``POST /tickets/{id}/print`` queues a job and answers 202 at once: the printer's worker
+prints it (a printer that is off never holds up the till). It runs once per
+``Idempotency-Key``, so a double tap prints once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from edge_agent.http.commands import run_command
+from edge_agent.services import printing, tickets
+from edge_agent.store.gateway import Store
+
+
+class PrintRequest(msgspec.Struct, forbid_unknown_fields=True):
+    what: Literal["receipt", "kitchen"] = "receipt"
+    copy: bool = False
+
+
+def job_document(job: printing.JobInfo) -> dict[str, Any]:
+    """A print job as the API shows it (never its bytes)."""
+    return asdict(job)
+
+
+def printer_document(p: printing.PrinterOverview) -> dict[str, Any]:
+    """A printer with its last status and the jobs it has waiting."""
+    c = p.config
+    return {
+        "name": c.name,
+        "label": c.display_name,
+        "role": c.role,
+        "stations": list(c.stations),
+        "backend": c.backend,
+        "where": c.where(),
+        "code_page": c.code_page,
+        "paper_mm": c.paper_mm,
+        "drawer": c.drawer,
+        "status": p.status,
+        "status_detail": p.status_detail,
+        "checked_ms": p.checked_ms,
+        "waiting": p.waiting,
+        "message": p.message,
+        "needs_attention": p.needs_attention,
+    }
+
+
+def _store(state: State) -> Store:
+    store: Store = state.store
+    return store
+
+
+@get("/api/v1/printers", sync_to_thread=True)
+def list_printers(state: State) -> list[dict[str, Any]]:
+    """Configured printers: status (``unknown`` unless the printer answered) and queue."""
+    with _store(state).read() as conn:
+        return [printer_document(p) for p in printing.overview(conn)]
+
+
+@get("/api/v1/print-jobs", sync_to_thread=True)
+def list_jobs(
+    state: State,
+    printer: Annotated[str | None, QueryParameter()] = None,
+    job_state: Annotated[
+        Literal["pending", "printing", "done", "failed", "expired"] | None,
+        QueryParameter(name="state"),
+    ] = None,
+    ticket_id: Annotated[str | None, QueryParameter()] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """Print jobs, newest first."""
+    with _store(state).read() as conn:
+        jobs = printing.listing(
+            conn, printer=printer, state=job_state, ticket_id=ticket_id, limit=limit
+        )
+        return [job_document(job) for job in jobs]
+
+
+@post("/api/v1/tickets/{ticket_id:str}/print")
+async def print_ticket(
+    request: Request[Any, Any, Any],
+    ticket_id: FromPath[str],
+    data: JSONBody[PrintRequest | None] = None,
+) -> Response[bytes]:
+    """Queue the receipt (a bill while unpaid; ``copy`` for a reprint) or kitchen copies."""
+    body = data or PrintRequest()
+    key = request.headers.get("idempotency-key")
+    code, payload = await run_command(
+        request,
+        lambda ctx: {
+            "jobs": [
+                job_document(job)
+                for job in printing.print_ticket(
+                    ctx.conn,
+                    tickets.load(ctx.conn, ticket_id),
+                    ctx.clock,
+                    what=body.what,
+                    copy=body.copy,
+                    key=key,
+                    who=ctx.who.staff_id,
+                )
+            ]
+        },
+        202,
+    )
+    runtime = request.app.state.get("printing")
+    if runtime is not None:
+        runtime.wake()
+    return Response(payload, status_code=code, media_type="application/json")
+
+
+@get("/api/v1/tickets/{ticket_id:str}/receipt", sync_to_thread=True)
+def receipt(
+    ticket_id: FromPath[str],
+    state: State,
+    output: Annotated[Literal["text", "html"], QueryParameter(name="format")] = "text",
+) -> Response[str]:
+    """The receipt as plain text or HTML, for a screen or an email (no printer involved)."""
+    with _store(state).read() as conn:
+        document = printing.receipt_view(conn, tickets.load(conn, ticket_id), state.clock(), output)
+    media = "text/html" if output == "html" else "text/plain"
+    return Response(document, media_type=f"{media}; charset=utf-8")
+
+
+PRINTER_HANDLERS = [list_printers, list_jobs, print_ticket, receipt]

@@ -1,0 +1,103 @@
+"""The ``printers`` table: each configured printer and the last status it reported.
+
+The printers file is the source of the configuration; :func:`save` copies it into the
+database when the agent starts, so a sale's transaction can route and render its print
+jobs without reading files, and every process (API, workers, CLI) sees one status.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from edge_agent.printing import queue
+from edge_agent.printing.config import PrinterConfig, parse_printer
+from edge_agent.printing.status import BLOCKING, PHRASES, PrinterStatus
+
+
+@dataclass(frozen=True, slots=True)
+class PrinterRow:
+    """A configured printer with its last status."""
+
+    config: PrinterConfig
+    status: str
+    status_detail: str
+    checked_ms: int | None
+
+
+def save(conn: sqlite3.Connection, printers: tuple[PrinterConfig, ...]) -> None:
+    """Make the table hold exactly these printers (statuses of kept ones are kept)."""
+    names = [p.name for p in printers]
+    marks = ", ".join("?" for _ in names) or "''"
+    conn.execute(f"DELETE FROM printers WHERE name NOT IN ({marks})", names)
+    for printer in printers:
+        conn.execute(
+            "INSERT INTO printers (name, config) VALUES (?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET config = excluded.config",
+            (printer.name, json.dumps(printer.to_dict(), sort_keys=True)),
+        )
+
+
+def load(conn: sqlite3.Connection) -> list[PrinterRow]:
+    """Every configured printer, by name."""
+    rows = conn.execute(
+        "SELECT config, status, status_detail, checked_ms FROM printers ORDER BY name"
+    )
+    return [PrinterRow(parse_printer(json.loads(row[0])), row[1], row[2], row[3]) for row in rows]
+
+
+def configs(conn: sqlite3.Connection) -> list[PrinterConfig]:
+    """The configured printers, by name."""
+    return [row.config for row in load(conn)]
+
+
+def record_status(conn: sqlite3.Connection, name: str, status: PrinterStatus, now_ms: int) -> None:
+    """Remember what the printer last said (or that it did not answer)."""
+    conn.execute(
+        "UPDATE printers SET status = ?, status_detail = ?, checked_ms = ? WHERE name = ?",
+        (status.state, status.detail, now_ms, name),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PrinterOverview:
+    """A printer as a cashier or manager sees it: status and jobs waiting."""
+
+    config: PrinterConfig
+    status: str
+    status_detail: str
+    checked_ms: int | None
+    waiting: int
+
+    @property
+    def message(self) -> str:
+        """E.g. "kitchen printer out of paper, 3 jobs waiting"."""
+        jobs = f"{self.waiting} job{'' if self.waiting == 1 else 's'} waiting"
+        return f"{self.config.display_name} {PHRASES.get(self.status, self.status)}, {jobs}"
+
+    @property
+    def needs_attention(self) -> bool:
+        """Whether someone should look at the printer."""
+        troubled = self.status in BLOCKING or self.status == "paper_near_end"
+        return troubled or (self.waiting > 0 and self.status == "unknown")
+
+
+def overview(conn: sqlite3.Connection) -> list[PrinterOverview]:
+    """Every configured printer with its last status and its waiting jobs."""
+    waiting = queue.waiting(conn)
+    return [
+        PrinterOverview(
+            row.config,
+            row.status,
+            row.status_detail,
+            row.checked_ms,
+            waiting.get(row.config.name, 0),
+        )
+        for row in load(conn)
+    ]
+
+
+def alerts(conn: sqlite3.Connection) -> list[str]:
+    """Lines for the cashier (and sync status) about printers that need attention."""
+    return [p.message for p in overview(conn) if p.needs_attention]

@@ -1,0 +1,98 @@
+"""What the device can truthfully say about its sync, from its own database only.
+
+"Online" means the last run succeeded within ``online_window_ms`` and nothing failed
+since: a device that never reached the hub, whose last run failed, or whose scheduler has
+stopped reports offline, whatever its network looks like.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from edge_agent.services.sync_projection import merged_state
+from edge_agent.store import sync_state
+from edge_agent.store.sync_state import QuarantinedOp, SyncState
+
+#: How many conflicts and quarantined ops the status lists (the counts are complete).
+LISTED = 50
+
+
+@dataclass(frozen=True, slots=True)
+class OpenConflict:
+    """Concurrent writes of one field that no resolving edit has settled yet."""
+
+    conflict_id: str
+    entity: str
+    entity_id: str
+    field: str
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    """The device's sync, as ``GET /api/v1/sync/status`` and ``pos-agent status`` show it."""
+
+    enrolled: bool
+    online: bool
+    state: SyncState
+    last_seq: int
+    acked_seq: int
+    quarantined_count: int
+    quarantined: list[QuarantinedOp]
+    conflicts_count: int
+    conflicts: list[OpenConflict]
+
+    @property
+    def pending_ops(self) -> int:
+        """Ops written here that the hub has not acknowledged."""
+        return max(0, self.last_seq - self.acked_seq)
+
+
+def is_online(state: SyncState, now_ms: int, online_window_ms: int) -> bool:
+    """Whether the last run succeeded recently and no run failed after it."""
+    success = state.last_success_ms
+    if success is None or now_ms - success > online_window_ms:
+        return False
+    return state.last_error_ms is None or state.last_error_ms < success
+
+
+def open_conflicts(conn: sqlite3.Connection) -> list[OpenConflict]:
+    """Every unresolved conflict the device holds.
+
+    Only entities edited by more than one writer can hold one (a writer's own edits
+    build on each other), so only those are folded.
+    """
+    candidates = conn.execute(
+        "SELECT entity, entity_id FROM ops WHERE kind = 'field' GROUP BY entity, entity_id"
+        " HAVING count(DISTINCT device_id) > 1 ORDER BY entity, entity_id"
+    ).fetchall()
+    found = []
+    for entity, entity_id in candidates:
+        for conflict in merged_state(conn, entity, entity_id).conflicts():
+            if not conflict.resolved:
+                found.append(OpenConflict(conflict.conflict_id, entity, entity_id, conflict.field))
+    return found
+
+
+def sync_status(
+    conn: sqlite3.Connection, now_ms: int, *, online_window_ms: int, enrolled: bool
+) -> SyncStatus:
+    """Read the device's sync status.
+
+    Raises:
+        LookupError: the device database was never initialised.
+    """
+    state = sync_state.read(conn)
+    position = sync_state.positions(conn)
+    conflicts = open_conflicts(conn)
+    return SyncStatus(
+        enrolled=enrolled,
+        online=enrolled and is_online(state, now_ms, online_window_ms),
+        state=state,
+        last_seq=position.last_seq,
+        acked_seq=position.acked_seq,
+        quarantined_count=sync_state.quarantined_count(conn),
+        quarantined=sync_state.quarantined(conn, LISTED),
+        conflicts_count=len(conflicts),
+        conflicts=conflicts[:LISTED],
+    )

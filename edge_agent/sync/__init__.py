@@ -1,0 +1,1 @@
+"""The agent's side of the sync protocol: hub client, credentials, enrollment, scheduler."""

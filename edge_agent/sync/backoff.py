@@ -1,0 +1,54 @@
+"""When to sync next: the interval after a success, backoff with jitter after failures.
+
+Pure: the caller passes the random draw, so tests check the numbers without a clock.
+Failures back off exponentially with "equal jitter" (half the window fixed, half random),
+so a fleet of tills that lost the hub together does not return in lockstep, and a retry
+never comes sooner than half the window. The hub's ``retry_after_s`` is a floor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: The longest wait between retries after failures (unless the hub asks for longer).
+MAX_BACKOFF_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Delays between sync runs.
+
+    Attributes:
+        interval_s: the steady-state wait after a successful run.
+        base_s: the first retry window after a failure.
+        cap_s: the largest retry window.
+        spread: the fraction of ``interval_s`` jittered around it after a success.
+    """
+
+    interval_s: float
+    base_s: float = 1.0
+    cap_s: float = MAX_BACKOFF_S
+    spread: float = 0.1
+
+    def window(self, failures: int) -> float:
+        """The retry window after ``failures`` consecutive failures (0 for none)."""
+        if failures <= 0:
+            return 0.0
+        return min(self.cap_s, self.base_s * 2.0 ** min(failures - 1, 32))
+
+    def delay(self, failures: int, draw: float, retry_after_s: float | None = None) -> float:
+        """Seconds until the next run.
+
+        Args:
+            failures: consecutive failed runs so far (0 after a success).
+            draw: a random number in [0, 1).
+            retry_after_s: the hub's "not before", if it gave one.
+        """
+        if failures <= 0:
+            delay = self.interval_s * (1.0 - self.spread / 2 + self.spread * draw)
+        else:
+            window = self.window(failures)
+            delay = window / 2 + window / 2 * draw
+        if retry_after_s is not None:
+            delay = max(delay, float(retry_after_s))
+        return delay

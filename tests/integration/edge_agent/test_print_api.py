@@ -1,0 +1,318 @@
+"""Printing through a real agent process: its receipt and kitchen printers are TCP
+printers on 127.0.0.1 and its bar printer is a serial printer at the end of a pty."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.escpos_decoder import Job
+from tests.integration.edge_agent.print_simulators import (
+    NetworkPrinter,
+    PtyPrinter,
+    eventually,
+)
+from tests.processes import AgentProcess, free_port, init_agent
+
+FAST = "timeout_s = 1.0\nstatus_timeout_s = 0.3\nretry_base_s = 0.05\nretry_max_s = 0.2\n"
+
+
+def printers_toml(receipt_port: int, kitchen_port: int, bar_path: Path) -> str:
+    return f"""
+[[printer]]
+name = "receipt"
+label = "receipt printer"
+role = "receipt"
+backend = "network"
+host = "127.0.0.1"
+port = {receipt_port}
+drawer_pin = 5
+drawer_pulse_ms = 120
+footer = ["Asante sana! Karibu tena."]
+{FAST}
+[[printer]]
+name = "kitchen"
+label = "kitchen printer"
+role = "kitchen"
+stations = ["kitchen"]
+backend = "network"
+host = "127.0.0.1"
+port = {kitchen_port}
+{FAST}
+[[printer]]
+name = "bar"
+label = "bar printer"
+role = "bar"
+stations = ["bar"]
+backend = "serial"
+path = "{bar_path}"
+paper_mm = 58
+{FAST}"""
+
+
+class Till:
+    """An agent process and its three printers."""
+
+    def __init__(self, data_dir: Path, receipt_port: int | None = None) -> None:
+        self.receipt = NetworkPrinter(port=receipt_port or 0)
+        self.kitchen = NetworkPrinter()
+        self.bar = PtyPrinter(data_dir.parent / f"{data_dir.name}-bar-tty")
+        init_agent(data_dir)
+        (data_dir / "printers.toml").write_text(
+            printers_toml(self.receipt.port, self.kitchen.port, self.bar.link)
+        )
+        self.agent = AgentProcess(data_dir, free_port())
+
+    def stop(self) -> None:
+        self.agent.stop()
+        for printer in (self.receipt, self.kitchen):
+            printer.stop()
+        self.bar.unplug()
+
+
+@pytest.fixture(scope="module")
+def till(tmp_path_factory):
+    till = Till(tmp_path_factory.mktemp("printing") / "till")
+    till.agent.start()
+    yield till
+    till.stop()
+
+
+def sign_in(agent: AgentProcess, pin: str) -> httpx.Client:
+    token = httpx.post(f"{agent.api}/auth/pin", json={"pin": pin}).json()["token"]
+    return httpx.Client(base_url=agent.api, headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.fixture(scope="module")
+def cashier(till):
+    with sign_in(till.agent, "1111") as client:
+        yield client
+
+
+def order(cashier: httpx.Client, *variants: str, table: str = "7") -> dict:
+    ticket = cashier.post("/tickets", json={"kind": "table", "table": table}).json()
+    for variant in variants:
+        extra = {"modifier_ids": ["milk-oat"]} if variant.startswith("latte") else {}
+        ticket = cashier.post(
+            f"/tickets/{ticket['id']}/lines", json={"variant_id": variant, **extra}
+        ).json()
+    return ticket
+
+
+def printed_for(printer, ticket: dict) -> list[Job]:
+    """Complete jobs that name this ticket (by order number, receipt number or id)."""
+    marks = (f"ORDER #{ticket['order_no']}", ticket["receipt_no"], ticket["id"])
+    return [
+        job
+        for job in printer.printed.jobs
+        if any(m in job.decoded.text for m in marks)
+        or any(m in " ".join(job.decoded.text) for m in marks[1:])
+    ]
+
+
+def printed_n(printer, ticket: dict, n: int) -> list[Job] | None:
+    """The ticket's jobs once there are ``n`` of them."""
+    found = printed_for(printer, ticket)
+    return found if len(found) == n else None
+
+
+def pay_cash(cashier: httpx.Client, ticket: dict) -> httpx.Response:
+    due = ticket["totals"]["cash_due"]
+    return cashier.post(f"/tickets/{ticket['id']}/payments", json={"method": "cash", "amount": due})
+
+
+def test_a_two_station_order_goes_to_the_two_right_printers(till, cashier) -> None:
+    ticket = order(cashier, "latte-r", "samosa")
+
+    sent = cashier.post(f"/tickets/{ticket['id']}/send", json={})
+
+    assert sent.status_code == 200
+    bar = eventually(lambda: printed_for(till.bar, ticket), what="the bar ticket")
+    kitchen = eventually(lambda: printed_for(till.kitchen, ticket), what="the kitchen ticket")
+    assert len(bar) == len(kitchen) == 1
+    assert "1 x Caffè latte (Regular)" in bar[0].decoded.text
+    assert "   + Oat milk" in bar[0].decoded.text
+    assert not any("samosa" in t for t in bar[0].decoded.text)
+    assert "1 x Beef samosa" in kitchen[0].decoded.text
+    assert not any("latte" in t for t in kitchen[0].decoded.text)
+    assert "TABLE 7" in kitchen[0].decoded.text
+
+
+def test_a_double_tapped_send_prints_once(till, cashier) -> None:
+    ticket = order(cashier, "samosa", "croissant")
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+
+    first = cashier.post(f"/tickets/{ticket['id']}/send", json={}, headers=key)
+    second = cashier.post(f"/tickets/{ticket['id']}/send", json={}, headers=key)
+    third = cashier.post(f"/tickets/{ticket['id']}/send", json={})
+
+    assert first.json() == second.json()
+    assert third.status_code == 422
+    eventually(lambda: printed_for(till.kitchen, ticket), what="the kitchen ticket")
+    jobs = cashier.get("/print-jobs", params={"ticket_id": ticket["id"]}).json()
+    assert [j["kind"] for j in jobs] == ["kitchen"]
+    assert len(printed_for(till.kitchen, ticket)) == 1
+
+
+def test_a_cash_sale_opens_the_drawer_and_prints_one_receipt(till, cashier) -> None:
+    ticket = order(cashier, "chai")
+    kicks_before = len(till.receipt.printed.kicks)
+
+    paid = pay_cash(cashier, ticket)
+
+    assert paid.status_code == 201
+    receipts = eventually(lambda: printed_for(till.receipt, ticket), what="the receipt")
+    eventually(lambda: len(till.receipt.printed.kicks) > kicks_before, what="the kick")
+    assert till.receipt.printed.kicks[kicks_before:] == [(5, 120, 120)]
+    assert len(receipts) == 1
+    assert "RECEIPT" in receipts[0].decoded.text
+    assert receipts[0].decoded.qr == [ticket["id"]]
+
+
+def test_a_card_sale_prints_a_receipt_but_never_opens_the_drawer(till, cashier) -> None:
+    ticket = order(cashier, "espresso")
+    kicks_before = len(till.receipt.printed.kicks)
+
+    cashier.post(
+        f"/tickets/{ticket['id']}/payments",
+        json={"method": "card", "amount": ticket["totals"]["total"]},
+    )
+
+    receipt = eventually(lambda: printed_for(till.receipt, ticket), what="the receipt")[0]
+    assert "  PENDING CONFIRMATION" in receipt.decoded.text
+    assert len(till.receipt.printed.kicks) == kicks_before
+
+
+def test_a_reprint_says_copy_and_a_double_tapped_reprint_prints_once(till, cashier) -> None:
+    ticket = order(cashier, "croissant")
+    pay_cash(cashier, ticket)
+    eventually(lambda: printed_for(till.receipt, ticket), what="the original")
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+
+    again = cashier.post(f"/tickets/{ticket['id']}/print", json={})
+    copy = cashier.post(f"/tickets/{ticket['id']}/print", json={"copy": True}, headers=key)
+    tap = cashier.post(f"/tickets/{ticket['id']}/print", json={"copy": True}, headers=key)
+
+    assert again.status_code == 409
+    assert again.json()["code"] == "receipt_already_printed"
+    assert copy.status_code == tap.status_code == 202
+    assert copy.json() == tap.json()
+    printed = eventually(lambda: printed_n(till.receipt, ticket, 2), what="the copy")
+    original, reprint = printed
+    assert "*** COPY ***" not in original.decoded.text
+    assert reprint.decoded.text.count("*** COPY ***") == 2
+    jobs = cashier.get("/print-jobs", params={"ticket_id": ticket["id"]}).json()
+    assert sorted(j["copy"] for j in jobs if j["kind"] == "receipt") == [False, True]
+
+
+def test_a_kitchen_reprint_says_copy(till, cashier) -> None:
+    ticket = order(cashier, "samosa")
+    cashier.post(f"/tickets/{ticket['id']}/send", json={})
+    eventually(lambda: printed_for(till.kitchen, ticket), what="the kitchen ticket")
+
+    answer = cashier.post(f"/tickets/{ticket['id']}/print", json={"what": "kitchen", "copy": True})
+
+    assert answer.status_code == 202
+    printed = eventually(lambda: printed_n(till.kitchen, ticket, 2), what="the kitchen copy")
+    assert "*** COPY ***" in printed[1].decoded.text
+    assert "*** COPY ***" not in printed[0].decoded.text
+
+
+def test_only_an_authorised_no_sale_opens_the_drawer(till, cashier) -> None:
+    manager_pin = {"manager_pin": "9999"}
+    cashier.post("/drawer/open", json={"float": 500_000})
+    kicks_before = len(till.receipt.printed.kicks)
+
+    refused = cashier.post("/drawer/movements", json={"kind": "no_sale"})
+    allowed = cashier.post("/drawer/movements", json={"kind": "no_sale", **manager_pin})
+
+    assert refused.status_code == 403
+    assert allowed.status_code == 201
+    eventually(lambda: len(till.receipt.printed.kicks) > kicks_before, what="the kick")
+    assert len(till.receipt.printed.kicks) == kicks_before + 1
+
+
+def test_printers_show_their_status_and_jobs_their_state(till, cashier) -> None:
+    printers = eventually(
+        lambda: (p := cashier.get("/printers").json())[2]["checked_ms"] and p,
+        what="a probed receipt printer",
+    )
+    jobs = cashier.get("/print-jobs", params={"printer": "receipt", "state": "done"}).json()
+
+    assert [p["name"] for p in printers] == ["bar", "kitchen", "receipt"]
+    receipt = printers[2]
+    assert receipt["status"] == "online"
+    assert receipt["message"] == "receipt printer ready, 0 jobs waiting"
+    assert printers[0]["where"].startswith("serial ")
+    assert jobs
+    assert all(j["printer"] == "receipt" and j["state"] == "done" for j in jobs)
+    assert "payload" not in jobs[0]
+
+
+def test_the_receipt_is_available_as_text_and_html(cashier) -> None:
+    ticket = order(cashier, "latte-r")
+    pay_cash(cashier, ticket)
+
+    text = cashier.get(f"/tickets/{ticket['id']}/receipt")
+    html = cashier.get(f"/tickets/{ticket['id']}/receipt", params={"format": "html"})
+    missing = cashier.get(f"/tickets/{uuid.uuid4()}/receipt")
+
+    assert text.headers["content-type"].startswith("text/plain")
+    assert ticket["receipt_no"] in text.text
+    assert "Demo Café" in text.text
+    assert html.headers["content-type"].startswith("text/html")
+    assert "<title>Receipt " in html.text
+    assert missing.status_code == 404
+
+
+def test_printing_needs_a_signed_in_operator(till) -> None:
+    answer = httpx.post(f"{till.agent.api}/tickets/{uuid.uuid4()}/print", json={})
+
+    assert answer.status_code == 401
+
+
+@pytest.mark.slow
+def test_a_sale_goes_through_while_the_printer_is_off_and_prints_once_complete_when_back(
+    tmp_path,
+):
+    port = free_port()
+    till = Till(tmp_path / "till", receipt_port=port)
+    till.receipt.stop()  # switched off before the shift starts
+    till.agent.start()
+    try:
+        with sign_in(till.agent, "1111") as cashier:
+            ticket = order(cashier, "chai")
+            started = time.monotonic()
+            paid = pay_cash(cashier, ticket)
+            took = time.monotonic() - started
+            eventually(
+                lambda: any(
+                    j["last_error"]
+                    for j in cashier.get("/print-jobs", params={"ticket_id": ticket["id"]}).json()
+                ),
+                what="a failed attempt",
+            )
+            waiting = cashier.get("/printers").json()[2]
+            back = NetworkPrinter(port=port, drop_after=300)  # and drops mid-job once
+            try:
+                eventually(lambda: printed_for(back, ticket), what="the receipt, once back")
+                eventually(lambda: back.printed.kicks, what="the drawer kick")
+                done = cashier.get("/print-jobs", params={"ticket_id": ticket["id"]}).json()
+            finally:
+                back.stop()
+    finally:
+        till.stop()
+
+    assert paid.status_code == 201
+    assert took < 1.0
+    assert waiting["status"] == "unknown"
+    assert waiting["message"] == "receipt printer not answering, 2 jobs waiting"
+    assert waiting["needs_attention"]
+    assert {j["kind"]: j["state"] for j in done} == {"receipt": "done", "drawer_kick": "done"}
+    assert next(j for j in done if j["kind"] == "drawer_kick")["attempts"] > 1
+    assert len(printed_for(back, ticket)) == 1
+    assert len(back.lost) == 1

@@ -1,0 +1,107 @@
+"""``GET /api/v1/sync/status`` and ``POST /api/v1/sync/run`` tell the truth about the hub."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fakes import FakeHub, Writer
+from tests.sync_till import make_till
+
+
+@pytest.fixture
+def hub() -> FakeHub:
+    return FakeHub()
+
+
+@pytest.fixture
+def till(tmp_path, hub):
+    till = make_till(tmp_path, hub)
+    yield till
+    till.store.close()
+
+
+def status(till) -> dict:
+    with till.api() as api:
+        return api.get("/api/v1/sync/status").json()
+
+
+def test_a_device_that_never_reached_the_hub_is_offline_with_its_pending_ops(till) -> None:
+    till.write_ops(7)
+
+    shown = status(till)
+
+    assert shown["enrolled"] is True
+    assert shown["online"] is False
+    assert shown["pending_ops"] == 7
+    assert shown["last_success_ms"] is None
+
+
+def test_the_hub_down_shows_offline_with_the_last_error_then_online_again(till, hub) -> None:
+    till.write_ops(4)
+    hub.down = True
+
+    with till.api() as api:
+        failed = api.post("/api/v1/sync/run")
+        down = api.get("/api/v1/sync/status").json()
+        hub.down = False
+        ran = api.post("/api/v1/sync/run")
+        up = api.get("/api/v1/sync/status").json()
+
+    assert failed.status_code == 200
+    assert failed.json()["ok"] is False
+    assert failed.json()["error_code"] == "hub_unreachable"
+    assert down["online"] is False
+    assert down["last_error"]["code"] == "hub_unreachable"
+    assert down["pending_ops"] == 4
+    assert ran.json()["ok"] is True
+    assert up["online"] is True
+    assert up["pending_ops"] == 0
+    assert up["clock_skew_ms"] is not None
+    assert up["hub_epoch"] == hub.epoch
+
+
+def test_a_failure_after_a_success_makes_the_device_offline(till, hub) -> None:
+    assert till.sync().ok
+    hub.refuse("/sync/v1/handshake", "rate_limited", retry_after_s=30)
+
+    outcome = till.sync()
+    shown = status(till)
+
+    assert outcome.retry_after_s == 30
+    assert shown["online"] is False
+    assert shown["last_error"]["code"] == "rate_limited"
+
+
+def test_quarantined_ops_and_open_conflicts_are_counted(till, hub) -> None:
+    till.write_ops(1)
+    hub.quarantine_seqs = {1: "read_only"}
+    bar = Writer("demo", "DEMO1")
+    ops = bar.ticket("DEMO1-D02-000001", 100)
+    hub.commit(ops)
+    ticket_id = ops[0].entity_id
+    header_op = ops[0].op_id
+    for table in ("T1", "T2"):  # two tills move the same ticket without seeing each other
+        writer = Writer("demo", "DEMO1")
+        hub.commit([writer.op_edit(ticket_id, {"table": table}, base=header_op)])
+
+    assert till.sync().ok
+    shown = status(till)
+
+    assert shown["quarantined_ops"] == 1
+    assert shown["quarantined"][0]["code"] == "read_only"
+    assert shown["open_conflicts"] == 1
+    assert shown["conflicts"][0]["field"] == "table"
+
+
+def test_running_a_sync_on_a_device_not_enrolled_answers_409(tmp_path, hub) -> None:
+    till = make_till(tmp_path, hub, enrolled=False)
+
+    with till.api() as api:
+        answer = api.post("/api/v1/sync/run")
+        shown = api.get("/api/v1/sync/status").json()
+
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "not_enrolled"
+    assert shown["enrolled"] is False
+    assert shown["online"] is False
+    till.store.close()
