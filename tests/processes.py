@@ -10,10 +10,13 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+#: Agents in tests keep their hub credential in the 0600 file, never in a desktop keyring.
+AGENT_ENV = {"PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
 
 
 def free_port() -> int:
@@ -53,6 +56,8 @@ class AgentProcess:
     def api(self) -> str:
         return f"{self.url}/api/v1"
 
+    env: dict[str, str] = field(default_factory=dict)
+
     def start(self) -> None:
         self.process = subprocess.Popen(
             [
@@ -65,8 +70,8 @@ class AgentProcess:
                 "--port",
                 str(self.port),
             ],
-            env={**os.environ},
-            stdout=subprocess.PIPE,
+            env={**os.environ, **AGENT_ENV, **self.env},
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
         )
@@ -76,7 +81,7 @@ class AgentProcess:
         """SIGKILL: no shutdown hook runs."""
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
+        self.process.communicate(timeout=10)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -99,3 +104,80 @@ def running_agent(data_dir: Path) -> Iterator[AgentProcess]:
         yield agent
     finally:
         agent.stop()
+
+
+@dataclass
+class HubProcess:
+    """A ``pos-hub serve --demo`` process on a database URL."""
+
+    database_url: str
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def cli(self, *args: str) -> str:
+        """Run a ``pos-hub`` command on the same database; return its stdout."""
+        done = subprocess.run(
+            [sys.executable, "-m", "cloud_hub.cli", "--database-url", self.database_url, *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "cloud_hub.cli",
+                "--database-url",
+                self.database_url,
+                "serve",
+                "--demo",
+                "--port",
+                str(self.port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        wait_until_up(f"{self.url}/health", self.process, timeout_s=40)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hook runs."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.communicate(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.communicate(timeout=20)
+
+
+def enroll(data_dir: Path, hub_url: str, code: str) -> None:
+    """``pos-agent enroll`` a fresh data directory with a one-time code."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "edge_agent.cli",
+            "--data-dir",
+            str(data_dir),
+            "enroll",
+            "--hub",
+            hub_url,
+            "--code",
+            code,
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **AGENT_ENV},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr

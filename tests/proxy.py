@@ -26,6 +26,7 @@ class Faults:
     offline: bool = False
     drop_answers: dict[str, int] = field(default_factory=dict)  # path -> answers to drop
     dropped: list[str] = field(default_factory=list)
+    arrived: list[str] = field(default_factory=list)
     forwarded: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -52,7 +53,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._forward()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         return
 
     def _forward(self) -> None:
@@ -62,6 +63,8 @@ class _Handler(BaseHTTPRequestHandler):
         if faults.offline:
             self.close_connection = True
             return
+        with faults.lock:
+            faults.arrived.append(self.path)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_HEADERS}
         try:
             answer = self.server.upstream.request(

@@ -1,0 +1,138 @@
+"""A hub process, a fault-injecting proxy and enrolled agent processes, for sync e2e tests.
+
+Every agent talks to the hub through the proxy, so a test can take the outlet offline,
+drop answers, or kill and restart the hub while the agents keep selling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from tests.processes import AgentProcess, HubProcess, enroll, free_port
+from tests.proxy import Faults, hub_proxy
+
+ADMIN_TOKEN = "demo-admin-token-not-for-production"  # what `pos-hub serve --demo` seeds
+
+
+def fresh_database(kind: str, tmp_path: Path, postgres_url: str | None) -> str:
+    """A hub database URL: a new SQLite file, or a new PostgreSQL database."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+    assert postgres_url is not None
+    name = f"hub_{uuid.uuid4().hex[:12]}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(postgres_url)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@dataclass
+class Till:
+    """One enrolled agent process and a signed-in cashier on it."""
+
+    agent: AgentProcess
+    client: httpx.Client = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.client = httpx.Client(base_url=self.agent.api, timeout=60)
+
+    def sign_in(self, pin: str = "1111") -> None:
+        answer = self.client.post("/auth/pin", json={"pin": pin})
+        assert answer.status_code == 201, answer.text
+        self.client.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+
+    def sync(self) -> dict:
+        """One sync run now; the answer of ``POST /sync/run``."""
+        return dict(self.client.post("/sync/run").json())
+
+    def state_hash(self) -> str:
+        return str(self.client.get("/sync/state-hash").json()["state_hash"])
+
+    def sale(self, *variants: str, pay: bool = True, **header: object) -> dict:
+        ticket = self.client.post("/tickets", json={"kind": "counter", **header}).json()
+        for variant in variants:
+            extra = {"modifier_ids": ["milk-whole"]} if variant.startswith("latte") else {}
+            ticket = self.client.post(
+                f"/tickets/{ticket['id']}/lines", json={"variant_id": variant, **extra}
+            ).json()
+        if pay:
+            total = ticket["totals"]["total"]
+            self.client.post(
+                f"/tickets/{ticket['id']}/payments", json={"method": "cash", "amount": total}
+            )
+            ticket = self.client.post(f"/tickets/{ticket['id']}/close").json()
+        return dict(ticket)
+
+    def local_ops(self) -> int:
+        with sqlite3.connect(self.agent.data_dir / "agent.sqlite3") as conn:
+            return int(conn.execute("SELECT count(*) FROM ops WHERE local = 1").fetchone()[0])
+
+
+@dataclass
+class World:
+    hub: HubProcess
+    proxy_url: str
+    faults: Faults
+    tills: list[Till]
+    admin: httpx.Client
+
+    def hub_hash(self, outlet: str = "DEMO1") -> str:
+        answer = self.admin.get("/api/v1/state-hash", params={"outlet": outlet})
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["state_hash"])
+
+    def sync_all(self, rounds: int = 2) -> None:
+        """Every till syncs, twice over, so each has pulled what the others pushed."""
+        for _ in range(rounds):
+            for till in self.tills:
+                outcome = till.sync()
+                assert outcome.get("ok", True) is not False, outcome
+
+    def converged(self) -> bool:
+        hashes = {self.hub_hash(), *(till.state_hash() for till in self.tills)}
+        return len(hashes) == 1
+
+
+@contextmanager
+def sync_world(database_url: str, tmp_path: Path, tills: int = 2) -> Iterator[World]:
+    """A demo hub, a proxy to it and ``tills`` agents of DEMO1 enrolled through the proxy."""
+    with ExitStack() as stack:
+        hub = HubProcess(database_url)
+        hub.start()
+        stack.callback(hub.stop)
+        proxy_url, faults = stack.enter_context(hub_proxy(hub.url))
+        admin = stack.enter_context(
+            httpx.Client(
+                base_url=hub.url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=60
+            )
+        )
+        world_tills = []
+        for n in range(1, tills + 1):
+            code = hub.cli(
+                "enroll-code", "--tenant", "demo", "--outlet", "DEMO1", "--device", f"D0{n}"
+            ).split()[0]
+            data_dir = tmp_path / f"agent-d0{n}"
+            enroll(data_dir, proxy_url, code)
+            # A long interval: the tests drive sync runs themselves, so they are repeatable.
+            agent = AgentProcess(data_dir, free_port(), env={"POS_AGENT_SYNC_INTERVAL_S": "3600"})
+            agent.start()
+            stack.callback(agent.stop)
+            till = Till(agent)
+            stack.callback(till.client.close)
+            world_tills.append(till)
+        yield World(hub, proxy_url, faults, world_tills, admin)
