@@ -76,3 +76,32 @@ def test_a_ticket_edited_on_two_tills_at_once_converges_with_the_conflict_visibl
     assert len(on_a["conflicts"]) == 1
     assert on_a["conflicts"] == on_b["conflicts"]
     assert [c["entity_id"] for c in hub_conflicts] == [ticket["id"]]
+
+
+def test_a_price_changed_on_the_hub_reaches_every_till_and_a_revoked_till_is_refused(
+    tmp_path,
+) -> None:
+    database_url = fresh_database("sqlite", tmp_path, None)
+    with sync_world(database_url, tmp_path) as world:
+        a, b = world.tills
+        world.sync_all()
+        products = world.admin.get("/api/v1/catalog").json()["product"]
+        chai = next(p for p in products if p["id"] == "chai")
+        chai.pop("id")
+        chai["variants"][0]["price"] = 17500
+
+        edited = world.admin.put("/api/v1/catalog/product/chai", json=chai)
+        world.sync_all()
+        a.sign_in()
+        priced = a.sale("chai", pay=False)
+        devices = world.admin.get("/api/v1/devices").json()
+        b_device = next(d for d in devices if d["code"] == "D02")
+        revoked = world.admin.post(f"/api/v1/devices/{b_device['id']}/revoke")
+        refused = b.sync()
+        b_status = b.client.get("/sync/status").json()
+
+    assert edited.status_code == 200, edited.text
+    assert priced["lines"][0]["unit_price"] == 17500
+    assert revoked.status_code == 200, revoked.text
+    assert refused["ok"] is False
+    assert b_status["last_error"]["code"] == "device_revoked"
