@@ -40,42 +40,25 @@ def wait_until_up(url: str, process: subprocess.Popen[str], timeout_s: float = 2
     raise AssertionError(f"nothing answered at {url} within {timeout_s} s")
 
 
-@dataclass
-class AgentProcess:
-    """A ``pos-agent serve`` process on a data directory."""
+class _ServerProcess:
+    """A program of ours serving HTTP on 127.0.0.1, started and stopped by tests."""
 
-    data_dir: Path
     port: int
-    process: subprocess.Popen[str] | None = None
+    process: subprocess.Popen[str] | None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    @property
-    def api(self) -> str:
-        return f"{self.url}/api/v1"
-
-    env: dict[str, str] = field(default_factory=dict)
-
-    def start(self) -> None:
+    def _launch(self, args: list[str], env: dict[str, str], timeout_s: float) -> None:
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "edge_agent.cli",
-                "--data-dir",
-                str(self.data_dir),
-                "serve",
-                "--port",
-                str(self.port),
-            ],
-            env={**os.environ, **AGENT_ENV, **self.env},
+            [sys.executable, "-m", *args, "--port", str(self.port)],
+            env={**os.environ, **env},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
         )
-        wait_until_up(f"{self.url}/health", self.process)
+        wait_until_up(f"{self.url}/health", self.process, timeout_s)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hook runs."""
@@ -86,7 +69,25 @@ class AgentProcess:
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            self.process.communicate(timeout=10)
+            self.process.communicate(timeout=20)
+
+
+@dataclass
+class AgentProcess(_ServerProcess):
+    """A ``pos-agent serve`` process on a data directory."""
+
+    data_dir: Path
+    port: int
+    process: subprocess.Popen[str] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def api(self) -> str:
+        return f"{self.url}/api/v1"
+
+    def start(self) -> None:
+        args = ["edge_agent.cli", "--data-dir", str(self.data_dir), "serve"]
+        self._launch(args, {**AGENT_ENV, **self.env}, timeout_s=20)
 
 
 def init_agent(data_dir: Path, *, demo: bool = True) -> None:
@@ -107,16 +108,12 @@ def running_agent(data_dir: Path) -> Iterator[AgentProcess]:
 
 
 @dataclass
-class HubProcess:
+class HubProcess(_ServerProcess):
     """A ``pos-hub serve --demo`` process on a database URL."""
 
     database_url: str
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[str] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def cli(self, *args: str) -> str:
         """Run a ``pos-hub`` command on the same database; return its stdout."""
@@ -130,34 +127,8 @@ class HubProcess:
         return done.stdout
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "cloud_hub.cli",
-                "--database-url",
-                self.database_url,
-                "serve",
-                "--demo",
-                "--port",
-                str(self.port),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        wait_until_up(f"{self.url}/health", self.process, timeout_s=40)
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown hook runs."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.communicate(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.communicate(timeout=20)
+        args = ["cloud_hub.cli", "--database-url", self.database_url, "serve", "--demo"]
+        self._launch(args, {}, timeout_s=40)
 
 
 def enroll(data_dir: Path, hub_url: str, code: str) -> None:

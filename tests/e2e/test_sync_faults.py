@@ -251,53 +251,45 @@ def _ticket_id(device_id: uuid.UUID) -> str:
     return f"t-{device_id.hex[:12]}"
 
 
+def _envelope(device_id: uuid.UUID, seq: int, now_ms: int) -> dict:
+    """What every op of the hand-made device's one ticket carries."""
+    return {
+        "op_id": uuid7(now_ms),
+        "tenant": "demo",
+        "outlet": "DEMO1",
+        "device_id": device_id,
+        "device_seq": seq,
+        "hlc": pack(now_ms, seq),
+        "entity": "ticket",
+        "entity_id": _ticket_id(device_id),
+    }
+
+
 def _header_op(device_id: uuid.UUID, seq: int, now_ms: int) -> FieldEdit:
-    return FieldEdit(
-        op_id=uuid7(now_ms),
-        tenant="demo",
-        outlet="DEMO1",
-        device_id=device_id,
-        device_seq=seq,
-        hlc=pack(now_ms, seq),
-        entity="ticket",
-        entity_id=_ticket_id(device_id),
-        changes={
-            "kind": "counter",
-            "receipt_no": "DEMO1-D09-000001",
-            "order_no": 1,
-            "currency": "KES",
-            "opened_by": "staff-cashier",
-            "opened_ms": now_ms,
-            "table": None,
-            "name": None,
-            "covers": None,
-        },
-    )
+    header = {
+        "kind": "counter",
+        "receipt_no": "DEMO1-D09-000001",
+        "order_no": 1,
+        "currency": "KES",
+        "opened_by": "staff-cashier",
+        "opened_ms": now_ms,
+    }
+    return FieldEdit(**_envelope(device_id, seq, now_ms), changes=header)
 
 
 def _line_op(device_id: uuid.UUID, seq: int, now_ms: int) -> Event:
-    return Event(
-        op_id=uuid7(now_ms),
-        tenant="demo",
-        outlet="DEMO1",
-        device_id=device_id,
-        device_seq=seq,
-        hlc=pack(now_ms, seq),
-        entity="ticket",
-        entity_id=_ticket_id(device_id),
-        name="line_added",
-        data={
-            "line_id": f"l{seq}",
-            "product_id": "chai",
-            "variant_id": "chai",
-            "name": "Kenyan chai",
-            "quantity": 1,
-            "unit_price": 15000,
-            "modifiers": [],
-            "notes": "",
-            "seat": None,
-            "course": 1,
-            "tax_rates": [],
-            "station": None,
-        },
-    )
+    line = {
+        "line_id": f"l{seq}",
+        "product_id": "chai",
+        "variant_id": "chai",
+        "name": "Kenyan chai",
+        "quantity": 1,
+        "unit_price": 15000,
+        "modifiers": [],
+        "notes": "",
+        "seat": None,
+        "course": 1,
+        "tax_rates": [],
+        "station": None,
+    }
+    return Event(**_envelope(device_id, seq, now_ms), name="line_added", data=line)

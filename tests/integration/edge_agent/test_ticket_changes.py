@@ -7,26 +7,12 @@ from __future__ import annotations
 import sqlite3
 
 import httpx
-import pytest
 
 from edge_agent.store import oplog
 from sync_protocol import Replica
-from tests.processes import AgentProcess, running_agent
+from tests.processes import AgentProcess
 
 LATTE = {"variant_id": "latte-r", "modifier_ids": ["milk-oat"]}
-
-
-@pytest.fixture(scope="module")
-def agent(tmp_path_factory) -> AgentProcess:
-    with running_agent(tmp_path_factory.mktemp("till")) as agent:
-        yield agent
-
-
-@pytest.fixture(scope="module")
-def cashier(agent) -> httpx.Client:
-    token = httpx.post(f"{agent.api}/auth/pin", json={"pin": "1111"}).json()["token"]
-    with httpx.Client(base_url=agent.api, headers={"Authorization": f"Bearer {token}"}) as client:
-        yield client
 
 
 def ticket_with(cashier: httpx.Client, *lines: dict, **header) -> dict:
