@@ -16,7 +16,7 @@ from typing import Annotated, Any, Final, NamedTuple, TypeVar
 import msgspec
 
 from sync_protocol.errors import DecodeError, UnsupportedMediaType
-from sync_protocol.messages import MAX_BATCH, AnyMessage
+from sync_protocol.messages import MAX_BATCH, AnyMessage, PushRequest
 from sync_protocol.operations import Op
 
 T = TypeVar("T")
@@ -85,6 +85,14 @@ class Codec:
         Raises:
             DecodeError: if the envelope itself is not a valid push.
         """
+        try:
+            # The common case, a batch with nothing wrong, decodes in one pass.
+            push = self.decode(data, PushRequest)
+        except DecodeError:
+            return self._decode_push_op_by_op(data)
+        return DecodedPush(push.device_id, list(push.ops))
+
+    def _decode_push_op_by_op(self, data: bytes | bytearray | memoryview) -> DecodedPush:
         envelope = self.decode(data, _RawPush)
         ops: list[Op | DecodeError] = []
         for index, raw in enumerate(envelope.ops):

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,35 +42,59 @@ def wait_until_up(url: str, process: subprocess.Popen[str], timeout_s: float = 2
 
 
 class _ServerProcess:
-    """A program of ours serving HTTP on 127.0.0.1, started and stopped by tests."""
+    """A program of ours serving HTTP on 127.0.0.1, started and stopped by tests.
+
+    Its stderr goes to a log file, not a pipe: a chatty process never blocks on a full
+    pipe, and what it said is there to read when a test fails.
+    """
 
     port: int
     process: subprocess.Popen[str] | None
+    log_path: Path | None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def _launch(self, args: list[str], env: dict[str, str], timeout_s: float) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", *args, "--port", str(self.port)],
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        wait_until_up(f"{self.url}/health", self.process, timeout_s)
+        if self.log_path is None:
+            fd, name = tempfile.mkstemp(prefix="bengobox-", suffix=".log")
+            os.close(fd)
+            self.log_path = Path(name)
+        with open(self.log_path, "a") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", *args, "--port", str(self.port)],
+                env={**os.environ, **env},
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                text=True,
+            )
+        try:
+            wait_until_up(f"{self.url}/health", self.process, timeout_s)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{self.log_tail()}") from None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def log_tail(self, chars: int = 4000) -> str:
+        """The end of what the process wrote to stderr."""
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return self.log_path.read_text(errors="replace")[-chars:]
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hook runs."""
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
-        self.process.communicate(timeout=10)
+        self.process.wait(timeout=10)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            self.process.communicate(timeout=20)
+            self.process.wait(timeout=20)
 
 
 @dataclass
@@ -80,6 +105,11 @@ class AgentProcess(_ServerProcess):
     port: int
     process: subprocess.Popen[str] | None = None
     env: dict[str, str] = field(default_factory=dict)
+    log_path: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.log_path is None:
+            self.log_path = self.data_dir.parent / f"{self.data_dir.name}.log"
 
     @property
     def api(self) -> str:
@@ -114,6 +144,7 @@ class HubProcess(_ServerProcess):
     database_url: str
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[str] | None = None
+    log_path: Path | None = None
 
     def cli(self, *args: str) -> str:
         """Run a ``pos-hub`` command on the same database; return its stdout."""

@@ -1,129 +1,286 @@
-"""Sync protocol throughput beside a raw SQLite baseline measured in the same run.
+"""``make bench``: sync throughput and till latency beside raw baselines of the same run.
 
-Run with ``make bench``. Prints ops/s for decoding a push batch (JSON and MessagePack),
-merging ops into a replica and hashing it, and, as the baseline, inserting the same
-number of rows into a SQLite file in one fsynced transaction with ``executemany``.
+1. Baselines: the catch-up's ops written straight into a table shaped like the hub's
+   ``ops``, 5,000 rows per commit: PostgreSQL ``executemany`` and ``COPY`` (asyncpg),
+   SQLite ``executemany``.
+2. The hub as a real ``pos-hub serve --demo`` process on a fresh PostgreSQL database
+   (created for the run, dropped after), then on a fresh SQLite file: two devices enrolled
+   by API; one pushes the catch-up (realistic ticket ops) in MessagePack batches of 5,000,
+   the other pulls everything from a null cursor in pages of 5,000. ops/s, ratios to the
+   baselines, and the CPU seconds of hub, database, bench and everything else.
+3. The till: a real ``pos-agent`` enrolled to the PostgreSQL hub sells (open a ticket, add
+   a line) idle, then while ``POST /api/v1/sync/run`` applies the catch-up; request
+   latency percentiles of both phases and the catch-up's ops/s.
+4. The sync_protocol core in process, against the raw SQLite baseline it always had.
+
+Progress goes to stderr; one table to stdout at the end. See ``docs/performance.md``.
 """
 
 from __future__ import annotations
 
 import argparse
-import sqlite3
+import asyncio
+import os
 import tempfile
-import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack, closing
+from dataclasses import dataclass
 from pathlib import Path
 
-from sync_protocol import (
-    JSON,
-    MSGPACK,
-    Event,
-    FieldEdit,
-    Op,
-    PushRequest,
-    Replica,
-    StatusChange,
-    uuid7,
-)
-from sync_protocol.hlc import pack
-from sync_protocol.messages import MAX_BATCH
+import asyncpg
 
-DEVICE = uuid.UUID("0193a6d4-0000-7000-8000-0000000000be")
+from edge_agent.services.sync import SyncConfig
+from sync_protocol import Op
+from sync_protocol.messages import MAX_BATCH, MAX_PAGE
+from tests.bench import baselines, protocol
+from tests.bench.cpu import CpuMeter
+from tests.bench.hub import Device, backend_pids, running_hub, scratch_postgres
+from tests.bench.report import Report, machine_line
+from tests.bench.till import Cashier, Latency, catch_up_in_background, enrolled_till, settle
+from tests.bench.workload import ticket_ops
 
-
-def make_ops(count: int) -> list[Op]:
-    """A realistic stream: per ticket one header edit, three lines, one status change."""
-    ops: list[Op] = []
-    for n in range(count):
-        env = {
-            "op_id": uuid7(1_750_000_000_000 + n),
-            "tenant": "demo",
-            "outlet": "DEMO1",
-            "device_id": DEVICE,
-            "device_seq": n + 1,
-            "hlc": pack(1_750_000_000_000 + n, 0),
-            "entity": "ticket",
-            "entity_id": f"t{n // 5}",
-        }
-        match n % 5:
-            case 0:
-                ops.append(FieldEdit(**env, changes={"table": f"T{n % 40}", "covers": 2}))
-            case 4:
-                ops.append(StatusChange(**env, status="paid"))
-            case _:
-                ops.append(
-                    Event(**env, name="line_added", data={"sku": "LATTE", "qty": 1, "price": 35000})
-                )
-    return ops
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+TARGET_OPS_S = 20_000
+#: Cashier actions before the measured ones (first requests load code lazily).
+WARM_UP = 5
+PG_EXECUTEMANY = "PostgreSQL executemany"
+PG_COPY = "PostgreSQL COPY"
+SQLITE_OPS = "SQLite executemany"
 
 
-def timed(label: str, count: int, work: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    work()
-    elapsed = time.perf_counter() - start
-    rate = count / elapsed
-    print(f"  {label:<44} {rate:>12,.0f} ops/s  ({elapsed:.3f} s)")
-    return rate
+@dataclass(frozen=True)
+class Settings:
+    count: int
+    postgres_url: str | None
+    sqlite_hub: bool
+    till: bool
+    idle_actions: int
+    think_s: float
+    pg_settings: dict[str, str]
 
 
-def sqlite_baseline(ops: list[Op], directory: Path) -> None:
-    conn = sqlite3.connect(directory / "baseline.sqlite3", isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute(
-        "CREATE TABLE op_log (op_id TEXT PRIMARY KEY, seq INTEGER, hlc INTEGER, body BLOB)"
+def parse_args(argv: list[str] | None = None) -> Settings:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.bench", description=__doc__.split("\n\n")[0]
     )
-    rows = [(str(op.op_id), op.device_seq, op.hlc, MSGPACK.encode(op)) for op in ops]
-    conn.execute("BEGIN IMMEDIATE")
-    conn.executemany("INSERT INTO op_log VALUES (?, ?, ?, ?)", rows)
-    conn.execute("COMMIT")
-    conn.close()
+    parser.add_argument("--ops", type=int, default=50_000, help="ops in the catch-up")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("POS_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL,
+        help="a PostgreSQL server database the bench may create databases from "
+        "(env POS_TEST_POSTGRES_URL; default %(default)s)",
+    )
+    parser.add_argument("--skip-postgres", action="store_true", help="no PostgreSQL runs")
+    parser.add_argument("--skip-sqlite-hub", action="store_true", help="no hub run on SQLite")
+    parser.add_argument("--skip-till", action="store_true", help="no agent latency run")
+    parser.add_argument(
+        "--idle-actions", type=int, default=100, help="cashier actions measured without catch-up"
+    )
+    parser.add_argument(
+        "--think-ms", type=float, default=30, help="cashier pause between actions (ms)"
+    )
+    parser.add_argument(
+        "--pg-setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a PostgreSQL setting for every session of the run's database, e.g. "
+        "plan_cache_mode=force_custom_plan (repeatable; for experiments)",
+    )
+    args = parser.parse_args(argv)
+    if args.ops < 1:
+        parser.error("--ops must be at least 1")
+    pg_settings = {}
+    for setting in args.pg_setting:
+        name, sep, value = setting.partition("=")
+        if not sep or not name.replace("_", "").replace(".", "").isalnum():
+            parser.error(f"--pg-setting {setting!r} is not NAME=VALUE")
+        pg_settings[name] = value
+    return Settings(
+        count=args.ops,
+        postgres_url=None if args.skip_postgres else args.postgres_url,
+        sqlite_hub=not args.skip_sqlite_hub,
+        till=not args.skip_till,
+        idle_actions=args.idle_actions,
+        think_s=args.think_ms / 1000,
+        pg_settings=pg_settings,
+    )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--ops", type=int, default=50_000, help="ops per measurement")
-    count = parser.parse_args().ops
-    ops = make_ops(count)
-    batches = [
-        PushRequest(device_id=DEVICE, ops=ops[i : i + MAX_BATCH])
-        for i in range(0, count, MAX_BATCH)
-    ]
-    as_json = [JSON.encode(batch) for batch in batches]
-    as_msgpack = [MSGPACK.encode(batch) for batch in batches]
-    print(f"sync_protocol benchmark, {count:,} ops")
-    with tempfile.TemporaryDirectory() as tmp:
-        baseline = timed(
-            "raw SQLite executemany, one fsynced txn",
-            count,
-            lambda: sqlite_baseline(ops, Path(tmp)),
+def postgres_problem(url: str) -> str | None:
+    """Why the PostgreSQL server at ``url`` cannot be used, or None when it answers."""
+
+    async def probe() -> None:
+        conn = await asyncpg.connect(url, timeout=5)
+        await conn.close()
+
+    try:
+        asyncio.run(probe())
+    except (OSError, asyncpg.PostgresError) as exc:  # TimeoutError is an OSError
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+@dataclass(frozen=True)
+class HubRun:
+    """One hub on one database: what it is called and what it is compared with."""
+
+    name: str
+    database_url: str
+    db_pids: Callable[[], Iterable[int]] | None
+    against: list[str]
+
+
+def hub_run(
+    report: Report,
+    run: HubRun,
+    ops: list[Op],
+    device_id: uuid.UUID,
+    directory: Path,
+    settings: Settings,
+    *,
+    with_till: bool,
+) -> tuple[float, float]:
+    """Push ``ops`` to and pull them from a hub on ``run.database_url``; return the rates.
+
+    With ``with_till``, an agent of the same outlet sells before the push and while it
+    applies the catch-up afterwards.
+    """
+    section = f"Hub on {run.name}: pos-hub serve, MessagePack over loopback HTTP"
+    log = directory / f"hub-{run.name.lower()}.log"
+    report.progress(f"starting a hub on {run.name}")
+    with running_hub(run.database_url, log) as hub, ExitStack() as stack:
+        try:
+            pusher = stack.enter_context(closing(Device.enroll(hub, "B01", device_id)))
+            puller = stack.enter_context(closing(Device.enroll(hub, "B02")))
+            cashier = None
+            if with_till:
+                report.progress("enrolling an agent; the cashier sells with no catch-up running")
+                cashier = stack.enter_context(enrolled_till(hub, directory, "B03"))
+                cashier.sell(WARM_UP, settings.think_s)
+                idle = cashier.sell(settings.idle_actions, settings.think_s)
+                settle(cashier.client)
+            bodies = pusher.push_bodies(ops)
+            pusher.handshake(last_seq=len(ops))
+            report.progress(f"pushing {len(ops):,} ops to the {run.name} hub")
+            with CpuMeter({"hub": hub.pid}, run.db_pids) as meter:
+                pusher.push_all(bodies)
+            push = report.add(
+                section,
+                f"push as device B01, batches of {MAX_BATCH:,}",
+                len(ops),
+                meter.use.wall,
+                against=run.against,
+                cpu=meter.use,
+                note=_retried(pusher),
+            )
+            report.progress(f"pulling them as another device from the {run.name} hub")
+            with CpuMeter({"hub": hub.pid}, run.db_pids) as meter:
+                pulled = puller.pull_all()
+            pull = report.add(
+                section,
+                f"pull as device B02 from a null cursor, pages of {MAX_PAGE:,}",
+                pulled,
+                meter.use.wall,
+                against=run.against,
+                cpu=meter.use,
+                note=f"{pulled - len(ops):,} more than pushed: the catalog and the agent's sales"
+                + (f"; {_retried(puller)}" if puller.retries else ""),
+            )
+            if cashier is not None:
+                till_run(report, run, hub.pid, cashier, idle, settings)
+        except Exception:
+            report.progress(f"the {run.name} hub run failed; the end of {log}:\n{hub.log_tail()}")
+            raise
+    return push.rate, pull.rate
+
+
+def till_run(
+    report: Report, run: HubRun, hub_pid: int, cashier: Cashier, idle: Latency, settings: Settings
+) -> None:
+    section = f"Till: pos-agent at the outlet of the {run.name} hub, sync timer 1 h"
+    report.progress("the agent applies the catch-up while the cashier sells")
+    thread, catch_up = catch_up_in_background(cashier)
+    with CpuMeter({"hub": hub_pid, "agent": cashier.pid}, run.db_pids) as meter:
+        busy = cashier.sell_while(thread, settings.think_s)
+        thread.join()
+    if catch_up.outcome.get("ok") is not True:
+        raise RuntimeError(f"the catch-up sync run failed: {catch_up.outcome}")
+    report.add(
+        section,
+        f"catch-up: POST /api/v1/sync/run, pages of {SyncConfig().page_size}",
+        catch_up.pulled,
+        catch_up.seconds,
+        against=[SQLITE_OPS],
+        cpu=meter.use,
+        note=f"the run also pushed {catch_up.outcome.get('pushed', 0)} ops of this till "
+        "(those made while it pulled go in the next run)",
+    )
+    report.latency(section, "cashier request, no catch-up running", idle)
+    report.latency(section, "cashier request, during the catch-up", busy)
+
+
+def _retried(device: Device) -> str:
+    if not device.retries:
+        return ""
+    return f"{device.retries} requests answered 503 (hub unavailable) and were sent again"
+
+
+def main(argv: list[str] | None = None) -> None:
+    settings = parse_args(argv)
+    report = Report(machine_line(settings.count))
+    postgres_url = settings.postgres_url
+    if postgres_url is not None and (problem := postgres_problem(postgres_url)):
+        report.notes.append(
+            f"PostgreSQL NOT MEASURED: {postgres_url} does not answer ({problem}); "
+            "pass --postgres-url, or --skip-postgres to leave it out"
         )
-    results = {
-        "decode push batches (JSON)": timed(
-            "decode push batches (JSON)",
-            count,
-            lambda: [JSON.decode(body, PushRequest) for body in as_json],
-        ),
-        "decode push batches (MessagePack)": timed(
-            "decode push batches (MessagePack)",
-            count,
-            lambda: [MSGPACK.decode(body, PushRequest) for body in as_msgpack],
-        ),
-        "encode push batches (MessagePack)": timed(
-            "encode push batches (MessagePack)",
-            count,
-            lambda: [MSGPACK.encode(batch) for batch in batches],
-        ),
-    }
-    replica = Replica()
-    results["merge into a replica"] = timed(
-        "merge into a replica", count, lambda: [replica.apply(op) for op in ops]
+        postgres_url = None
+    device_id = uuid.uuid4()
+    report.progress(f"making {settings.count:,} ticket ops")
+    ops = ticket_ops(settings.count, device_id=device_id, device_code="B01")
+    rows = baselines.hub_rows(ops)
+    with tempfile.TemporaryDirectory(prefix="pos-bench-") as tmp, ExitStack() as stack:
+        directory = Path(tmp)
+        report.progress("raw database baselines")
+        pg_url = None
+        if postgres_url is not None:
+            pg_url = stack.enter_context(scratch_postgres(postgres_url, settings.pg_settings))
+            for name, value in settings.pg_settings.items():
+                report.notes.append(f"PostgreSQL run with {name} = {value} (--pg-setting)")
+        if pg_url is not None:
+            seconds = baselines.postgres_baselines(pg_url, rows)
+            shape = "hub ops table, 5,000 rows per commit"
+            report.baseline(PG_EXECUTEMANY, len(rows), seconds["executemany"], note=shape)
+            report.baseline(PG_COPY, len(rows), seconds["copy"], note=shape)
+        report.baseline(
+            SQLITE_OPS,
+            len(rows),
+            baselines.sqlite_baseline(rows, directory),
+            note="hub ops table, WAL, synchronous=FULL, 5,000 rows per commit",
+        )
+        till_done = not settings.till
+        if pg_url is not None:
+            run = HubRun(
+                "PostgreSQL", pg_url, lambda: backend_pids(pg_url), [PG_EXECUTEMANY, PG_COPY]
+            )
+            push, pull = hub_run(
+                report, run, ops, device_id, directory, settings, with_till=not till_done
+            )
+            till_done = True
+            report.target("hub push on PostgreSQL", push, TARGET_OPS_S)
+            report.target("hub pull on PostgreSQL", pull, TARGET_OPS_S)
+        if settings.sqlite_hub or not till_done:
+            run = HubRun("SQLite", f"sqlite:///{directory / 'hub.sqlite3'}", None, [SQLITE_OPS])
+            hub_run(report, run, ops, device_id, directory, settings, with_till=not till_done)
+    report.progress("sync_protocol in process")
+    protocol.run(report, settings.count)
+    report.notes.append(
+        "CPU-s: CPU seconds used during the measurement by each process; 'others' is the "
+        "rest of the machine (other work squeezes wall-clock ops/s)."
     )
-    results["state hash"] = timed("state hash", count, replica.state_hash)
-    print("ratio to the raw SQLite baseline (higher is faster):")
-    for label, rate in results.items():
-        print(f"  {label:<44} {rate / baseline:>8.2f}x")
+    report.print()
 
 
 if __name__ == "__main__":

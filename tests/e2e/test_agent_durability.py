@@ -138,9 +138,7 @@ class Till:
 
     def restart(self) -> None:
         """Start the agent again after a SIGKILL; the session token lives in the database."""
-        assert self.agent.process is not None
         self.kills += 1
-        self.agent.process.communicate(timeout=10)  # reap it and close its pipes
         self.agent.start()
 
     def send(self, path: str, document: dict[str, Any], key: str) -> dict[str, Any] | None:

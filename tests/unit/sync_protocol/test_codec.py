@@ -773,6 +773,30 @@ def test_one_malformed_op_in_a_push_never_sinks_the_others(codec) -> None:
     assert "$.hlc" in str(decoded.ops[1])
 
 
+@pytest.mark.parametrize("codec", [JSON, MSGPACK], ids=["json", "msgpack"])
+def test_a_push_with_nothing_wrong_decodes_every_op(codec) -> None:
+    device = uuid.UUID("0193a6d4-0000-7000-8000-0000000000aa")
+    ops = [
+        Event(
+            op_id=uuid7(1_750_000_000_000 + n),
+            tenant="demo",
+            outlet="DEMO1",
+            device_id=device,
+            device_seq=n,
+            hlc=n,
+            entity="ticket",
+            entity_id="t1",
+            name="line_added",
+        )
+        for n in (1, 2, 3)
+    ]
+
+    decoded = codec.decode_push(codec.encode(PushRequest(device_id=device, ops=ops)))
+
+    assert decoded.device_id == device
+    assert decoded.ops == ops
+
+
 def test_a_push_with_a_broken_envelope_is_refused_whole() -> None:
     with pytest.raises(DecodeError, match="device_id"):
         JSON.decode_push(b'{"type": "push", "device_id": 7, "ops": []}')
