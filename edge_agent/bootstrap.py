@@ -31,7 +31,7 @@ def init_device(settings: AgentSettings, *, with_demo: bool) -> tuple[Store, boo
     Returns:
         The open store, and whether the device identity was created now.
     """
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # PIN hashes, credential
     store = Store(settings.database)
     created = False
     if with_demo:

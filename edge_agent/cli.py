@@ -197,7 +197,7 @@ def _enroll(settings: AgentSettings, hub: str, code: str, name: str) -> int:
     if not hub.startswith(("http://", "https://")):
         print(f"pos-agent enroll: --hub {hub!r} is not an http(s) URL", file=sys.stderr)
         return 2
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # PIN hashes, credential
     store = Store(settings.database)
     try:
         done = enroll(store, credential_store(settings), hub, code, clock=wall_clock_ms, name=name)

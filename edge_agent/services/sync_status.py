@@ -51,7 +51,8 @@ class SyncStatus:
 def is_online(state: SyncState, now_ms: int, online_window_ms: int) -> bool:
     """Whether the last run succeeded recently and no run failed after it."""
     success = state.last_success_ms
-    if success is None or now_ms - success > online_window_ms:
+    # A success stamped ahead of now came from a clock since put back: not known recent.
+    if success is None or not 0 <= now_ms - success <= online_window_ms:
         return False
     return state.last_error_ms is None or state.last_error_ms < success
 

@@ -90,15 +90,24 @@ def record_attempt(conn: sqlite3.Connection, now_ms: int) -> None:
     conn.execute("UPDATE sync_state SET last_attempt_ms = ? WHERE id = 1", (now_ms,))
 
 
+# Status orders a run's success and error by their stamps. A clock put back (it ran
+# ahead) would order an older outcome after the newer one, so each writer brings the
+# other stamp back to before its own: whichever was recorded last is the latest.
+
+
 def record_success(conn: sqlite3.Connection, now_ms: int) -> None:
-    conn.execute("UPDATE sync_state SET last_success_ms = ? WHERE id = 1", (now_ms,))
+    conn.execute(
+        "UPDATE sync_state SET last_success_ms = ?, last_error_ms = min(last_error_ms, ?)"
+        " WHERE id = 1",
+        (now_ms, now_ms - 1),
+    )
 
 
 def record_error(conn: sqlite3.Connection, now_ms: int, code: str, message: str) -> None:
     conn.execute(
-        "UPDATE sync_state SET last_error_ms = ?, last_error_code = ?, last_error_message = ?"
-        " WHERE id = 1",
-        (now_ms, code, message[:2000]),
+        "UPDATE sync_state SET last_error_ms = ?, last_error_code = ?, last_error_message = ?,"
+        " last_success_ms = min(last_success_ms, ?) WHERE id = 1",
+        (now_ms, code, message[:2000], now_ms - 1),
     )
 
 

@@ -38,7 +38,7 @@ class HubAccess:
         """A client for this device's hub.
 
         Raises:
-            NotEnrolled: no identity, no enrollment, or no credential.
+            NotEnrolled: no identity, no enrollment, or no credential (or none readable).
         """
         with store.read() as conn:
             state = sync_state.read(conn)
@@ -51,7 +51,10 @@ class HubAccess:
             raise NotEnrolled(
                 "this device is not enrolled; run `pos-agent enroll --hub URL --code CODE`"
             )
-        credential = self.credentials.load(device_id)
+        try:
+            credential = self.credentials.load(device_id)
+        except OSError as exc:  # e.g. a 0600 file written by another user at enrollment
+            raise NotEnrolled(f"the device credential cannot be read: {exc}") from exc
         if not credential:
             raise NotEnrolled("this device has no hub credential; enroll it again with a new code")
         return HubClient(url, credential, transport=self.transport)

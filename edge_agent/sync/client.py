@@ -112,6 +112,8 @@ class HubClient:
             raise HubUnreachable(f"the hub at {self.base_url} did not answer in time") from exc
         except httpx.TransportError as exc:
             raise HubUnreachable(f"the hub at {self.base_url} is unreachable: {exc}") from exc
+        except httpx.HTTPError as exc:  # e.g. a body that does not match its Content-Encoding
+            raise HubBadAnswer(f"{path} answered something unreadable: {exc}") from exc
         answer = self._decode(response)
         if isinstance(answer, ErrorMessage):
             raise _refusal(answer, response)

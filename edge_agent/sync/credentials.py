@@ -84,7 +84,7 @@ class CredentialStore:
         return self.path.read_text(encoding="utf-8").strip() or None
 
     def _write_file(self, credential: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         temporary = self.path.with_name(f".{FILE_NAME}.tmp")
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:

@@ -8,6 +8,8 @@ from itertools import count
 
 import pytest
 
+from edge_agent.bootstrap import init_device
+from edge_agent.settings import AgentSettings
 from edge_agent.store import oplog
 from edge_agent.store.database import backup, connect, write_transaction
 from edge_agent.store.device import DeviceIdentity, initialise
@@ -144,3 +146,10 @@ def test_a_backup_is_a_consistent_readable_copy(conn, wall_clock, tmp_path) -> N
     assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     with pytest.raises(FileExistsError):
         backup(conn, target)
+
+
+def test_a_new_data_directory_is_readable_by_its_owner_only(tmp_path) -> None:
+    store, _ = init_device(AgentSettings(data_dir=tmp_path / "till"), with_demo=True)
+    store.close()
+
+    assert (tmp_path / "till").stat().st_mode & 0o777 == 0o700

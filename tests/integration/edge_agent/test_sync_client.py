@@ -5,9 +5,11 @@ A real device database on a real SQLite file; the hub is an ``httpx.MockTranspor
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from edge_agent.services import staff, sync_projection
+from edge_agent.sync.access import HubAccess
 from sync_protocol import Replica, decode_cursor
 from tests.fakes import FakeHub, Writer, wall_ms
 from tests.sync_till import make_till
@@ -273,3 +275,24 @@ def test_only_commits_that_wrote_this_devices_ops_kick_a_sync(till, hub) -> None
         bump_then_fail(till.store)
 
     assert len(kicks) == 2
+
+
+def test_an_answer_garbled_on_the_way_is_a_failed_run_not_an_agent_error(till, hub) -> None:
+    def garbling_proxy(request: httpx.Request) -> httpx.Response:
+        answer = hub.handle(request)
+        headers = dict(answer.headers) | {"content-encoding": "gzip"}
+        return httpx.Response(answer.status_code, content=answer.content, headers=headers)
+
+    credentials = till.runner.access.credentials
+    till.runner.access = HubAccess(credentials, None, httpx.MockTransport(garbling_proxy))
+    till.write_ops(1)
+
+    with till.api() as api:
+        answer = api.post("/api/v1/sync/run")
+        shown = api.get("/api/v1/sync/status").json()
+
+    assert answer.status_code == 200
+    assert answer.json()["ok"] is False
+    assert answer.json()["error_code"] == "hub_bad_answer"
+    assert shown["last_error"]["code"] == "hub_bad_answer"
+    assert shown["pending_ops"] == 1

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakes import FakeHub, Writer
+from tests.fakes import FakeHub, Writer, wall_ms
 from tests.sync_till import make_till
+
+DAY_MS = 86_400_000
 
 
 @pytest.fixture
@@ -105,3 +107,54 @@ def test_running_a_sync_on_a_device_not_enrolled_answers_409(tmp_path, hub) -> N
     assert shown["enrolled"] is False
     assert shown["online"] is False
     till.store.close()
+
+
+def test_a_clock_put_back_after_a_success_does_not_hide_the_failures_since(tmp_path, hub) -> None:
+    ahead = [DAY_MS]
+    till = make_till(tmp_path, hub, clock=lambda: wall_ms() + ahead[0])
+    assert till.sync().ok  # its success is stamped a day ahead
+    ahead[0] = 0  # NTP puts the clock right
+    hub.down = True
+    till.write_ops(2)
+
+    outcome = till.sync()
+    shown = status(till)
+
+    assert not outcome.ok
+    assert shown["online"] is False
+    assert shown["pending_ops"] == 2
+    till.store.close()
+
+
+def test_a_clock_put_back_after_a_failure_does_not_hide_the_success_since(tmp_path, hub) -> None:
+    ahead = [DAY_MS]
+    till = make_till(tmp_path, hub, clock=lambda: wall_ms() + ahead[0])
+    hub.down = True
+    assert not till.sync().ok  # its error is stamped a day ahead
+    ahead[0] = 0
+    hub.down = False
+
+    outcome = till.sync()
+    shown = status(till)
+
+    assert outcome.ok
+    assert shown["online"] is True
+    till.store.close()
+
+
+def test_a_credential_the_agent_cannot_read_is_a_recorded_refusal_not_an_agent_error(
+    till,
+) -> None:
+    credential_file = till.runner.access.credentials.path
+    credential_file.unlink()
+    credential_file.mkdir()  # as unreadable to the agent as a file enrolled by root
+
+    with till.api() as api:
+        answer = api.post("/api/v1/sync/run")
+        shown = api.get("/api/v1/sync/status").json()
+
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "not_enrolled"
+    assert shown["online"] is False
+    assert shown["last_error"]["code"] == "not_enrolled"
+    assert "cannot be read" in shown["last_error"]["message"]
