@@ -3,7 +3,9 @@
 Every error answer is ``{"code": str, "message": str}``. Bad input is always a 4xx:
 a body that does not decode is 400 ``malformed``; a value the use case refuses is 422;
 unknown credentials 401; anything of another tenant 404, as if it did not exist.
-A 5xx is a bug: it is logged and answered without details.
+A 5xx is a bug: it is logged and answered without details. The one bad input only
+the database finds is a NUL in a text parameter (PostgreSQL text cannot hold it):
+400 ``malformed``, whichever lookup met it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from sqlalchemy.exc import DBAPIError
 
 from cloud_hub.services.errors import (
     AlreadyExists,
@@ -79,6 +82,18 @@ def undecodable(
     return Response(error_body("malformed", f"the request body {reason}"), status_code=400)
 
 
+#: SQLSTATE of a NUL in a text parameter on PostgreSQL (character_not_in_repertoire).
+_NUL_IN_TEXT = "22021"
+
+
+def database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, str]]:
+    """A NUL in a text parameter is bad input (400); any other database error a bug."""
+    if getattr(exc.orig, "sqlstate", None) == _NUL_IN_TEXT:
+        message = "text in the request may not contain NUL characters"
+        return Response(error_body("malformed", message), status_code=400)
+    return internal_error(request, exc)
+
+
 def internal_error(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, str]]:
     """A bug: logged, answered without details."""
     log.exception("unhandled error", exc_info=exc)
@@ -100,5 +115,6 @@ HANDLERS = {
     HTTPException: http_error,
     UnicodeDecodeError: undecodable,
     RecursionError: undecodable,
+    DBAPIError: database_error,
     Exception: internal_error,
 }

@@ -154,7 +154,8 @@ def _value(state: EntityState, row: Any, choose: str | None, value: Any) -> Any:
             raise InvalidInput(f"op {choose!r} is not one of the conflict's writes")
         return writes[choose].value
     try:
-        check_value(value, "value")
+        # One level down, as the edit's ``changes`` will hold it.
+        check_value(value, "value", depth=1)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
     return value

@@ -131,6 +131,11 @@ async def sign_out(
     outlet = await tenancy.outlet_by_code(conn, tenant, device.outlet)
     await hub_writer.lock_writer(conn, tenant)
     previous = await hub_writer.latest(conn, tenant, (SESSION, device.id))
+    # The device row before the scope counter (in write_fields), as a push takes them
+    # (ADR 0007): the other order deadlocks with a push of this device.
+    await conn.execute(
+        sa.update(devices).where(devices.c.id == device.id).values(signout_before_ms=now_ms)
+    )
     edit = await hub_writer.write_fields(
         conn,
         tenant,
@@ -139,8 +144,5 @@ async def sign_out(
         {"signout_before_ms": now_ms},
         base={"signout_before_ms": previous[0]} if previous else None,
         now_ms=now_ms,
-    )
-    await conn.execute(
-        sa.update(devices).where(devices.c.id == device.id).values(signout_before_ms=now_ms)
     )
     return SignOut(device.id, now_ms, str(edit.op_id))

@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from cloud_hub.domain.projections import text
 from cloud_hub.services import credentials, identifiers, tenancy
 from cloud_hub.services.errors import (
     DeviceAlreadyEnrolled,
@@ -131,6 +132,7 @@ async def redeem(
         EnrollmentCodeExpired: the code is past its expiry.
         DeviceAlreadyEnrolled: a device with this id exists.
         DeviceCodeTaken: the outlet got a device with this code meanwhile.
+        InvalidInput: a device id that is not a UUID, or a name with control characters.
     """
     row = (
         await conn.execute(
@@ -144,6 +146,9 @@ async def redeem(
     if row.expires_ms <= now_ms:
         raise EnrollmentCodeExpired("this enrollment code has expired; ask for a new one")
     device_id = identifiers.device_id(device_id)
+    name = identifiers.name(name, "device name") if name.strip() else ""
+    # Only shown to managers: a version a column cannot hold is left out, not refused.
+    agent_version = text(agent_version, 64) or ""
     if await conn.scalar(sa.select(devices.c.id).where(devices.c.id == device_id)):
         raise DeviceAlreadyEnrolled("device", device_id)
     await _ensure_code_free(conn, row.outlet_id, row.device_code)
@@ -163,11 +168,11 @@ async def redeem(
             tenant_id=tenant.id,
             outlet_id=outlet.id,
             code=row.device_code,
-            name=(name.strip() or f"{outlet.code}-{row.device_code}")[:200],
+            name=name or f"{outlet.code}-{row.device_code}",
             credential_hash=credentials.digest(credential),
             status="active",
             created_ms=now_ms,
-            agent_version=agent_version[:64],
+            agent_version=agent_version,
         )
     )
     return Enrolled(

@@ -32,9 +32,13 @@ async def lock_writer(conn: AsyncConnection, tenant: Tenant) -> None:
 
     Call before reading what a hub write will replace, so two admins editing one
     document at once write one after the other instead of both on the same version
-    (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's one writer does it already).
+    (``SELECT ... FOR NO KEY UPDATE`` on PostgreSQL; SQLite's one writer does it already).
+    Not ``FOR UPDATE``: that would also block the foreign-key checks (``FOR KEY SHARE``)
+    of a push updating its device row twice, while the hub write waits for the push's
+    scope counter: a deadlock.
     """
-    await conn.execute(sa.select(tenants.c.id).where(tenants.c.id == tenant.id).with_for_update())
+    query = sa.select(tenants.c.id).where(tenants.c.id == tenant.id)
+    await conn.execute(query.with_for_update(key_share=True))
 
 
 async def latest(

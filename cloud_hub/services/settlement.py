@@ -21,7 +21,7 @@ from cloud_hub.services import tenancy
 from cloud_hub.services.errors import InvalidInput
 from cloud_hub.services.tenancy import Tenant
 from cloud_hub.store.models import payments
-from sync_protocol.hlc import LOGICAL_BITS
+from sync_protocol.hlc import LOGICAL_BITS, MAX_WALL_MS
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -75,10 +75,14 @@ def day_bounds(day: str, timezone: str) -> tuple[int, int]:
         if not _DAY.fullmatch(day):
             raise ValueError(day)
         start = datetime.combine(date.fromisoformat(day), datetime.min.time(), ZoneInfo(timezone))
-    except ValueError:
+        end = datetime.combine(start.date() + timedelta(days=1), start.timetz())
+    except (ValueError, OverflowError):
         raise InvalidInput(f"day {day!r} is not a date like 2026-01-31") from None
-    end = datetime.combine(start.date() + timedelta(days=1), start.timetz())
-    return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+    start_ms, end_ms = int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+    # HLC stamps (and the BIGINT they are compared in) end at MAX_WALL_MS.
+    if end_ms > MAX_WALL_MS:
+        raise InvalidInput(f"day {day!r} is beyond the dates the hub's clocks can stamp")
+    return start_ms, end_ms
 
 
 async def settlement(

@@ -46,10 +46,13 @@ from sync_protocol import (
     decode_cursor,
     encode_cursor,
 )
+from sync_protocol.cursor import Cursor
+from sync_protocol.errors import DecodeError
 from sync_protocol.hlc import DEFAULT_MAX_DRIFT_MS
 from sync_protocol.messages import MAX_BATCH
 
 Clock = Callable[[], int]
+_MAX_SEQ = (1 << 63) - 1
 
 
 async def handshake(
@@ -185,7 +188,7 @@ async def pull(
     async with engine.begin() as conn:
         device = await sync_devices.authenticate(conn, token)
         epoch = await ensure_epoch(conn)
-        cursor = decode_cursor(request.cursor) if request.cursor is not None else None
+        cursor = _cursor(request.cursor) if request.cursor is not None else None
         if cursor is not None and cursor.epoch != epoch:
             await sync_devices.record_pull(conn, device, now_ms=now, pulled_seq=0)
             return PullResponse(
@@ -207,6 +210,14 @@ async def pull(
         checkpoint=page.outlet_seq,
         remaining=page.remaining,
     )
+
+
+def _cursor(token: str) -> Cursor:
+    cursor = decode_cursor(token)
+    # A cursor is not signed: a position past any commit sequence (BIGINT) is forged.
+    if max(cursor.outlet_seq, cursor.tenant_seq) > _MAX_SEQ:
+        raise DecodeError("invalid cursor: position out of range")
+    return cursor
 
 
 async def _quarantine(

@@ -40,8 +40,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if not url.startswith("sqlite"):
         # A generic plan cached while the op log is small scans the whole table for
         # every op id later on; custom plans keep the id lookups on the index.
-        settings = {"plan_cache_mode": "force_custom_plan"}
-        connect_args = {"server_settings": settings, **kwargs.pop("connect_args", {})}
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        connect_args["server_settings"] = {
+            "plan_cache_mode": "force_custom_plan",
+            **connect_args.get("server_settings", {}),
+        }
         return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
     engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
