@@ -20,6 +20,7 @@ a tag is never reused. See ``docs/sync-protocol.md``.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Annotated, Any, TypeAlias
 
@@ -49,6 +50,12 @@ EntityId = Annotated[
 DeviceSeq = Annotated[int, msgspec.Meta(ge=1, le=(1 << 63) - 1)]
 HLCStamp = Annotated[int, msgspec.Meta(ge=0, le=(MAX_WALL_MS << 16) | 0xFFFF)]
 SchemaVersion = Annotated[int, msgspec.Meta(ge=1, le=65535)]
+
+
+@functools.cache
+def _tag(kind: type[msgspec.Struct]) -> str:
+    # Reading __struct_config__ builds a new config object on every access.
+    return str(kind.__struct_config__.tag)
 
 
 class Operation(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
@@ -87,7 +94,7 @@ class Operation(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
     @property
     def kind(self) -> str:
         """The operation's wire tag: ``field``, ``event``, ``status``, ``counter``..."""
-        return str(type(self).__struct_config__.tag)
+        return _tag(type(self))
 
     @property
     def order_key(self) -> tuple[int, str, str]:
