@@ -21,6 +21,7 @@ from anyio import to_thread
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import State
 
+from edge_agent.services import printing
 from edge_agent.services.sync import SyncOutcome, SyncRunner
 from edge_agent.services.sync_status import SyncStatus, sync_status
 from edge_agent.store import oplog
@@ -79,8 +80,9 @@ def get_status(state: State) -> dict[str, Any]:
     window = runner.config.online_window_ms if runner else DEFAULT_ONLINE_WINDOW_MS
     with store.read() as conn:
         status = sync_status(conn, state.clock(), online_window_ms=window, enrolled=enrolled)
+        printer_alerts = printing.alerts(conn)
     hub_url = (runner.access.hub_url if runner else None) or status.state.hub_url
-    return status_document(status, hub_url)
+    return status_document(status, hub_url) | {"printer_alerts": printer_alerts}
 
 
 @post("/run", status_code=200)

@@ -297,6 +297,7 @@ def test_a_sale_goes_through_while_the_printer_is_off_and_prints_once_complete_w
                 what="a failed attempt",
             )
             waiting = cashier.get("/printers").json()[2]
+            alerts = cashier.get("/sync/status").json()["printer_alerts"]
             back = NetworkPrinter(port=port, drop_after=300)  # and drops mid-job once
             try:
                 eventually(lambda: printed_for(back, ticket), what="the receipt, once back")
@@ -312,6 +313,7 @@ def test_a_sale_goes_through_while_the_printer_is_off_and_prints_once_complete_w
     assert waiting["status"] == "unknown"
     assert waiting["message"] == "receipt printer not answering, 2 jobs waiting"
     assert waiting["needs_attention"]
+    assert alerts == [waiting["message"]]
     assert {j["kind"]: j["state"] for j in done} == {"receipt": "done", "drawer_kick": "done"}
     assert next(j for j in done if j["kind"] == "drawer_kick")["attempts"] > 1
     assert len(printed_for(back, ticket)) == 1
