@@ -70,12 +70,23 @@ def test_a_ticket_edited_on_two_tills_at_once_converges_with_the_conflict_visibl
         on_b = b.client.get(f"/tickets/{ticket['id']}").json()
         hub_conflicts = world.admin.get("/api/v1/conflicts").json()
         converged = world.converged()
+        resolved = world.admin.post(
+            f"/api/v1/conflicts/{hub_conflicts[0]['conflict_id']}/resolve", json={"value": "T9"}
+        )
+        world.sync_all()
+        settled_a = a.client.get(f"/tickets/{ticket['id']}").json()
+        settled_b = b.client.get(f"/tickets/{ticket['id']}").json()
+        settled_everywhere = world.converged()
 
     assert converged
     assert on_a["table"] == on_b["table"] in {"T5", "T7"}
     assert len(on_a["conflicts"]) == 1
     assert on_a["conflicts"] == on_b["conflicts"]
     assert [c["entity_id"] for c in hub_conflicts] == [ticket["id"]]
+    assert resolved.status_code == 200, resolved.text
+    assert (settled_a["table"], settled_b["table"]) == ("T9", "T9")
+    assert settled_a["conflicts"] == settled_b["conflicts"] == []
+    assert settled_everywhere
 
 
 def test_a_price_changed_on_the_hub_reaches_every_till_and_a_revoked_till_is_refused(
