@@ -19,6 +19,10 @@ from cloud_hub.store.oplog import outlet_scope, store_ops
 from cloud_hub.store.schema import migrate
 from tests.hub_rows import NOW_MS, OpMaker, bodies, seed
 
+pytestmark = pytest.mark.parametrize(
+    "engine", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+
 
 async def _wait_for_lock_wait(engine: AsyncEngine, statement: str) -> None:
     """Return once another session waits for a lock in a statement starting so."""
@@ -36,8 +40,6 @@ async def _wait_for_lock_wait(engine: AsyncEngine, statement: str) -> None:
 async def test_a_forced_sign_out_during_a_push_of_that_device_does_not_deadlock(
     engine: AsyncEngine,
 ) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("row-lock order only matters on PostgreSQL")
     await migrate(engine)
     (till,) = await seed(engine, 1)
     maker = OpMaker(till)
@@ -72,8 +74,6 @@ async def test_a_hub_write_in_an_outlet_scope_during_a_push_there_does_not_deadl
     # A conflict resolution: the tenant's writer lock, then the outlet's scope counter,
     # while a push holding that counter updates its device row (a foreign-key check on
     # the tenant row) before it commits.
-    if engine.dialect.name != "postgresql":
-        pytest.skip("row-lock order only matters on PostgreSQL")
     await migrate(engine)
     (till,) = await seed(engine, 1)
     maker = OpMaker(till)
