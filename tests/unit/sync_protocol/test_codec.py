@@ -741,10 +741,12 @@ def test_message_tags_on_the_wire_never_change() -> None:
     assert HandshakeAccepted.__struct_config__.tag_field == "type"
 
 
-@pytest.mark.parametrize("codec", [JSON, MSGPACK], ids=["json", "msgpack"])
-def test_one_malformed_op_in_a_push_never_sinks_the_others(codec) -> None:
-    device = uuid.UUID("0193a6d4-0000-7000-8000-0000000000aa")
-    good = [
+PUSHER = uuid.UUID("0193a6d4-0000-7000-8000-0000000000aa")
+
+
+def _line_events(device: uuid.UUID, seqs: tuple[int, ...]) -> list[Event]:
+    """``line_added`` events of one ticket, one per ``device_seq`` in ``seqs``."""
+    return [
         Event(
             op_id=uuid7(1_750_000_000_000 + n),
             tenant="demo",
@@ -756,16 +758,21 @@ def test_one_malformed_op_in_a_push_never_sinks_the_others(codec) -> None:
             entity_id="t1",
             name="line_added",
         )
-        for n in (1, 3)
+        for n in seqs
     ]
-    plain = msgspec.to_builtins(PushRequest(device_id=device, ops=good))
+
+
+@pytest.mark.parametrize("codec", [JSON, MSGPACK], ids=["json", "msgpack"])
+def test_one_malformed_op_in_a_push_never_sinks_the_others(codec) -> None:
+    good = _line_events(PUSHER, (1, 3))
+    plain = msgspec.to_builtins(PushRequest(device_id=PUSHER, ops=good))
     bad = {**plain["ops"][0], "device_seq": 2, "hlc": "yesterday"}
     plain["ops"].insert(1, bad)
     body = codec.encode(plain)
 
     decoded = codec.decode_push(body)
 
-    assert decoded.device_id == device
+    assert decoded.device_id == PUSHER
     assert decoded.ops[0] == good[0]
     assert decoded.ops[2] == good[1]
     assert isinstance(decoded.ops[1], DecodeError)
@@ -775,25 +782,11 @@ def test_one_malformed_op_in_a_push_never_sinks_the_others(codec) -> None:
 
 @pytest.mark.parametrize("codec", [JSON, MSGPACK], ids=["json", "msgpack"])
 def test_a_push_with_nothing_wrong_decodes_every_op(codec) -> None:
-    device = uuid.UUID("0193a6d4-0000-7000-8000-0000000000aa")
-    ops = [
-        Event(
-            op_id=uuid7(1_750_000_000_000 + n),
-            tenant="demo",
-            outlet="DEMO1",
-            device_id=device,
-            device_seq=n,
-            hlc=n,
-            entity="ticket",
-            entity_id="t1",
-            name="line_added",
-        )
-        for n in (1, 2, 3)
-    ]
+    ops = _line_events(PUSHER, (1, 2, 3))
 
-    decoded = codec.decode_push(codec.encode(PushRequest(device_id=device, ops=ops)))
+    decoded = codec.decode_push(codec.encode(PushRequest(device_id=PUSHER, ops=ops)))
 
-    assert decoded.device_id == device
+    assert decoded.device_id == PUSHER
     assert decoded.ops == ops
 
 
