@@ -69,23 +69,33 @@ class PrinterOverview:
     status_detail: str
     checked_ms: int | None
     waiting: int
+    unconfirmed: int = 0
 
     @property
     def message(self) -> str:
         """E.g. "kitchen printer out of paper, 3 jobs waiting"."""
-        jobs = f"{self.waiting} job{'' if self.waiting == 1 else 's'} waiting"
-        return f"{self.config.display_name} {PHRASES.get(self.status, self.status)}, {jobs}"
+        parts = [f"{self.config.display_name} {PHRASES.get(self.status, self.status)}"]
+        if self.waiting or not self.unconfirmed:
+            parts.append(_jobs(self.waiting, "waiting"))
+        if self.unconfirmed:
+            parts.append(_jobs(self.unconfirmed, "unconfirmed: check it printed"))
+        return ", ".join(parts)
 
     @property
     def needs_attention(self) -> bool:
         """Whether someone should look at the printer."""
         troubled = self.status in BLOCKING or self.status == "paper_near_end"
-        return troubled or (self.waiting > 0 and self.status == "unknown")
+        stuck = self.waiting > 0 and self.status == "unknown"
+        return troubled or stuck or self.unconfirmed > 0
+
+
+def _jobs(count: int, what: str) -> str:
+    return f"{count} job{'' if count == 1 else 's'} {what}"
 
 
 def overview(conn: sqlite3.Connection) -> list[PrinterOverview]:
     """Every configured printer with its last status and its waiting jobs."""
-    waiting = queue.waiting(conn)
+    waiting, unconfirmed = queue.waiting(conn), queue.unconfirmed(conn)
     return [
         PrinterOverview(
             row.config,
@@ -93,6 +103,7 @@ def overview(conn: sqlite3.Connection) -> list[PrinterOverview]:
             row.status_detail,
             row.checked_ms,
             waiting.get(row.config.name, 0),
+            unconfirmed.get(row.config.name, 0),
         )
         for row in load(conn)
     ]

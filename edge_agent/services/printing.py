@@ -225,7 +225,7 @@ def kick_drawer(
     if printer is None:
         return None
     job_id = f"kick:{cause_id}"
-    payload = kick_job(printer.drawer_pin, printer.drawer_pulse_ms)
+    payload = kick_job(printer)
     queue.enqueue(conn, job_id, printer.name, queue.KICK, payload, clock(), ticket_id=ticket_id)
     return queue.get(conn, job_id)
 

@@ -156,6 +156,33 @@ MIGRATIONS: Sequence[str] = (
     CREATE INDEX print_jobs_queue ON print_jobs (printer, state, seq);
     CREATE INDEX print_jobs_by_ticket ON print_jobs (ticket_id, kind);
     """,
+    # 6: a print job the printer never confirmed is ``unconfirmed``, not ``done``: the
+    #    state CHECK is widened by rebuilding the table (SQLite cannot alter a CHECK).
+    """
+    CREATE TABLE print_jobs_v6 (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        printer TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        ticket_id TEXT,
+        copy INTEGER NOT NULL DEFAULT 0,
+        requested_by TEXT,
+        payload BLOB NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'printing', 'done', 'unconfirmed', 'failed', 'expired')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL,
+        last_error TEXT,
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER,
+        finished_ms INTEGER
+    );
+    INSERT INTO print_jobs_v6 SELECT * FROM print_jobs;
+    DROP TABLE print_jobs;
+    ALTER TABLE print_jobs_v6 RENAME TO print_jobs;
+    CREATE INDEX print_jobs_queue ON print_jobs (printer, state, seq);
+    CREATE INDEX print_jobs_by_ticket ON print_jobs (ticket_id, kind);
+    """,
 )
 
 

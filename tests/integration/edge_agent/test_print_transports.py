@@ -152,25 +152,6 @@ def test_a_socket_dropped_mid_job_is_retried_and_prints_once_complete(tmp_path):
     assert len(flaky.lost) == 1
 
 
-def test_a_printer_that_hangs_mid_job_is_retried_and_prints_once(tmp_path):
-    hung = NetworkPrinter(hang_on_job=True)
-    b = bench(tmp_path, network(hung.port))
-    b.enqueue("j1", JOB)
-    try:
-        b.worker.step()
-        failed = b.job("j1")
-        hung.hang_on_job = False
-        b.retry_now("j1")
-        b.worker.step()
-    finally:
-        hung.stop()
-
-    assert failed.state == "pending"
-    assert "did not confirm" in (failed.last_error or "")
-    assert b.job("j1").state == "done"
-    assert [job.data for job in hung.printed.jobs] == [JOB]
-
-
 def test_a_printer_that_stops_reading_is_given_up_on_within_its_timeout(tmp_path):
     stalled = StallingPrinter()
     b = bench(tmp_path, network(stalled.port, timeout_s=0.3))
