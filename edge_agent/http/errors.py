@@ -28,6 +28,8 @@ from edge_agent.services.errors import (
     NotInitialised,
     NotSignedIn,
     PrinterNotFound,
+    PrintJobNotFound,
+    PrintJobNotOpen,
     TicketHasPayments,
     TicketNotFound,
     UnsyncedOps,
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (TicketNotFound, 404),
     (PrinterNotFound, 404),
+    (PrintJobNotFound, 404),
     (NotFound, 422),
     (NotSignedIn, 401),
     (WrongPin, 401),
@@ -58,6 +61,7 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (NoPrinter, 409),
     (AlreadyPrinted, 409),
     (NothingToPrint, 409),
+    (PrintJobNotOpen, 409),
     (NotInitialised, 503),
 )
 

@@ -69,7 +69,7 @@ def list_jobs(
     state: State,
     printer: Annotated[str | None, QueryParameter()] = None,
     job_state: Annotated[
-        Literal["pending", "printing", "done", "failed", "expired"] | None,
+        Literal["pending", "printing", "done", "unconfirmed", "failed", "expired"] | None,
         QueryParameter(name="state"),
     ] = None,
     ticket_id: Annotated[str | None, QueryParameter()] = None,
@@ -129,4 +129,28 @@ def receipt(
     return Response(document, media_type=f"{media}; charset=utf-8")
 
 
-PRINTER_HANDLERS = [list_printers, list_jobs, print_ticket, receipt]
+async def _settle(request: Request[Any, Any, Any], job_id: str, printed: bool) -> Response[bytes]:
+    code, payload = await run_command(
+        request,
+        lambda ctx: job_document(printing.settle_job(ctx.conn, job_id, printed, ctx.clock())),
+        200,
+    )
+    runtime = request.app.state.get("printing")
+    if runtime is not None and not printed:
+        runtime.wake()
+    return Response(payload, status_code=code, media_type="application/json")
+
+
+@post("/api/v1/print-jobs/{job_id:str}/resend")
+async def resend_job(request: Request[Any, Any, Any], job_id: FromPath[str]) -> Response[bytes]:
+    """Send an unconfirmed (or failed) job again, the same bytes: it did not come out."""
+    return await _settle(request, job_id, printed=False)
+
+
+@post("/api/v1/print-jobs/{job_id:str}/printed")
+async def job_printed(request: Request[Any, Any, Any], job_id: FromPath[str]) -> Response[bytes]:
+    """Record that an unconfirmed job did come out on paper."""
+    return await _settle(request, job_id, printed=True)
+
+
+PRINTER_HANDLERS = [list_printers, list_jobs, print_ticket, receipt, resend_job, job_printed]

@@ -318,3 +318,36 @@ def test_a_sale_goes_through_while_the_printer_is_off_and_prints_once_complete_w
     assert next(j for j in done if j["kind"] == "drawer_kick")["attempts"] > 1
     assert len(printed_for(back, ticket)) == 1
     assert len(back.lost) == 1
+
+
+def test_a_job_the_printer_never_confirmed_is_shown_and_can_be_sent_again(till, cashier) -> None:
+    till.kitchen.hang_on_job = True
+    try:
+        ticket = order(cashier, "samosa")
+        cashier.post(f"/tickets/{ticket['id']}/send", json={})
+        job = eventually(
+            lambda: next(
+                iter(cashier.get("/print-jobs", params={"state": "unconfirmed"}).json()), None
+            ),
+            what="an unconfirmed job",
+        )
+        kitchen = next(p for p in cashier.get("/printers").json() if p["name"] == "kitchen")
+    finally:
+        till.kitchen.hang_on_job = False
+
+    resent = cashier.post(f"/print-jobs/{job['id']}/resend")
+    printed = eventually(lambda: printed_n(till.kitchen, ticket, 1), what="the resent ticket")
+    again = cashier.post(f"/print-jobs/{job['id']}/printed")
+    unknown = cashier.post(f"/print-jobs/{uuid.uuid4()}/resend")
+
+    assert job["ticket_id"] == ticket["id"]
+    assert "did not confirm" in job["last_error"]
+    assert kitchen["needs_attention"]
+    assert kitchen["message"] == "kitchen printer ready, 1 job unconfirmed: check it printed"
+    assert resent.status_code == 200, resent.text
+    assert resent.json()["state"] == "pending"
+    assert len(printed) == 1
+    assert again.status_code == 409
+    assert again.json()["code"] == "print_job_not_unconfirmed"
+    assert unknown.status_code == 404
+    assert unknown.json()["code"] == "print_job_not_found"

@@ -186,5 +186,6 @@ def test_a_kick_a_hung_printer_cannot_take_in_its_window_is_dropped_never_delaye
 
     assert first.state == "pending"
     assert b.job("kick").state == "expired"
-    assert printed.realtime_kicks == [] and printed.kicks == []
+    assert printed.realtime_kicks == []
+    assert printed.kicks == []
     assert printer.drawer_openings == 0

@@ -11,10 +11,10 @@ from dataclasses import replace
 import pytest
 from escpos.printer import Dummy
 
+from edge_agent.printing.config import PrinterConfig
 from edge_agent.printing.document import Document, Pulse, Text
 from edge_agent.printing.kitchen import kitchen_layout
 from edge_agent.printing.receipt import receipt_layout
-from edge_agent.printing.config import PrinterConfig
 from edge_agent.printing.render import kick_job, to_escpos
 from tests.escpos_decoder import DecodeError, Line, decode, jobs
 from tests.unit.edge_agent.printing.samples import (
