@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
         "action",
         choices=("list", "test", "status"),
         help="list: printers and jobs waiting; test: print a test page now; "
-        "status: ask each printer (DLE EOT) and exit 1 unless all can print",
+        "status: ask each printer (DLE EOT); exit 0 if all can print, 1 on a fault"
+        " (unreachable, paper out, cover open...), 3 if a printer cannot tell",
     )
     printers.add_argument("name", nargs="?", help="one printer (default: every printer)")
     printers.add_argument("--kick", action="store_true", help="test: also open the drawer")

@@ -218,11 +218,32 @@ class PrintRuntime:
     """The workers of every configured printer."""
 
     def __init__(self, store: Store, printers: tuple[PrinterConfig, ...], clock: Clock) -> None:
+        self.store, self.clock = store, clock
         self.workers = {p.name: PrintWorker(store, p, clock) for p in printers}
+        self._started = False
+        self._lock = threading.Lock()
 
     def start(self) -> None:
-        for worker in self.workers.values():
-            worker.start()
+        with self._lock:
+            self._started = True
+            for worker in self.workers.values():
+                worker.start()
+
+    def reload(self, printers: tuple[PrinterConfig, ...]) -> None:
+        """Run workers for exactly these printers: a worker whose printer changed or went
+        is stopped after the job in hand; new and changed printers get a new worker."""
+        wanted = {p.name: p for p in printers}
+        with self._lock:
+            for name, worker in list(self.workers.items()):
+                if wanted.get(name) != worker.printer:
+                    worker.stop()
+                    del self.workers[name]
+            for name, printer in wanted.items():
+                if name not in self.workers:
+                    worker = PrintWorker(self.store, printer, self.clock)
+                    self.workers[name] = worker
+                    if self._started:
+                        worker.start()
 
     def wake(self) -> None:
         for worker in self.workers.values():

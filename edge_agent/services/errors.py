@@ -17,8 +17,9 @@ DomainError
 ├── AlreadyPrinted        receipt_already_printed: the original went; ask for a copy
 ├── NothingToPrint        nothing_to_print: e.g. a kitchen reprint before any send
 ├── PrintJobNotFound      print_job_not_found: (also LookupError) no such print job
-└── PrintJobNotOpen       print_job_not_unconfirmed: only an unconfirmed (or failed)
-                          job can be sent again or marked printed
+├── PrintJobNotOpen       print_job_not_unconfirmed: only an unconfirmed (or failed)
+│                         job can be sent again or marked printed
+└── PrintersFileInvalid   printers_file_invalid: the printers file was not applied
 """
 
 from __future__ import annotations
@@ -149,3 +150,9 @@ class PrintJobNotOpen(DomainError):
     to send again) can be settled."""
 
     code = "print_job_not_unconfirmed"
+
+
+class PrintersFileInvalid(DomainError):
+    """The printers file does not describe printers; the running settings stay."""
+
+    code = "printers_file_invalid"

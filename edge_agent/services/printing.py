@@ -286,8 +286,7 @@ def configure(conn: sqlite3.Connection, printers: tuple[PrinterConfig, ...], now
 
     Call inside a write transaction.
     """
-    registry.save(conn, printers)
-    return queue.fail_orphans(conn, {p.name for p in printers}, now_ms)
+    return registry.apply(conn, printers, now_ms)
 
 
 def settle_job(conn: sqlite3.Connection, job_id: str, printed: bool, now_ms: int) -> JobInfo:

@@ -157,7 +157,8 @@ MIGRATIONS: Sequence[str] = (
     CREATE INDEX print_jobs_by_ticket ON print_jobs (ticket_id, kind);
     """,
     # 6: a print job the printer never confirmed is ``unconfirmed``, not ``done``: the
-    #    state CHECK is widened by rebuilding the table (SQLite cannot alter a CHECK).
+    #    state CHECK is widened by rebuilding the table (SQLite cannot alter a CHECK);
+    #    when the printers file was last applied, and why a changed one was not.
     """
     CREATE TABLE print_jobs_v6 (
         seq INTEGER PRIMARY KEY,
@@ -182,6 +183,13 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE print_jobs_v6 RENAME TO print_jobs;
     CREATE INDEX print_jobs_queue ON print_jobs (printer, state, seq);
     CREATE INDEX print_jobs_by_ticket ON print_jobs (ticket_id, kind);
+    CREATE TABLE printer_config (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        loaded_ms INTEGER,
+        problem TEXT,
+        problem_ms INTEGER
+    );
+    INSERT INTO printer_config (id) VALUES (1);
     """,
 )
 

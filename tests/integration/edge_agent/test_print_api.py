@@ -351,3 +351,50 @@ def test_a_job_the_printer_never_confirmed_is_shown_and_can_be_sent_again(till, 
     assert again.json()["code"] == "print_job_not_unconfirmed"
     assert unknown.status_code == 404
     assert unknown.json()["code"] == "print_job_not_found"
+
+
+@pytest.mark.slow
+def test_printer_settings_follow_the_printers_file_without_a_restart(tmp_path) -> None:
+    till = Till(tmp_path / "till")
+    settings = till.agent.data_dir / "printers.toml"
+    label = NetworkPrinter()
+    till.agent.start()
+    try:
+        with sign_in(till.agent, "1111") as cashier:
+            settings.write_text(
+                settings.read_text()
+                + f'\n[[printer]]\nname = "label"\nrole = "label"\nbackend = "network"\n'
+                f'host = "127.0.0.1"\nport = {label.port}\n'
+            )
+            added = eventually(
+                lambda: {p["name"] for p in cashier.get("/printers").json()} >= {"label"},
+                what="the new printer",
+            )
+            eventually(lambda: label.printed.status_queries, what="the new printer's worker")
+            good = settings.read_text()
+            settings.write_text(good.replace('host = "127.0.0.1"', 'host = "127.0.0.1:9100"'))
+            alerts = eventually(
+                lambda: cashier.get("/sync/status").json()["printer_alerts"],
+                what="the alert about the bad file",
+            )
+            kept = {p["name"] for p in cashier.get("/printers").json()}
+            refused = cashier.post("/printers/reload")
+            unsigned = httpx.post(f"{till.agent.api}/printers/reload")
+            settings.write_text(good)
+            applied = cashier.post("/printers/reload")
+            cleared = cashier.get("/sync/status").json()["printer_alerts"]
+    finally:
+        label.stop()
+        till.stop()
+
+    assert added
+    assert len(alerts) == 1
+    assert alerts[0].startswith("printers file not applied, the previous settings stay:")
+    assert "put the TCP port in 'port'" in alerts[0]
+    assert kept == {"receipt", "kitchen", "bar", "label"}
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "printers_file_invalid"
+    assert unsigned.status_code == 401
+    assert applied.status_code == 200
+    assert {p["name"] for p in applied.json()} == {"receipt", "kitchen", "bar", "label"}
+    assert cleared == []

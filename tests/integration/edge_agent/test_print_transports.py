@@ -261,3 +261,21 @@ def test_usb_errors_say_what_to_fix(device, hint):
 def test_every_printer_error_is_an_os_error_the_worker_retries():
     assert all(issubclass(e, OSError) for e in (PrinterDisconnected, PrinterTimeout))
     assert socket.timeout is TimeoutError
+
+
+def test_an_idle_printer_is_asked_its_status_every_five_seconds(tmp_path, tcp_printer):
+    b = bench(tmp_path, network(tcp_printer.port))
+
+    b.worker._idle_wait_s()
+    first = len(tcp_printer.printed.status_queries)
+    b.clock.advance(4_900)
+    b.worker._idle_wait_s()
+    too_soon = len(tcp_printer.printed.status_queries)
+    b.clock.advance(200)
+    b.worker._idle_wait_s()
+    status = b.status()
+
+    assert first == 4
+    assert too_soon == first
+    assert len(tcp_printer.printed.status_queries) == 8
+    assert status == ("online", "")
