@@ -17,6 +17,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from edge_agent.domain.discounts import Discount
 from edge_agent.http import schemas
+from edge_agent.http.bounds import check_body
 from edge_agent.http.commands import ticket_command
 from edge_agent.http.drawer import DRAWER_HANDLERS
 from edge_agent.http.errors import HANDLERS
@@ -232,6 +233,7 @@ def create_app(store: Store, clock: Callable[[], int] = wall_clock_ms) -> Litest
             *SYNC_HANDLERS,
         ],
         state=State({"store": store, "clock": clock}),
+        before_request=check_body,
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(title="BengoBox POS agent", version="0.1.0", path="/schema"),
         on_shutdown=[store.close],

@@ -18,6 +18,7 @@ from edge_agent.domain.errors import (
     TicketClosed,
     WrongPin,
 )
+from edge_agent.http.bounds import ControlCharacter, InvalidBody, MalformedBody
 from edge_agent.services.errors import (
     AlreadyPrinted,
     DrawerAlreadyOpen,
@@ -40,6 +41,9 @@ from edge_agent.services.errors import (
 log = logging.getLogger(__name__)
 
 _STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (InvalidBody, 400),
+    (MalformedBody, 400),
+    (ControlCharacter, 400),
     (TicketNotFound, 404),
     (PrinterNotFound, 404),
     (PrintJobNotFound, 404),
