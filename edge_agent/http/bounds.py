@@ -22,7 +22,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request
 
-from edge_agent.domain.errors import DomainError
+from edge_agent.services.errors import ControlCharacter, InvalidBody, MalformedBody
 
 #: The largest amount of money in one request, in minor units (1,000,000,000.00).
 MAX_AMOUNT = 100_000_000_000
@@ -47,24 +47,6 @@ Reference = Annotated[str, msgspec.Meta(max_length=64)]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _WRITES = frozenset({"POST", "PUT", "PATCH"})
-
-
-class ControlCharacter(DomainError):
-    """Text in a request holds a control character."""
-
-    code = "control_character"
-
-
-class InvalidBody(DomainError):
-    """A body that does not match the request's schema, or is nested too deep."""
-
-    code = "invalid_request"
-
-
-class MalformedBody(DomainError):
-    """A body that is not JSON at all."""
-
-    code = "malformed_request"
 
 
 def too_deep(body: bytes, limit: int = MAX_DEPTH) -> bool:

@@ -18,12 +18,14 @@ from edge_agent.domain.errors import (
     TicketClosed,
     WrongPin,
 )
-from edge_agent.http.bounds import ControlCharacter, InvalidBody, MalformedBody
 from edge_agent.services.errors import (
     AlreadyPrinted,
+    ControlCharacter,
     DrawerAlreadyOpen,
     DrawerNotOpen,
     IdempotencyKeyReused,
+    InvalidBody,
+    MalformedBody,
     NoPrinter,
     NothingToPrint,
     NotInitialised,

@@ -19,7 +19,11 @@ DomainError
 ├── PrintJobNotFound      print_job_not_found: (also LookupError) no such print job
 ├── PrintJobNotOpen       print_job_not_unconfirmed: only an unconfirmed (or failed)
 │                         job can be sent again or marked printed
-└── PrintersFileInvalid   printers_file_invalid: the printers file was not applied
+├── PrintersFileInvalid   printers_file_invalid: the printers file was not applied
+├── MalformedBody         malformed_request: a request body that is not JSON
+├── InvalidBody           invalid_request: a body not of the schema (type, bounds,
+│                         nesting deeper than allowed)
+└── ControlCharacter      control_character: text holding a control character
 """
 
 from __future__ import annotations
@@ -156,3 +160,21 @@ class PrintersFileInvalid(DomainError):
     """The printers file does not describe printers; the running settings stay."""
 
     code = "printers_file_invalid"
+
+
+class MalformedBody(DomainError):
+    """A request body that is not JSON at all."""
+
+    code = "malformed_request"
+
+
+class InvalidBody(DomainError):
+    """A request body that does not match its schema, or is nested too deep."""
+
+    code = "invalid_request"
+
+
+class ControlCharacter(DomainError):
+    """Text in a request holds a control character."""
+
+    code = "control_character"
