@@ -210,7 +210,8 @@ def x_report(
 ) -> Response[bytes]:
     """The open session's X report (``reports`` permission or ``X-Manager-Pin``)."""
     store: Store = state.store
-    with store.read() as conn:
+    guard = staff.counting_pin_failures(store, state.clock, pin_given=manager_pin is not None)
+    with guard, store.read() as conn:
         who = staff.operator(conn, operator_token(request))
         document = x_document(drawer.x_report(conn, who, manager_pin))
     return _answer(200, msgspec.json.encode(document), output)
