@@ -132,7 +132,7 @@ def build_app(settings: AgentSettings, *, transport: httpx.BaseTransport | None 
     except PrinterConfigError:
         store.close()
         raise
-    app = create_app(store, wall_clock_ms)
+    app = create_app(store, wall_clock_ms, host_names=settings.served_names)
     start_printing(app, settings, store, printers)
     runner = sync_runner(settings, store, transport=transport)
     app.state["sync"] = runner
