@@ -47,9 +47,7 @@ def restart(world: World, index: int, between=None) -> Till:
     old.client.close()
     if between is not None:
         between(old.agent.data_dir)
-    agent = AgentProcess(
-        old.agent.data_dir, free_port(), env={"POS_AGENT_SYNC_INTERVAL_S": "3600"}
-    )
+    agent = AgentProcess(old.agent.data_dir, free_port(), env={"POS_AGENT_SYNC_INTERVAL_S": "3600"})
     agent.start()
     till = Till(agent)
     till.sign_in()
