@@ -193,7 +193,7 @@ def _when(ms: int | None) -> str:
 def _sync_line(conn: sqlite3.Connection, settings: AgentSettings) -> str:
     from edge_agent.http.app import wall_clock_ms
     from edge_agent.services.sync_status import is_online
-    from edge_agent.store import sync_state
+    from edge_agent.store import identities, sync_state
 
     state = sync_state.read(conn)
     if state.enrolled_ms is None:
@@ -205,6 +205,11 @@ def _sync_line(conn: sqlite3.Connection, settings: AgentSettings) -> str:
         line += f", last error {state.last_error_code} at {_when(state.last_error_ms)}"
     if state.clock_skew_ms is not None:
         line += f", clock skew {state.clock_skew_ms} ms"
+    recovery = identities.recovery(conn)
+    if recovery.restored_ms is not None:
+        line += f"; restored at {_when(recovery.restored_ms)}, to be checked with the hub"
+    elif recovery.note:
+        line += f"; last restore: {recovery.note}"
     return line
 
 
