@@ -36,6 +36,15 @@ async def push(engine: AsyncEngine, device: HubDevice, batch: list[Op]) -> PushR
     return await sync.push(engine, device.token, device.uuid, items, clock=clock)
 
 
+async def pushed(engine: AsyncEngine, count: int = 4) -> tuple[HubDevice, OpMaker, list[Op]]:
+    """A till of a fresh outlet that pushed ``count`` line events."""
+    till, _ = await seed(engine)
+    maker = OpMaker(till)
+    batch = [maker.event("ticket", "t1", "line_added") for _ in range(count)]
+    await push(engine, till, batch)
+    return till, maker, batch
+
+
 def shake(device: HubDevice, last_seq: int, acked_seq: int = 0, acked: Op | None = None):
     return Handshake(
         protocol_version=PROTOCOL_VERSION,
@@ -81,10 +90,7 @@ def as_device(old: HubDevice, granted: SuccessorGranted) -> HubDevice:
 async def test_a_handshake_that_names_the_op_the_hub_holds_gets_the_hubs_op_at_its_mark(
     hub: AsyncEngine,
 ) -> None:
-    till, _ = await seed(hub)
-    maker = OpMaker(till)
-    batch = [maker.event("ticket", "t1", "line_added") for _ in range(4)]
-    await push(hub, till, batch)
+    till, _maker, batch = await pushed(hub)
 
     accepted = await sync.handshake(hub, till.token, shake(till, 6, 2, batch[1]), clock=clock)
 
@@ -96,10 +102,7 @@ async def test_a_handshake_that_names_the_op_the_hub_holds_gets_the_hubs_op_at_i
 async def test_a_handshake_that_names_another_op_at_its_acked_seq_is_refused_and_recorded(
     hub: AsyncEngine,
 ) -> None:
-    till, _ = await seed(hub)
-    maker = OpMaker(till)
-    batch = [maker.event("ticket", "t1", "line_added") for _ in range(4)]
-    await push(hub, till, batch)
+    till, maker, _batch = await pushed(hub)
     restored = maker.event("ticket", "t9", "line_added", device_seq=2)
 
     with pytest.raises(ResetRequired, match="restored"):
@@ -142,9 +145,7 @@ async def test_a_device_that_never_pushed_is_accepted_with_no_op_at_its_mark(
 async def test_a_push_repeating_a_sequence_with_another_op_is_refused_and_applies_nothing(
     hub: AsyncEngine,
 ) -> None:
-    till, _ = await seed(hub)
-    maker = OpMaker(till)
-    await push(hub, till, [maker.event("ticket", "t1", "line_added") for _ in range(3)])
+    till, _, _ = await pushed(hub, 3)
     restored = OpMaker(till, seq=1)
     batch = [restored.event("ticket", "t9", "line_added") for _ in range(3)]
 
@@ -160,10 +161,7 @@ async def test_a_push_repeating_a_sequence_with_another_op_is_refused_and_applie
 async def test_a_push_repeating_the_hubs_own_ops_is_still_answered_duplicate(
     hub: AsyncEngine,
 ) -> None:
-    till, _ = await seed(hub)
-    maker = OpMaker(till)
-    batch = [maker.event("ticket", "t1", "line_added") for _ in range(3)]
-    await push(hub, till, batch)
+    till, maker, batch = await pushed(hub, 3)
 
     again = await push(hub, till, [*batch, maker.event("ticket", "t1", "line_added")])
 
@@ -175,9 +173,7 @@ async def test_a_push_repeating_the_hubs_own_ops_is_still_answered_duplicate(
 
 
 async def test_a_device_behind_the_hub_gets_a_successor_and_is_retired(hub: AsyncEngine) -> None:
-    till, _ = await seed(hub)
-    maker = OpMaker(till)
-    await push(hub, till, [maker.event("ticket", "t1", "line_added") for _ in range(4)])
+    till, _, _ = await pushed(hub)
     successor_id = uuid7(NOW_MS)
 
     granted = await successor(hub, till, successor_id, last_seq=2)
@@ -196,9 +192,7 @@ async def test_a_device_behind_the_hub_gets_a_successor_and_is_retired(hub: Asyn
 async def test_a_device_proving_another_op_at_a_sequence_gets_a_successor(
     hub: AsyncEngine,
 ) -> None:
-    till, _ = await seed(hub)
-    maker = OpMaker(till)
-    await push(hub, till, [maker.event("ticket", "t1", "line_added") for _ in range(4)])
+    till, _, _ = await pushed(hub)
 
     granted = await successor(
         hub, till, uuid7(NOW_MS), last_seq=9, proof_seq=4, proof_op_id=another_op_id()
@@ -208,10 +202,7 @@ async def test_a_device_proving_another_op_at_a_sequence_gets_a_successor(
 
 
 async def test_a_device_in_step_with_the_hub_gets_no_successor(hub: AsyncEngine) -> None:
-    till, _ = await seed(hub)
-    maker = OpMaker(till)
-    batch = [maker.event("ticket", "t1", "line_added") for _ in range(4)]
-    await push(hub, till, batch)
+    till, _maker, batch = await pushed(hub)
 
     with pytest.raises(NotDiverged):
         await successor(
@@ -224,9 +215,7 @@ async def test_a_device_in_step_with_the_hub_gets_no_successor(hub: AsyncEngine)
 async def test_a_retried_successor_request_gets_the_same_successor_until_it_syncs(
     hub: AsyncEngine,
 ) -> None:
-    till, _ = await seed(hub)
-    maker = OpMaker(till)
-    await push(hub, till, [maker.event("ticket", "t1", "line_added") for _ in range(4)])
+    till, _, _ = await pushed(hub)
     successor_id = uuid7(NOW_MS)
     lost = await successor(hub, till, successor_id, last_seq=1)
 

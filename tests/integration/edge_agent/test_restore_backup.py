@@ -11,15 +11,8 @@ from edge_agent.store.database import backup, connect, write_transaction
 from edge_agent.store.device import DeviceIdentity, initialise
 from edge_agent.store.migrations import migrate
 from edge_agent.store.restoring import NotABackup, restore_backup
+from tests.integration.edge_agent.test_store import ME
 
-ME = DeviceIdentity(
-    device_id=uuid.UUID("0193a6d4-0000-7000-8000-0000000000d1"),
-    tenant="demo",
-    outlet="DEMO1",
-    device_code="D01",
-    currency="KES",
-    timezone="Africa/Nairobi",
-)
 NOW_MS = 1_795_426_200_000
 
 
