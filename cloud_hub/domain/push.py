@@ -156,7 +156,9 @@ def plan_push(
             again under a new sequence is answered ``duplicate`` and has no effect.
         refuse: says why an op must be quarantined, or None to merge it.
         held: the op id the hub holds for the device at each sequence at or below
-            ``last_applied_seq`` that the push repeats (None: held, id unknown).
+            ``last_applied_seq`` that the push repeats (None: held, id unknown); an op
+            there that is not the held one (nor, where nothing is held, any op the hub
+            holds) sets ``diverged_at``. None: repeats are not checked.
 
     Raises:
         DecodeError: if no op's ``device_seq`` can be read, so none can be placed.
@@ -166,7 +168,8 @@ def plan_push(
     for item, seq in zip(items, _sequences(items), strict=True):
         op_id = item.op.op_id if item.op is not None else item.op_id_hint
         if seq <= plan.last_applied_seq:
-            if seq <= last_applied_seq and _differs(op_id, (held or {}).get(seq)):
+            repeated = held is not None and seq <= last_applied_seq
+            if repeated and _differs(op_id, seq, held or {}, known_op_ids):
                 return PushPlan(last_applied_seq=last_applied_seq, diverged_at=seq)
             plan.results.append(_result(op_id, seq, OpStatus.DUPLICATE))
             continue
@@ -188,9 +191,25 @@ def plan_push(
     return plan
 
 
-def _differs(pushed: uuid.UUID | None, held: str | None) -> bool:
-    """Whether a repeated op is provably not the one the hub holds at its sequence."""
-    return pushed is not None and held is not None and str(pushed) != held
+def _differs(
+    pushed: uuid.UUID | None,
+    seq: int,
+    held: Mapping[int, str | None],
+    known_op_ids: Collection[str],
+) -> bool:
+    """Whether a repeated op is provably not the one the hub holds at its sequence.
+
+    The hub holds nothing at a sequence whose op it answered ``duplicate`` (its id was
+    held under another sequence): there, an op whose id the hub does not hold at all is
+    another op. An op that did not decode, or a quarantined op with no readable id,
+    proves nothing.
+    """
+    if pushed is None:
+        return False
+    if seq not in held:
+        return str(pushed) not in known_op_ids
+    theirs = held[seq]
+    return theirs is not None and str(pushed) != theirs
 
 
 def _verdict(

@@ -162,11 +162,7 @@ async def push(
         if len(items) > max_batch:
             raise BatchTooLarge(f"{len(items)} ops in one push; the hub takes {max_batch}")
         last_applied, checkpoint = await sync_devices.lock_for_push(conn, device, now_ms=now)
-        candidates = [
-            str(item.op.op_id)
-            for item in items
-            if item.op is not None and item.op.device_seq > last_applied
-        ]
+        candidates = [str(item.op.op_id) for item in items if item.op is not None]
         writer = Writer(uuid.UUID(device.device_id), device.tenant, device.outlet)
         plan = plan_push(
             items,
