@@ -272,3 +272,30 @@ def test_a_lost_enrollment_answer_is_retried_with_the_same_code_and_gets_the_sam
     assert sale["receipt_no"] == "DEMO1-D05-000001"
     assert httpx.get(f"{world.hub.url}/health").status_code == 200
     assert world.converged()
+
+
+def test_a_restored_till_whose_successor_answer_is_lost_gets_the_same_successor_again(
+    world, tmp_path
+) -> None:
+    a, _ = world.tills
+    a.sale("chai")
+    world.sync_all()
+    backup = tmp_path / "till-a-backup.sqlite3"
+    assert agent_cli(a.agent.data_dir, "backup", "--to", str(backup)).returncode == 0
+    lost_by_the_backup = a.sale("samosa")["id"]
+    world.sync_all()
+    world.faults.drop_next("/sync/v1/successor")
+
+    a = restart(world, 0, between=copy_back(backup))
+    outcomes = sync_rounds(world)
+    after_restore = a.sale("croissant")
+    outcomes += sync_rounds(world)
+
+    successors = hub_rows(world, "SELECT id FROM devices WHERE code LIKE 'D01R%'")
+    (device_id,) = till_rows(a, "SELECT device_id FROM device")
+    assert world.faults.dropped == ["/sync/v1/successor"]
+    assert outcomes[-1]["ok"] is True, outcomes
+    assert successors == [device_id]
+    assert after_restore["receipt_no"].startswith("DEMO1-D01R1-")
+    assert lost_by_the_backup in {t["id"] for t in a.client.get("/tickets").json()}
+    assert world.converged()
