@@ -191,6 +191,32 @@ MIGRATIONS: Sequence[str] = (
     );
     INSERT INTO printer_config (id) VALUES (1);
     """,
+    # 7: restores and new identities: the identities this data directory had, the ops a
+    #    successor identity re-issued (moved out of the op log, linked to their new ids),
+    #    the restore mark and what the last recovery did, and the device id proposed to
+    #    the hub (kept so that a retry after a lost answer proposes the same one).
+    """
+    CREATE TABLE identities (
+        device_id TEXT PRIMARY KEY,
+        device_code TEXT NOT NULL,
+        last_seq INTEGER NOT NULL,
+        successor_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        replaced_ms INTEGER NOT NULL
+    );
+    CREATE TABLE superseded_ops (
+        op_id TEXT PRIMARY KEY,
+        device_id TEXT NOT NULL,
+        device_seq INTEGER NOT NULL,
+        body BLOB NOT NULL,
+        successor_op_id TEXT NOT NULL UNIQUE,
+        moved_ms INTEGER NOT NULL
+    );
+    ALTER TABLE sync_state ADD COLUMN restored_ms INTEGER;
+    ALTER TABLE sync_state ADD COLUMN recovered_ms INTEGER;
+    ALTER TABLE sync_state ADD COLUMN recovery_note TEXT;
+    ALTER TABLE sync_state ADD COLUMN proposed_device_id TEXT;
+    """,
 )
 
 
