@@ -43,7 +43,13 @@ from sync_protocol.operations import (
     Tombstone,
 )
 from sync_protocol.replica import Replica
-from sync_protocol.ticket_money import MoneyConflict, Tender, TicketMoney, money_conflicts, ticket_money
+from sync_protocol.ticket_money import (
+    MoneyConflict,
+    Tender,
+    TicketMoney,
+    money_conflicts,
+    ticket_money,
+)
 
 __all__ = [
     "DEFAULT_LIFECYCLES",

@@ -33,6 +33,12 @@ from typing import Any
 from sync_protocol.merge import EntityState, Stamped
 
 PAYMENT_OUTCOMES = frozenset({"confirmed", "declined"})
+#: How each kind of money conflict is settled, at a till.
+RESOLUTIONS: Mapping[str, tuple[str, ...]] = {
+    "overpaid": ("refund",),
+    "balance_due": ("late_payment",),
+    "voided_with_payments": ("refund", "reinstate"),
+}
 SETTLED = frozenset({"paid", "closed"})
 _BP = 10_000
 
@@ -111,18 +117,17 @@ class TicketMoney:
         """The money invariants the ticket breaks: none, or exactly one."""
         if self.voided:
             if self.held > 0:
-                return [self._conflict("voided_with_payments", self.held, ("refund", "reinstate"))]
+                return [self._conflict("voided_with_payments", self.held)]
             return []
         if self.overpaid > 0:
-            return [self._conflict("overpaid", self.overpaid, ("refund",))]
+            return [self._conflict("overpaid", self.overpaid)]
         if self.settled and self.balance_due > 0:
-            return [self._conflict("balance_due", self.balance_due, ("late_payment",))]
+            return [self._conflict("balance_due", self.balance_due)]
         return []
 
-    def _conflict(self, kind: str, amount: int, resolutions: tuple[str, ...]) -> MoneyConflict:
-        return MoneyConflict(
-            money_conflict_id(self.ticket_id, kind), self.ticket_id, kind, amount, resolutions
-        )
+    def _conflict(self, kind: str, amount: int) -> MoneyConflict:
+        conflict_id = money_conflict_id(self.ticket_id, kind)
+        return MoneyConflict(conflict_id, self.ticket_id, kind, amount, RESOLUTIONS[kind])
 
 
 def money_conflict_id(ticket_id: str, kind: str) -> str:
@@ -158,7 +163,8 @@ def ticket_money(state: EntityState) -> TicketMoney:
             elif discount is not None and _key(data) in lines:
                 lines[_key(data)].discount = discount
         elif name == "payment_taken" and _positive(data.get("amount")):
-            taken.setdefault(str(data.get("payment_id", event.op_id)), event)
+            payment_id = data.get("payment_id")
+            taken.setdefault(payment_id if isinstance(payment_id, str) else event.op_id, event)
         elif name == "payment_confirmed" and data.get("status", "confirmed") in PAYMENT_OUTCOMES:
             outcomes.setdefault(str(data.get("payment_id")), data.get("status", "confirmed"))
         elif name == "refund_issued" and _positive(data.get("amount")):

@@ -147,8 +147,9 @@ class TicketTotals:
     ``total`` is what the customer owes: subtotal less discounts plus exclusive taxes
     (inclusive taxes are inside the prices, and inside ``tax_total`` too). ``paid``
     counts pending payments as well, never declined ones; ``pending_confirmation`` says
-    how much of it is still to be confirmed, ``declined`` what was taken and declined. ``overpaid`` is money to give back (e.g. a tab paid twice
-    by two offline devices), net of refunds. Tips are outside the total.
+    how much of it is still to be confirmed, ``declined`` what was taken and declined.
+    ``overpaid`` is money to give back (e.g. a tab paid twice by two offline devices),
+    net of refunds. Tips are outside the total.
     """
 
     subtotal: int

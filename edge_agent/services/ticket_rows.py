@@ -24,7 +24,9 @@ def refresh_money(conn: sqlite3.Connection, view: TicketView, now_ms: int) -> No
         "UPDATE tickets SET money_conflict = ?, money_conflict_amount = ? WHERE id = ?",
         (kind, amount, view.id),
     )
-    settled = [(now_ms, p.id) for p in view.payments if p.method == "card" and p.status != "pending"]
+    settled = [
+        (now_ms, p.id) for p in view.payments if p.method == "card" and p.status != "pending"
+    ]
     conn.executemany(
         "UPDATE offline_card_payments SET confirmed_ms = ? WHERE payment_id = ?"
         " AND confirmed_ms IS NULL",

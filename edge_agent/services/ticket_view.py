@@ -9,11 +9,12 @@ conflicts come from ``sync_protocol.ticket_money``, the fold the hub uses too.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from edge_agent.domain.catalog import Modifier
 from edge_agent.domain.discounts import Discount
 from edge_agent.domain.taxes import TaxRate
+from edge_agent.domain.tendering import PAYMENT_STATUSES, PaymentStatus
 from edge_agent.domain.ticket import Payment, Refund, TicketLine, TicketTotals, compute_totals
 from sync_protocol import DEFAULT_LIFECYCLES, EntityState, MoneyConflict, TicketMoney, ticket_money
 
@@ -176,7 +177,9 @@ def fold(state: EntityState) -> TicketView:
                         data["reason"],
                     )
                 )
-    outcome = {tender.payment_id: tender.status for tender in money.tenders}
-    view.payments = [replace(p, status=outcome.get(p.id, p.status)) for p in view.payments]
+    outcome = {t.payment_id: t.status for t in money.tenders if t.status in PAYMENT_STATUSES}
+    view.payments = [
+        replace(p, status=cast(PaymentStatus, outcome.get(p.id, p.status))) for p in view.payments
+    ]
     view.conflicts += [c.conflict_id for c in money.conflicts()]
     return view
