@@ -92,9 +92,7 @@ def test_card_tenders_confirmed_on_the_hub_free_the_till_s_offline_card_limit(
     with sync_world(database_url, tmp_path) as world:
         a, _ = world.tills
         limits = {"per_transaction_limit": LATTE, "cumulative_limit": 2 * LATTE, "expiry_hours": 24}
-        settings = world.admin.put(
-            "/api/v1/outlets/DEMO1/settings", json={"offline_card": limits}
-        )
+        settings = world.admin.put("/api/v1/outlets/DEMO1/settings", json={"offline_card": limits})
         world.sync_all()
         a.sign_in()
         online_ticket = a.sale("latte-r", pay=False)
