@@ -275,7 +275,8 @@ def test_a_voided_ticket_holding_money_is_flagged_until_refunded_or_reinstated()
     back = ticket_money(folded(*ops, reinstated))
 
     assert [(c.kind, c.amount) for c in flagged.conflicts()] == [("voided_with_payments", 1000)]
-    assert flagged.voided and not flagged.settled
+    assert flagged.voided
+    assert not flagged.settled
     assert refunded.conflicts() == []
     assert (back.reinstated, back.settled, back.voided, back.conflicts()) == (
         True,
