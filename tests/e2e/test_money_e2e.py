@@ -79,9 +79,12 @@ def settlement_today(world: World) -> dict:
 
 
 def shared_ticket(world: World) -> str:
-    """A latte on a ticket opened on the first till, which both tills then hold."""
-    a, _ = world.tills
-    ticket = a.sale("latte-r", pay=False, kind="table", table="T2")
+    """Cashiers on both tills, and a latte on a ticket opened on the first, which both
+    tills then hold."""
+    world.sync_all()
+    for till in world.tills:
+        till.sign_in()
+    ticket = world.tills[0].sale("latte-r", pay=False, kind="table", table="T2")
     world.sync_all()
     return str(ticket["id"])
 
@@ -140,9 +143,6 @@ def test_a_ticket_closed_on_two_tills_at_once_is_overpaid_everywhere_until_a_ref
 ) -> None:
     with sync_world(database_url, tmp_path) as world:
         a, b = world.tills
-        world.sync_all()
-        a.sign_in()
-        b.sign_in()
         ticket_id = shared_ticket(world)
 
         world.faults.offline = True
@@ -192,9 +192,6 @@ def test_a_round_added_on_one_till_while_another_closes_is_collected_as_a_late_p
 ) -> None:
     with sync_world(database_url, tmp_path) as world:
         a, b = world.tills
-        world.sync_all()
-        a.sign_in()
-        b.sign_in()
         ticket_id = shared_ticket(world)
 
         world.faults.offline = True
@@ -237,9 +234,6 @@ def test_a_ticket_voided_on_one_till_while_another_takes_payment_is_refunded_or_
     database_url = fresh_database("sqlite", tmp_path, None)
     with sync_world(database_url, tmp_path) as world:
         a, b = world.tills
-        world.sync_all()
-        a.sign_in()
-        b.sign_in()
         ticket_id = shared_ticket(world)
 
         world.faults.offline = True

@@ -48,8 +48,11 @@ async def tills(hub, token) -> tuple[Till, Till]:
     return made[0], made[1]
 
 
-def header(till: Till, ticket_id: str):
-    return till.edit(ticket_id, {"receipt_no": f"NBO1-D01-{ticket_id}", "currency": "KES"})
+async def sold(hub, till: Till, *facts) -> None:
+    """Ticket t1 with a latte on it, then ``facts``, stored as an applied push would."""
+    header = till.edit("t1", {"receipt_no": "NBO1-D01-000001", "currency": "KES"})
+    opening = [header, till.event("t1", "line_added", LINE)]
+    await store_device_ops(hub, "acme", "NBO1", [*opening, *facts])
 
 
 def cash(payment_id: str, amount: int = 35000) -> dict:
@@ -64,16 +67,11 @@ async def test_a_ticket_paid_on_two_tills_shows_its_totals_and_one_overpaid_conf
     hub, acme
 ) -> None:
     a, b = await tills(hub, acme)
-    await store_device_ops(
+    await sold(
         hub,
-        "acme",
-        "NBO1",
-        [
-            header(a, "t1"),
-            a.event("t1", "line_added", LINE),
-            a.event("t1", "payment_taken", cash("pa")),
-            b.event("t1", "payment_taken", cash("pb")),
-        ],
+        a,
+        a.event("t1", "payment_taken", cash("pa")),
+        b.event("t1", "payment_taken", cash("pb")),
     )
 
     ticket = (await hub.client.get("/api/v1/tickets/t1", headers=auth(acme))).json()
@@ -106,16 +104,11 @@ async def test_money_held_by_a_voided_ticket_is_flagged_and_no_sale_until_reinst
     hub, acme
 ) -> None:
     a, b = await tills(hub, acme)
-    await store_device_ops(
+    await sold(
         hub,
-        "acme",
-        "NBO1",
-        [
-            header(a, "t1"),
-            a.event("t1", "line_added", LINE),
-            a.status("t1", "voided"),
-            b.event("t1", "payment_taken", cash("pb")),
-        ],
+        a,
+        a.status("t1", "voided"),
+        b.event("t1", "payment_taken", cash("pb")),
     )
     url = f"/api/v1/reports/settlement?outlet=NBO1&day={DAY}"
 
@@ -142,15 +135,10 @@ async def test_a_tender_confirmed_on_the_hub_is_an_event_of_the_writer_in_the_ou
     hub, acme
 ) -> None:
     a, _ = await tills(hub, acme)
-    await store_device_ops(
+    await sold(
         hub,
-        "acme",
-        "NBO1",
-        [
-            header(a, "t1"),
-            a.event("t1", "line_added", LINE),
-            a.event("t1", "payment_taken", card("p1")),
-        ],
+        a,
+        a.event("t1", "payment_taken", card("p1")),
     )
 
     first = await hub.client.post(
@@ -192,16 +180,11 @@ async def test_a_tender_declined_on_the_hub_reopens_the_balance_of_its_closed_ti
     hub, acme
 ) -> None:
     a, _ = await tills(hub, acme)
-    await store_device_ops(
+    await sold(
         hub,
-        "acme",
-        "NBO1",
-        [
-            header(a, "t1"),
-            a.event("t1", "line_added", LINE),
-            a.event("t1", "payment_taken", card("p1")),
-            a.status("t1", "closed"),
-        ],
+        a,
+        a.event("t1", "payment_taken", card("p1")),
+        a.status("t1", "closed"),
     )
 
     declined = await hub.client.post(
@@ -237,15 +220,9 @@ async def test_bad_money_requests_get_a_4xx_with_a_code(
     hub, acme, path, body, status, code
 ) -> None:
     a, _ = await tills(hub, acme)
-    await store_device_ops(
-        hub,
-        "acme",
-        "NBO1",
-        [
-            header(a, "t1"),
-            a.event("t1", "payment_taken", card("p1")),
-            a.event("t1", "refund_issued", {"refund_id": "r1", "method": "card", "amount": 1}),
-        ],
+    refund = {"refund_id": "r1", "method": "card", "amount": 1}
+    await sold(
+        hub, a, a.event("t1", "payment_taken", card("p1")), a.event("t1", "refund_issued", refund)
     )
 
     if body is None:
