@@ -174,3 +174,22 @@ def test_a_role_naming_a_permission_this_agent_does_not_know_still_signs_in(agen
     answer = httpx.post(f"{agent.api}/auth/pin", json={"pin": "1111"})
 
     assert answer.status_code == 201, answer.text
+
+
+def test_the_x_report_leaves_out_a_tender_declined_since_it_was_taken(cashier) -> None:
+    opened = cashier.post("/drawer/open", json={"float": 10_000})
+    ticket = ticket_with(cashier)
+    taken = tender(cashier, ticket, "mobile_money", reference="QK7H2X9PLX").json()
+    pin = {"X-Manager-Pin": MANAGER_PIN}
+    before = cashier.get("/reports/x", headers=pin).json()["report"]
+
+    cashier.post(
+        f"/tickets/{ticket['id']}/payments/{taken['payments'][0]['id']}/decline",
+        json={"reason": "reversed", "manager_pin": MANAGER_PIN},
+    )
+    after = cashier.get("/reports/x", headers=pin).json()["report"]
+
+    assert opened.status_code == 201, opened.text
+    assert before["sales_by_method"]["mobile_money"] == 15000
+    assert after["sales_by_method"].get("mobile_money", 0) == 0
+    assert after["gross_sales"] == before["gross_sales"] - 15000
