@@ -123,12 +123,12 @@ class RefundRequest(msgspec.Struct, forbid_unknown_fields=True):
 class ConfirmPayment(msgspec.Struct, forbid_unknown_fields=True):
     """The terminal slip's authorization or the customer's SMS reference, if any."""
 
-    reference: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    reference: Reference | None = None
     manager_pin: Pin | None = None
 
 
 class DeclinePayment(msgspec.Struct, forbid_unknown_fields=True):
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    reason: Reason
     manager_pin: Pin | None = None
 
 
