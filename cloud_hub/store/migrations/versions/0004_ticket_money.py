@@ -1,7 +1,7 @@
 """ticket totals and money conflicts in the tickets projection
 
 Revision ID: 0004_ticket_money
-Revises: 0001
+Revises: 0002_device_successors
 
 Existing rows get zeros and no conflict; every ticket is projected again from its ops
 the next time an op of it is stored.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_ticket_money"
-down_revision = "0001"
+down_revision = "0002_device_successors"
 branch_labels = None
 depends_on = None
 
