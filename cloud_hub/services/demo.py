@@ -46,6 +46,7 @@ ALL_PERMISSIONS = [
     "reports",
     "drawer_open",
     "manage_drawer",
+    "confirm_payment",
 ]
 
 

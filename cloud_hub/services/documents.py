@@ -33,6 +33,7 @@ Permission = Literal[
     "reports",
     "drawer_open",
     "manage_drawer",
+    "confirm_payment",
 ]
 PIN_HASH = r"^scrypt\$[0-9]+\$[0-9]+\$[0-9]+\$[0-9a-f]+\$[0-9a-f]+$"
 

@@ -208,8 +208,16 @@ tickets = sa.Table(
     sa.Column("refunded", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("opened_ms", Millis),
     sa.Column("updated_ms", Millis, nullable=False),
+    # The ticket's money (sync_protocol.ticket_money): what it costs and still owes, and
+    # the money invariant it breaks (overpaid, balance_due, voided_with_payments) if any.
+    sa.Column("total", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("balance", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("pending", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("reinstated", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("money_conflict", sa.String(32)),
+    sa.Column("money_conflict_amount", sa.BigInteger, nullable=False, server_default="0"),
 )
-"""Settlement read model: what the payments and refunds on each ticket add up to."""
+"""Ticket read model: status, totals, what was paid and refunded, and money conflicts."""
 
 payments = sa.Table(
     "payments",

@@ -37,6 +37,7 @@ class Permission(StrEnum):
     REPORTS = "reports"
     DRAWER_OPEN = "drawer_open"
     MANAGE_DRAWER = "manage_drawer"
+    CONFIRM_PAYMENT = "confirm_payment"
 
 
 @dataclass(frozen=True, slots=True)

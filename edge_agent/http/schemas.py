@@ -120,6 +120,18 @@ class RefundRequest(msgspec.Struct, forbid_unknown_fields=True):
     manager_pin: Pin | None = None
 
 
+class ConfirmPayment(msgspec.Struct, forbid_unknown_fields=True):
+    """The terminal slip's authorization or the customer's SMS reference, if any."""
+
+    reference: Reference | None = None
+    manager_pin: Pin | None = None
+
+
+class DeclinePayment(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Reason
+    manager_pin: Pin | None = None
+
+
 class ErrorBody(msgspec.Struct):
     code: str
     message: str
@@ -191,4 +203,14 @@ def ticket_document(view: TicketView) -> dict[str, Any]:
         ],
         "totals": totals_document(totals),
         "conflicts": view.conflicts,
+        "money_conflicts": [
+            {
+                "conflict_id": c.conflict_id,
+                "kind": c.kind,
+                "amount": c.amount,
+                "resolutions": list(c.resolutions),
+            }
+            for c in view.money_conflicts
+        ],
+        "reinstated": view.reinstated,
     }

@@ -241,6 +241,7 @@ def _ticket_figures(
     conn: sqlite3.Connection, start_hlc: int, end_hlc: int | None
 ) -> _TicketFigures:
     figures = _TicketFigures()
+    pending: dict[str, str] = {}  # payment id -> ticket id, for tenders taken pending
     rows = conn.execute(
         "SELECT body FROM ops WHERE entity = 'ticket' AND device_id = ? AND hlc >= ?"
         " AND hlc <= ? ORDER BY hlc",
@@ -256,6 +257,8 @@ def _ticket_figures(
         match op.name:
             case "payment_taken":
                 figures.sales[data["method"]] += data["amount"]
+                if data.get("status") == "pending":
+                    pending[data["payment_id"]] = op.entity_id
                 if data["method"] == "cash":
                     # The drawer keeps what was handed over less the change: the amount
                     # applied plus any cash tip and cash rounding.
@@ -268,6 +271,11 @@ def _ticket_figures(
                 figures.voids += 1
             case "discount_applied":
                 figures.discounted.add(op.entity_id)
+    # A tender declined since (here or on the hub) took nothing.
+    for ticket_id in sorted(set(pending.values())):
+        for payment in load(conn, ticket_id).payments:
+            if payment.id in pending and payment.status == "declined":
+                figures.sales[payment.method] -= payment.amount
     return figures
 
 

@@ -3,6 +3,7 @@
 DomainError
 ├── NotSignedIn           not_signed_in: no operator session, or an ended one
 ├── TicketNotFound        ticket_not_found: (also LookupError) no such ticket
+├── PaymentNotFound       payment_not_found: (also LookupError) no such tender on the ticket
 ├── StaffNotFound         staff_not_found: (also LookupError) no such staff member
 ├── IdempotencyKeyReused  idempotency_key_reused: the key came with another request
 ├── NotInitialised        not_initialised: the device database has no identity yet
@@ -42,6 +43,13 @@ class TicketNotFound(NotFound):
 
     code = "ticket_not_found"
     entity = "ticket"
+
+
+class PaymentNotFound(NotFound):
+    """No tender with this id on the ticket."""
+
+    code = "payment_not_found"
+    entity = "payment"
 
 
 class StaffNotFound(NotFound):

@@ -7,7 +7,8 @@ Runs inside the page's write transaction (the caller stores the cursor in the sa
   the op is still stored and merged (facts are never dropped), the clock is left alone
   and the clock problem is recorded for the outlet manager;
 - each entity the page touched is re-folded from all its ops and projected: ``ticket``
-  into the ``tickets`` read model, ``ref.<name>`` into ``reference_data`` (the folded
+  into the ``tickets`` read model (with its money conflict, and its offline card tenders
+  settled once confirmed or declined), ``ref.<name>`` into ``reference_data`` (the folded
   ``doc``, or removal on a tombstone), ``device.session`` for this device closes the
   operator sessions opened before ``signout_before_ms``.
 """
@@ -19,6 +20,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from edge_agent.services.ticket_rows import refresh_money
 from edge_agent.services.ticket_view import fold
 from edge_agent.store import oplog, reference, sync_state
 from edge_agent.store.device import DeviceIdentity
@@ -137,6 +139,7 @@ def _ticket(conn: sqlite3.Connection, state: EntityState, now_ms: int) -> None:
                 "table" in header,
             ),
         )
+        refresh_money(conn, view, now_ms)
     except (KeyError, TypeError, ValueError, sqlite3.IntegrityError):
         # A ticket another agent version shaped differently: its ops are stored and
         # merged all the same; only this device's listing misses it.

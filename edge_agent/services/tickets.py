@@ -32,6 +32,7 @@ from edge_agent.domain.ticket import (
 from edge_agent.services import printing, staff
 from edge_agent.services.catalog import load_catalog, offline_card_policy
 from edge_agent.services.errors import TicketHasPayments, TicketNotFound
+from edge_agent.services.ticket_rows import refresh_money
 from edge_agent.services.ticket_view import TicketView, fold, line_data
 from edge_agent.store import oplog
 from edge_agent.store.device import identity
@@ -87,6 +88,7 @@ def record(ctx: Context, state: EntityState, drafts: list[oplog.Draft]) -> Ticke
             view.id,
         ),
     )
+    refresh_money(ctx.conn, view, ctx.clock())
     return view
 
 
@@ -401,13 +403,19 @@ def pay(
 ) -> TicketView:
     """Take a tender; the ticket is paid once nothing is owed.
 
+    A paid or closed ticket (or a reinstated one) that owes money again, because a
+    round was added on another till or a tender was declined, takes the balance as a
+    late payment (``late: true`` in the event) and keeps its status.
+
     Raises:
         TicketNotFound, TicketClosed, NothingDue, InvalidAmount, OverTender,
         ReferenceRequired, OfflineCardLimit.
     """
     view = load(ctx.conn, ticket_id)
-    ensure_open(view.status)
     totals = view.totals()
+    late = view.status in ("paid", "closed", "voided")
+    if not (late and view.money is not None and view.money.settled and totals.balance_due):
+        ensure_open(view.status)
     me = identity(ctx.conn)
     (offline_so_far,) = ctx.conn.execute(
         "SELECT coalesce(sum(amount), 0) FROM offline_card_payments WHERE confirmed_ms IS NULL"
@@ -434,6 +442,7 @@ def pay(
         "reference": result.reference,
         "expires_in_hours": result.expires_in_hours,
         "by": ctx.who.staff_id,
+        **({"late": True} if late else {}),
     }
     if result.method == "card" and result.status == "pending":
         ctx.conn.execute(
@@ -441,7 +450,7 @@ def pay(
             (data["payment_id"], ticket_id, result.tendered),
         )
     drafts = [event(ticket_id, "payment_taken", data)]
-    if result.applied_amount >= totals.balance_due:
+    if result.applied_amount >= totals.balance_due and not late:
         drafts.append(status_change(ticket_id, "paid"))
     view = record(ctx, view.state, drafts)
     printing.on_payment(ctx.conn, view, data, ctx.clock)  # drawer kick, receipt; same tx

@@ -217,6 +217,12 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE sync_state ADD COLUMN recovery_note TEXT;
     ALTER TABLE sync_state ADD COLUMN proposed_device_id TEXT;
     """,
+    # 8: the money conflict a ticket's merged facts show (overpaid, balance due on a
+    #    settled ticket, a voided ticket holding money), for the list and sync status.
+    """
+    ALTER TABLE tickets ADD COLUMN money_conflict TEXT;
+    ALTER TABLE tickets ADD COLUMN money_conflict_amount INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 

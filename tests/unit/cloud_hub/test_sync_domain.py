@@ -146,7 +146,7 @@ def test_payments_are_keyed_by_their_id_and_confirmations_update_their_status() 
         apply_op(state, op)
 
     rows = projections.payment_rows(state, tenant_id="T", outlet_id="O")
-    ticket = projections.ticket_row(state, rows, tenant_id="T", outlet_id="O", now_ms=1)
+    ticket = projections.ticket_row(state, tenant_id="T", outlet_id="O", now_ms=1)
 
     assert sorted((r["kind"], r["amount"], r["status"]) for r in rows) == [
         ("payment", 100, "confirmed"),
