@@ -37,6 +37,8 @@ class Permission(StrEnum):
     REPORTS = "reports"
     DRAWER_OPEN = "drawer_open"
     MANAGE_DRAWER = "manage_drawer"
+    PAY_OUT = "pay_out"
+    PAY_OUT_ABOVE_LIMIT = "pay_out_above_limit"
 
 
 @dataclass(frozen=True, slots=True)

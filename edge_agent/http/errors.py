@@ -38,6 +38,8 @@ from edge_agent.services.errors import (
     UnsyncedOps,
     ZAlreadyIssued,
     ZBeforeClose,
+    ZNotFound,
+    ZOpenTickets,
 )
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (TicketNotFound, 404),
     (PrinterNotFound, 404),
     (PrintJobNotFound, 404),
+    (ZNotFound, 404),
     (NotFound, 422),
     (NotSignedIn, 401),
     (WrongPin, 401),
@@ -64,6 +67,7 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (UnsyncedOps, 409),
     (ZBeforeClose, 409),
     (ZAlreadyIssued, 409),
+    (ZOpenTickets, 409),
     (NoPrinter, 409),
     (AlreadyPrinted, 409),
     (NothingToPrint, 409),
@@ -85,7 +89,8 @@ def _body(code: str, message: str, detail: object = None) -> dict[str, object]:
 
 
 def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, object]]:
-    return Response(_body(exc.code, str(exc)), status_code=status_for(exc))
+    detail = getattr(exc, "detail", None)
+    return Response(_body(exc.code, str(exc), detail), status_code=status_for(exc))
 
 
 def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, object]]:

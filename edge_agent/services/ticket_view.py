@@ -11,6 +11,7 @@ from typing import Any
 
 from edge_agent.domain.catalog import Modifier
 from edge_agent.domain.discounts import Discount
+from edge_agent.domain.money import split_evenly
 from edge_agent.domain.taxes import TaxRate
 from edge_agent.domain.ticket import Payment, Refund, TicketLine, TicketTotals, compute_totals
 from sync_protocol import DEFAULT_LIFECYCLES, EntityState
@@ -112,6 +113,7 @@ def fold(state: EntityState) -> TicketView:
         conflicts=[c.conflict_id for c in state.conflicts() if not c.resolved],
         late_ops=state.late_op_ids(DEFAULT_LIFECYCLES.get("ticket")),
     )
+    split: tuple[int, int] | None = None
     for event in sorted(state.events.values(), key=lambda e: e.order_key):
         data = event.data
         match event.name:
@@ -123,7 +125,8 @@ def fold(state: EntityState) -> TicketView:
             case "line_moved":
                 view.lines.pop(data["line_id"], None)
             case "split_evenly":
-                view.shares = list(data["shares"])
+                # Shares follow the total: the parts are kept, the amounts recomputed.
+                split = (data["parts"], sum(p.amount for p in view.payments))
             case "merged_into":
                 view.merged_into = data["ticket_id"]
             case "line_voided" if data["line_id"] in view.lines:
@@ -161,4 +164,7 @@ def fold(state: EntityState) -> TicketView:
                         data["reason"],
                     )
                 )
+    if split is not None:
+        parts, paid_before = split
+        view.shares = split_evenly(max(0, view.totals().total - paid_before), parts)
     return view
