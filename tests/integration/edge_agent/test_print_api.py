@@ -90,6 +90,7 @@ def sign_in(agent: AgentProcess, pin: str) -> httpx.Client:
 @pytest.fixture(scope="module")
 def cashier(till):
     with sign_in(till.agent, "1111") as client:
+        assert client.post("/drawer/open", json={"float": 500_000}).status_code == 201
         yield client
 
 
@@ -224,7 +225,6 @@ def test_a_kitchen_reprint_says_copy(till, cashier) -> None:
 
 def test_only_an_authorised_no_sale_opens_the_drawer(till, cashier) -> None:
     manager_pin = {"manager_pin": "9999"}
-    cashier.post("/drawer/open", json={"float": 500_000})
     kicks_before = len(till.receipt.printed.realtime_kicks)
 
     refused = cashier.post("/drawer/movements", json={"kind": "no_sale"})
@@ -285,6 +285,7 @@ def test_a_sale_goes_through_while_the_printer_is_off_and_prints_once_complete_w
     till.agent.start()
     try:
         with sign_in(till.agent, "1111") as cashier:
+            cashier.post("/drawer/open", json={"float": 0})
             ticket = order(cashier, "chai")
             started = time.monotonic()
             paid = pay_cash(cashier, ticket)
