@@ -14,6 +14,8 @@ import httpx
 import pytest
 
 from edge_agent.store import oplog
+from tests.integration.edge_agent.print_simulators import eventually
+from tests.integration.edge_agent.test_print_api import Till
 from tests.processes import AgentProcess, running_agent
 
 MANAGER = {"manager_pin": "9999"}
@@ -328,3 +330,44 @@ def test_a_refund_records_which_lines_and_how_many_were_returned(fresh, till) ->
     assert ticket_events(fresh, "refund_issued")[0]["lines"] == refund.json()["refunds"][0]["lines"]
     assert too_many.status_code == 422
     assert "1 of 2 can still be returned" in too_many.json()["message"]
+
+
+def test_an_issued_z_prints_once_and_reprints_marked_copy(tmp_path) -> None:
+    printing = Till(tmp_path / "till")
+    printing.agent.start()
+    try:
+        with sign_in(printing.agent) as till:
+            till.post("/drawer/open", json={"float": 10_000})
+            close_drawer(till)
+            issued = till.post("/reports/z", json=MANAGER)
+            original = eventually(
+                lambda: [
+                    j for j in printing.receipt.printed.jobs if "Z REPORT #1" in j.decoded.text
+                ],
+                what="the Z on paper",
+            )
+            copy = till.post("/reports/z/1/print", json=MANAGER)
+            printed = eventually(
+                lambda: (
+                    (
+                        z := [
+                            j
+                            for j in printing.receipt.printed.jobs
+                            if "Z REPORT #1" in j.decoded.text
+                        ]
+                    )
+                    and len(z) == 2
+                    and z
+                ),
+                what="the copy on paper",
+            )
+            refused = till.post("/reports/z/1/print", json={})
+    finally:
+        printing.stop()
+
+    assert issued.json()["print_job"] is not None
+    assert "*** COPY ***" not in original[0].decoded.text
+    assert copy.status_code == 201
+    assert copy.json()["copy"] is True
+    assert "*** COPY ***" in printed[1].decoded.text
+    assert refused.status_code == 403
