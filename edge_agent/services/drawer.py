@@ -21,6 +21,7 @@ from edge_agent.domain.money import format_money
 from edge_agent.domain.rbac import Override, Permission, Role
 from edge_agent.services import outlet_settings, printing, reports, staff
 from edge_agent.services.drawer_sessions import (
+    CASH_NEEDS_DRAWER,
     ENTITY,
     Session,
     current_session,
@@ -103,7 +104,7 @@ def movement(
         DrawerNotOpen, InvalidValue (unknown kind), InvalidAmount, ReasonRequired,
         PermissionDenied, PayOutOverLimit, WrongPin.
     """
-    session = current_session(ctx.conn)
+    session = current_session(ctx.conn, CASH_NEEDS_DRAWER)
     if kind not in MOVEMENT_KINDS:
         raise InvalidValue(f"unknown drawer movement {kind!r}; use one of {sorted(MOVEMENT_KINDS)}")
     move = DrawerMovement(kind, amount, reason)  # type: ignore[arg-type]
