@@ -10,7 +10,7 @@ from typing import Any
 
 from edge_agent.domain.money import format_money
 from edge_agent.printing.document import Document, Page
-from edge_agent.printing.receipt import COPY_BANNER
+from edge_agent.printing.receipt import COPY_BANNER, finish
 
 RULE = "-"
 Row = tuple[str, str] | str
@@ -103,9 +103,4 @@ def report_layout(
             page.line(row, align="center" if number == 0 else "left", bold=number == 0)
         else:
             page.pair(*row)
-    if copy:
-        page.line(COPY_BANNER, align="center", bold=True, big=True)
-        if reprinted_at:
-            page.line(f"Reprinted {reprinted_at}", align="center")
-    page.cut(partial=cut_partial)
-    return page.done()
+    return finish(page, copy=copy, reprinted_at=reprinted_at, cut_partial=cut_partial)

@@ -142,14 +142,29 @@ def _queue(
     copy: bool = False,
     who: str | None = None,
 ) -> queue.JobInfo:
+    return _enqueue(conn, job_id, printer, kind, document, now_ms, view.id, copy, who)
+
+
+def _enqueue(
+    conn: sqlite3.Connection,
+    job_id: str,
+    printer: PrinterConfig,
+    kind: str,
+    document: Document,
+    now_ms: int,
+    ticket_id: str | None,
+    copy: bool,
+    who: str | None,
+) -> queue.JobInfo:
+    payload = to_escpos(document)
     queue.enqueue(
         conn,
         job_id,
         printer.name,
         kind,
-        to_escpos(document),
+        payload,
         now_ms,
-        ticket_id=view.id,
+        ticket_id=ticket_id,
         copy=copy,
         requested_by=who,
     )
@@ -278,12 +293,7 @@ def print_document(
     printer = _role(registry.configs(conn), "receipt")
     if printer is None:
         raise NoPrinter("receipt")
-    queue.enqueue(
-        conn, job_id, printer.name, kind, to_escpos(document), now_ms, copy=copy, requested_by=who
-    )
-    info = queue.get(conn, job_id)
-    assert info is not None
-    return info
+    return _enqueue(conn, job_id, printer, kind, document, now_ms, None, copy, who)
 
 
 def local_time(conn: sqlite3.Connection, ms: int) -> str:
