@@ -5,7 +5,8 @@ reference on two payments is most likely one transfer shown twice. The counter c
 tell for sure and the hub never rejects a fact, so the second payment is taken with
 ``duplicate_reference_of`` naming the earlier ones, and each earlier ticket gets a
 ``payment_reference_duplicated`` event naming the new one, in the same transaction.
-``payment_references`` indexes the references this device has seen.
+``payment_references`` indexes the references this device has seen: its own payments'
+and those of tickets pulled from the other devices of the outlet.
 """
 
 from __future__ import annotations
@@ -42,11 +43,7 @@ def remember(
     reference = payment.get("reference")
     if reference is None or payment["method"] == "cash":
         return
-    conn.execute(
-        "INSERT OR IGNORE INTO payment_references"
-        " (payment_id, method, reference, ticket_id, receipt_no) VALUES (?, ?, ?, ?, ?)",
-        (payment["payment_id"], payment["method"], reference, view.id, view.header["receipt_no"]),
-    )
+    index(conn, view)
     flag = {
         "reference": reference,
         "method": payment["method"],
@@ -65,6 +62,19 @@ def remember(
     ]
     if drafts:
         oplog.append(conn, drafts, clock)
+
+
+def index(conn: sqlite3.Connection, view: TicketView) -> None:
+    """Index the references of the ticket's payments (again: nothing changes twice)."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO payment_references"
+        " (payment_id, method, reference, ticket_id, receipt_no) VALUES (?, ?, ?, ?, ?)",
+        [
+            (p.id, p.method, p.reference, view.id, view.header.get("receipt_no"))
+            for p in view.payments
+            if p.reference is not None and p.method != "cash"
+        ],
+    )
 
 
 def flags(view: TicketView) -> list[dict[str, Any]]:
