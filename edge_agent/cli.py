@@ -304,8 +304,9 @@ def _report(settings: AgentSettings, kind: str, pin: str, *, as_json: bool) -> i
     import msgspec
 
     from edge_agent.http.app import wall_clock_ms
-    from edge_agent.http.drawer import render_text, x_document, z_document
-    from edge_agent.services import drawer, staff
+    from edge_agent.printing.day_report import report_text
+    from edge_agent.services import reports, staff
+    from edge_agent.services.report_documents import x_document, z_document
     from edge_agent.services.tickets import Context
     from edge_agent.store.gateway import Store
 
@@ -316,13 +317,13 @@ def _report(settings: AgentSettings, kind: str, pin: str, *, as_json: bool) -> i
         who = staff.sign_in(store, pin, wall_clock_ms)
         if kind == "x":
             with store.read() as conn:
-                document = x_document(drawer.x_report(conn, who))
+                document = x_document(reports.x_report(conn, who))
         else:
             with store.write() as conn:
-                document = z_document(drawer.z_report(Context(conn, who, wall_clock_ms)))
+                document = z_document(reports.z_report(Context(conn, who, wall_clock_ms)))
     finally:
         store.close()
-    print(msgspec.json.encode(document).decode() if as_json else render_text(document), end="\n")
+    print(msgspec.json.encode(document).decode() if as_json else report_text(document), end="\n")
     return 0
 
 

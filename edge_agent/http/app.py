@@ -206,6 +206,7 @@ async def refund(
             data.amount,
             data.reason,
             line_ids=tuple(data.line_ids),
+            lines=tuple((x.line_id, x.quantity) for x in data.lines),
             manager_pin=data.manager_pin,
         ),
         status=201,

@@ -41,6 +41,8 @@ from edge_agent.services.errors import (
     UnsyncedOps,
     ZAlreadyIssued,
     ZBeforeClose,
+    ZNotFound,
+    ZOpenTickets,
 )
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,7 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (PaymentNotFound, 404),
     (PrinterNotFound, 404),
     (PrintJobNotFound, 404),
+    (ZNotFound, 404),
     (NotFound, 422),
     (NotSignedIn, 401),
     (WrongPin, 401),
@@ -70,6 +73,7 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (UnsyncedOps, 409),
     (ZBeforeClose, 409),
     (ZAlreadyIssued, 409),
+    (ZOpenTickets, 409),
     (NoPrinter, 409),
     (AlreadyPrinted, 409),
     (NothingToPrint, 409),
@@ -91,7 +95,8 @@ def _body(code: str, message: str, detail: object = None) -> dict[str, object]:
 
 
 def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, object]]:
-    return Response(_body(exc.code, str(exc)), status_code=status_for(exc))
+    detail = getattr(exc, "detail", None)
+    return Response(_body(exc.code, str(exc), detail), status_code=status_for(exc))
 
 
 def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, object]]:

@@ -20,6 +20,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from edge_agent.services import references
 from edge_agent.services.ticket_rows import refresh_money
 from edge_agent.services.ticket_view import fold
 from edge_agent.store import oplog, reference, sync_state
@@ -140,6 +141,7 @@ def _ticket(conn: sqlite3.Connection, state: EntityState, now_ms: int) -> None:
             ),
         )
         refresh_money(conn, view, now_ms)
+        references.index(conn, view)  # a reference given again here is then flagged
     except (KeyError, TypeError, ValueError, sqlite3.IntegrityError):
         # A ticket another agent version shaped differently: its ops are stored and
         # merged all the same; only this device's listing misses it.

@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from edge_agent.domain.catalog import Modifier
 from edge_agent.domain.discounts import Discount
+from edge_agent.domain.money import split_evenly
 from edge_agent.domain.taxes import TaxRate
 from edge_agent.domain.tendering import PAYMENT_STATUSES, PaymentStatus
 from edge_agent.domain.ticket import Payment, Refund, TicketLine, TicketTotals, compute_totals
@@ -128,6 +129,7 @@ def fold(state: EntityState) -> TicketView:
         late_ops=state.late_op_ids(DEFAULT_LIFECYCLES.get("ticket")),
         money=money,
     )
+    split: tuple[int, int] | None = None
     for event in sorted(state.events.values(), key=lambda e: e.order_key):
         data = event.data
         match event.name:
@@ -139,7 +141,8 @@ def fold(state: EntityState) -> TicketView:
             case "line_moved":
                 view.lines.pop(data["line_id"], None)
             case "split_evenly":
-                view.shares = list(data["shares"])
+                # Shares follow the total: the parts are kept, the amounts recomputed.
+                split = (data["parts"], sum(p.amount for p in view.payments))
             case "merged_into":
                 view.merged_into = data["ticket_id"]
             case "line_voided" if data["line_id"] in view.lines:
@@ -182,4 +185,7 @@ def fold(state: EntityState) -> TicketView:
         replace(p, status=cast(PaymentStatus, outcome.get(p.id, p.status))) for p in view.payments
     ]
     view.conflicts += [c.conflict_id for c in money.conflicts()]
+    if split is not None:
+        parts, paid_before = split
+        view.shares = split_evenly(max(0, view.totals().total - paid_before), parts)
     return view

@@ -223,6 +223,18 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE tickets ADD COLUMN money_conflict TEXT;
     ALTER TABLE tickets ADD COLUMN money_conflict_amount INTEGER NOT NULL DEFAULT 0;
     """,
+    # 9: every confirmation reference a tender carried (card or mobile money), to flag a
+    #    reference used twice; the ops stay the record, this is their index.
+    """
+    CREATE TABLE payment_references (
+        payment_id TEXT PRIMARY KEY,
+        method TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        ticket_id TEXT NOT NULL,
+        receipt_no TEXT
+    );
+    CREATE INDEX payment_references_by_reference ON payment_references (method, reference);
+    """,
 )
 
 

@@ -56,6 +56,11 @@ class Till:
         assert answer.status_code == 201, answer.text
         self.client.headers["Authorization"] = f"Bearer {answer.json()['token']}"
 
+    def open_drawer(self) -> None:
+        """Open the drawer, which cash needs, unless it is open already."""
+        answer = self.client.post("/drawer/open", json={"float": 0})
+        assert answer.status_code == 201 or answer.json()["code"] == "drawer_already_open"
+
     def sync(self) -> dict:
         """One sync run now; the answer of ``POST /sync/run``."""
         return dict(self.client.post("/sync/run").json())
@@ -71,6 +76,7 @@ class Till:
                 f"/tickets/{ticket['id']}/lines", json={"variant_id": variant, **extra}
             ).json()
         if pay:
+            self.open_drawer()
             total = ticket["totals"]["total"]
             self.client.post(
                 f"/tickets/{ticket['id']}/payments", json={"method": "cash", "amount": total}

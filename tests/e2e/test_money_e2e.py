@@ -84,6 +84,7 @@ def shared_ticket(world: World) -> str:
     world.sync_all()
     for till in world.tills:
         till.sign_in()
+        till.open_drawer()  # cash goes into an open drawer session
     ticket = world.tills[0].sale("latte-r", pay=False, kind="table", table="T2")
     world.sync_all()
     return str(ticket["id"])
