@@ -6,7 +6,8 @@ leniently, its ``device_seq`` and ``op_id`` when they are there. :func:`plan_pus
 walks the batch in order against the device's ``last_applied_seq`` (section 10 of
 ``docs/sync-protocol.md``)::
 
-    seq <= last_applied        duplicate, no effect
+    seq <= last_applied        duplicate, no effect; or, for an op the hub holds in
+                               quarantine, its quarantine verdict again
     seq == last_applied + 1    applied, or quarantined (malformed or refused); the
                                device's last_applied_seq moves to it either way
     seq >  last_applied + 1    a gap: stop, resend_from = last_applied + 1
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import bisect
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,6 +141,7 @@ def plan_push(
     *,
     known_op_ids: Collection[str],
     refuse: Callable[[Op], Refusal | None],
+    held: Mapping[int, Refusal] | None = None,
 ) -> PushPlan:
     """Decide, in order, what happens to each op of a push.
 
@@ -149,6 +151,8 @@ def plan_push(
         known_op_ids: ids (canonical text) of ops the hub already holds; an op pushed
             again under a new sequence is answered ``duplicate`` and has no effect.
         refuse: says why an op must be quarantined, or None to merge it.
+        held: ``device_seq`` -> verdict of the device's ops the hub holds in quarantine
+            (or discarded): a resent one is answered with that verdict, not duplicate.
 
     Raises:
         DecodeError: if no op's ``device_seq`` can be read, so none can be placed.
@@ -158,7 +162,11 @@ def plan_push(
     for item, seq in zip(items, _sequences(items), strict=True):
         op_id = item.op.op_id if item.op is not None else item.op_id_hint
         if seq <= plan.last_applied_seq:
-            plan.results.append(_result(op_id, seq, OpStatus.DUPLICATE))
+            kept = (held or {}).get(seq)
+            if kept is None:
+                plan.results.append(_result(op_id, seq, OpStatus.DUPLICATE))
+            else:
+                plan.results.append(_result(op_id, seq, OpStatus.QUARANTINED, *kept))
             continue
         if seq != plan.last_applied_seq + 1:
             plan.resend_from = plan.last_applied_seq + 1

@@ -72,6 +72,12 @@ class Resolve(_Body, frozen=True):
     value: Any = msgspec.UNSET
 
 
+class Settle(_Body, frozen=True):
+    """``POST /api/v1/quarantine/{id}/release|discard``: why, for the audit trail."""
+
+    note: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
 class TenantCreated(msgspec.Struct, frozen=True):
     """The answer to ``POST /api/v1/tenants``: the admin token is shown only here."""
 

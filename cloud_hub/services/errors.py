@@ -14,7 +14,9 @@ HubError                          code (HTTP status: cloud_hub.http.errors)
 │   ├── StillReferenced           still_referenced: other documents name it
 │   ├── EntityDeleted             entity_deleted: ids are not reused after deletion
 │   ├── PinInUse                  pin_in_use: another staff member has that PIN
-│   └── ConflictResolved          conflict_resolved: the conflict is settled already
+│   ├── ConflictResolved          conflict_resolved: the conflict is settled already
+│   ├── QuarantineSettled         quarantine_settled: the held op was released or discarded
+│   └── StillRefused              still_refused: the held op's cause is still there
 ├── EnrollmentCodeExpired         enrollment_code_expired: the code is past its expiry
 └── SyncRefused                   sync_refused: a /sync/v1 request refused whole
     ├── DeviceRevoked             device_revoked: the credential's device is revoked
@@ -129,6 +131,18 @@ class ConflictResolved(StateConflict):
     """The conflict was resolved already; edit the field to change it again."""
 
     code = "conflict_resolved"
+
+
+class QuarantineSettled(StateConflict):
+    """The quarantined op was released or discarded already; that is final."""
+
+    code = "quarantine_settled"
+
+
+class StillRefused(StateConflict):
+    """The quarantined op still cannot be merged: what set it aside has not gone away."""
+
+    code = "still_refused"
 
 
 class EnrollmentCodeExpired(HubError):

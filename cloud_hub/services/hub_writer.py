@@ -24,7 +24,7 @@ from cloud_hub.services.identifiers import HUB_OUTLET
 from cloud_hub.services.tenancy import Outlet, Tenant
 from cloud_hub.store.models import ops, tenants
 from cloud_hub.store.oplog import store_ops
-from sync_protocol import MSGPACK, FieldEdit, HybridLogicalClock, Op, Tombstone, uuid7
+from sync_protocol import MSGPACK, Event, FieldEdit, HybridLogicalClock, Op, Tombstone, uuid7
 
 
 async def lock_writer(conn: AsyncConnection, tenant: Tenant) -> None:
@@ -109,6 +109,23 @@ async def write_tombstone(
     tombstone = Tombstone(**envelope, reason=reason)
     await _store(conn, tenant, outlet, tombstone, now_ms)
     return tombstone
+
+
+async def write_event(
+    conn: AsyncConnection,
+    tenant: Tenant,
+    outlet: Outlet | None,
+    target: tuple[str, str],
+    name: str,
+    data: Mapping[str, Any],
+    *,
+    now_ms: int,
+) -> Event:
+    """Store a hub-written event on ``target`` (entity, entity id): an audit fact."""
+    envelope = await _envelope(conn, tenant, outlet, target, now_ms, 0)
+    event = Event(**envelope, name=name, data=dict(data))
+    await _store(conn, tenant, outlet, event, now_ms)
+    return event
 
 
 async def _envelope(

@@ -3,8 +3,10 @@
 For each device: when it was last seen, pushed and pulled; ``pending_ops``, the ops
 the device says it holds that the hub has not applied (``device_last_seq -
 last_applied_seq``); ``lag_ops`` and ``lag_ms``, the outlet ops of other devices it has
-not pulled yet and the age of the oldest of them; its measured clock skew; its
-quarantined ops and the open conflicts its writes take part in.
+not pulled yet and the age of the oldest of them; its measured clock skew (its wall clock,
+and the wall part of its last stamp, each minus the hub's clock); the ops the hub holds
+in quarantine for it (not yet released or discarded) and the open conflicts its writes
+take part in.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloud_hub.services import tenancy
+from cloud_hub.services.errors import InvalidInput
 from cloud_hub.services.tenancy import Tenant
 from cloud_hub.store.models import (
     conflicts,
@@ -29,6 +32,14 @@ from cloud_hub.store.models import (
 )
 
 QUARANTINE_PAGE = 500
+#: A quarantined op neither released nor discarded: the hub still holds it.
+HELD = sa.and_(quarantine.c.released_ms.is_(None), quarantine.c.discarded_ms.is_(None))
+_STATE = sa.case(
+    (quarantine.c.released_ms.is_not(None), "released"),
+    (quarantine.c.discarded_ms.is_not(None), "discarded"),
+    else_="held",
+)
+STATES = ("held", "released", "discarded")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +61,7 @@ class DeviceSync:
     clock_skew_ms: int | None
     quarantined: int
     open_conflicts: int
+    hlc_skew_ms: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +88,10 @@ class Quarantined:
     reason: str
     received_ms: int
     released_ms: int | None
+    discarded_ms: int | None
+    settled_by: str | None
+    note: str | None
+    state: str  # held | released | discarded
 
 
 async def outlet_sync(
@@ -111,9 +127,7 @@ async def _device(
         )
     ).one()
     quarantined = await conn.scalar(
-        sa.select(sa.func.count()).where(
-            quarantine.c.device_id == row.id, quarantine.c.released_ms.is_(None)
-        )
+        sa.select(sa.func.count()).where(quarantine.c.device_id == row.id, HELD)
     )
     return DeviceSync(
         row.id,
@@ -131,6 +145,7 @@ async def _device(
         row.clock_skew_ms,
         int(quarantined or 0),
         by_device[row.id],
+        row.hlc_skew_ms,
     )
 
 
@@ -159,16 +174,23 @@ async def _conflicts_by_device(
 
 
 async def quarantined(
-    conn: AsyncConnection, tenant: Tenant, outlet_code: str | None = None
+    conn: AsyncConnection,
+    tenant: Tenant,
+    outlet_code: str | None = None,
+    state: str | None = None,
 ) -> list[Quarantined]:
-    """The tenant's quarantined ops, newest first (at most 500), optionally of one outlet.
+    """The tenant's quarantined ops, newest first (at most 500), optionally of one outlet
+    and in one state (``held``, ``released``, ``discarded``).
 
     Raises:
         NotFound: ``outlet_code`` names no outlet of the tenant.
+        InvalidInput: an unknown state.
     """
+    if state is not None and state not in STATES:
+        raise InvalidInput(f"state must be one of {', '.join(STATES)}")
     query = (
         sa.select(*[c for c in quarantine.c if c.name not in ("body", "tenant_id", "outlet_id")])
-        .add_columns(outlets.c.code.label("outlet"))
+        .add_columns(outlets.c.code.label("outlet"), _STATE.label("state"))
         .join(outlets, outlets.c.id == quarantine.c.outlet_id)
         .where(quarantine.c.tenant_id == tenant.id)
         .order_by(quarantine.c.id.desc())
@@ -177,6 +199,8 @@ async def quarantined(
     if outlet_code is not None:
         outlet = await tenancy.outlet_by_code(conn, tenant, outlet_code)
         query = query.where(quarantine.c.outlet_id == outlet.id)
+    if state is not None:
+        query = query.where(_STATE == state)
     return [Quarantined(**row._mapping) for row in await conn.execute(query)]
 
 
@@ -187,7 +211,7 @@ async def metrics(conn: AsyncConnection) -> dict[str, int]:
         "devices_active": sa.select(sa.func.count()).where(devices.c.status == "active"),
         "devices_revoked": sa.select(sa.func.count()).where(devices.c.status == "revoked"),
         "ops": sa.select(sa.func.count()).select_from(ops),
-        "quarantined": sa.select(sa.func.count()).where(quarantine.c.released_ms.is_(None)),
+        "quarantined": sa.select(sa.func.count()).where(HELD),
         "open_conflicts": sa.select(sa.func.count()).where(conflicts.c.resolved == sa.false()),
     }
     return {name: int(await conn.scalar(query) or 0) for name, query in counts.items()}

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cloud_hub.domain.push import PushItem, Quarantined, plan_push
 from cloud_hub.domain.quarantine import Writer, refusal
+from cloud_hub.services import quarantine as held_ops
 from cloud_hub.services import sync_devices
 from cloud_hub.services.errors import (
     BatchTooLarge,
@@ -78,6 +79,9 @@ async def handshake(
     """
     now = clock()
     skew = request.device_clock_ms - now
+    # What the device stamps with can run ahead of its wall clock (a clock set right after
+    # running ahead): the lead of its last stamp is measured too.
+    hlc_skew = (request.device_hlc >> 16) - now if request.device_hlc else None
     async with engine.begin() as conn:
         device = await sync_devices.authenticate(conn, token)
         device.check_body(request.device_id)
@@ -86,6 +90,7 @@ async def handshake(
             device,
             now_ms=now,
             clock_skew_ms=skew,
+            hlc_skew_ms=hlc_skew,
             last_seq=request.last_seq,
             agent_version=request.agent_version,
         )
@@ -150,6 +155,7 @@ async def push(
             last_applied,
             known_op_ids=await known_op_ids(conn, candidates),
             refuse=lambda op: refusal(op, writer, now, max_drift_ms),
+            held=await held_ops.verdicts(conn, device.device_id, _first_seq(items), last_applied),
         )
         if plan.apply:
             checkpoint = await store_ops(
@@ -210,6 +216,13 @@ async def pull(
         checkpoint=page.outlet_seq,
         remaining=page.remaining,
     )
+
+
+def _first_seq(items: Sequence[PushItem]) -> int:
+    """The lowest ``device_seq`` readable in a push (a resend starts at or below the hub's
+    ``last_applied_seq``)."""
+    seqs = [item.op.device_seq if item.op is not None else item.seq_hint for item in items]
+    return min((seq for seq in seqs if seq is not None), default=_MAX_SEQ)
 
 
 def _cursor(token: str) -> Cursor:

@@ -86,11 +86,17 @@ async def record_handshake(
     clock_skew_ms: int,
     last_seq: int,
     agent_version: str,
+    hlc_skew_ms: int | None = None,
 ) -> int:
-    """Store what a handshake measured; return the device's ``last_applied_seq``."""
+    """Store what a handshake measured; return the device's ``last_applied_seq``.
+
+    ``clock_skew_ms`` is the device's wall clock minus the hub's; ``hlc_skew_ms`` the wall
+    part of the device's last stamp minus the hub's clock (None: it has stamped nothing).
+    """
     values: dict[str, object] = {
         "last_seen_ms": now_ms,
         "clock_skew_ms": clock_skew_ms,
+        "hlc_skew_ms": hlc_skew_ms,
         "device_last_seq": last_seq,
     }
     version = text(agent_version, 64)
