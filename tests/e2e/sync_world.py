@@ -7,6 +7,7 @@ drop answers, or kill and restart the hub while the agents keep selling.
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -21,6 +22,8 @@ from tests.processes import AgentProcess, HubProcess, enroll, free_port
 from tests.proxy import Faults, hub_proxy
 
 ADMIN_TOKEN = "demo-admin-token-not-for-production"  # what `pos-hub serve --demo` seeds
+#: The test-only ``sitecustomize`` that shifts an agent's wall clock (see its docstring).
+CLOCKSHIFT = Path(__file__).resolve().parent.parent / "clockshift"
 
 
 def fresh_database(kind: str, tmp_path: Path, postgres_url: str | None) -> str:
@@ -46,6 +49,7 @@ class Till:
     """One enrolled agent process and a signed-in cashier on it."""
 
     agent: AgentProcess
+    clock_file: Path | None = None
     client: httpx.Client = field(init=False)
 
     def __post_init__(self) -> None:
@@ -55,6 +59,14 @@ class Till:
         answer = self.client.post("/auth/pin", json={"pin": pin})
         assert answer.status_code == 201, answer.text
         self.client.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+
+    def set_clock(self, offset_ms: int) -> None:
+        """Set the till's wall clock ``offset_ms`` off real time (0: set it right)."""
+        assert self.clock_file is not None, "start the world with shifted_clocks=True"
+        self.clock_file.write_text(f"{offset_ms}\n")
+
+    def status(self) -> dict:
+        return dict(self.client.get("/sync/status").json())
 
     def sync(self) -> dict:
         """One sync run now; the answer of ``POST /sync/run``."""
@@ -109,8 +121,14 @@ class World:
 
 
 @contextmanager
-def sync_world(database_url: str, tmp_path: Path, tills: int = 2) -> Iterator[World]:
-    """A demo hub, a proxy to it and ``tills`` agents of DEMO1 enrolled through the proxy."""
+def sync_world(
+    database_url: str, tmp_path: Path, tills: int = 2, *, shifted_clocks: bool = False
+) -> Iterator[World]:
+    """A demo hub, a proxy to it and ``tills`` agents of DEMO1 enrolled through the proxy.
+
+    With ``shifted_clocks``, each agent runs with the clock seam of ``tests/clockshift``
+    and its own offset file (``Till.set_clock``), starting on real time.
+    """
     with ExitStack() as stack:
         hub = HubProcess(database_url)
         hub.start()
@@ -129,10 +147,17 @@ def sync_world(database_url: str, tmp_path: Path, tills: int = 2) -> Iterator[Wo
             data_dir = tmp_path / f"agent-d0{n}"
             enroll(data_dir, proxy_url, code)
             # A long interval: the tests drive sync runs themselves, so they are repeatable.
-            agent = AgentProcess(data_dir, free_port(), env={"POS_AGENT_SYNC_INTERVAL_S": "3600"})
+            env = {"POS_AGENT_SYNC_INTERVAL_S": "3600"}
+            clock_file = None
+            if shifted_clocks:
+                clock_file = tmp_path / f"agent-d0{n}.clock"
+                clock_file.write_text("0\n")
+                path = os.pathsep.join(p for p in (str(CLOCKSHIFT), os.environ.get("PYTHONPATH")) if p)
+                env |= {"POS_TEST_CLOCK_FILE": str(clock_file), "PYTHONPATH": path}
+            agent = AgentProcess(data_dir, free_port(), env=env)
             agent.start()
             stack.callback(agent.stop)
-            till = Till(agent)
+            till = Till(agent, clock_file)
             stack.callback(till.client.close)
             world_tills.append(till)
         yield World(hub, proxy_url, faults, world_tills, admin)
