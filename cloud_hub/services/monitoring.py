@@ -5,8 +5,8 @@ the device says it holds that the hub has not applied (``device_last_seq -
 last_applied_seq``); ``lag_ops`` and ``lag_ms``, the outlet ops of other devices it has
 not pulled yet and the age of the oldest of them; its measured clock skew (its wall clock,
 and the wall part of its last stamp, each minus the hub's clock); the ops the hub holds
-in quarantine for it (not yet released or discarded) and the open conflicts its writes
-take part in.
+in quarantine for it (not yet released or discarded), how far ahead of the hub's clock
+the furthest-ahead of them was stamped, and the open conflicts its writes take part in.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ class DeviceSync:
     quarantined: int
     open_conflicts: int
     hlc_skew_ms: int | None
+    held_ahead_ms: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,9 @@ class Quarantined:
     discarded_ms: int | None
     settled_by: str | None
     note: str | None
+    hlc: int | None
     state: str  # held | released | discarded
+    ahead_ms: int | None = None  # how far ahead of the hub's clock it was stamped
 
 
 async def outlet_sync(
@@ -126,9 +129,14 @@ async def _device(
             sa.select(sa.func.count(), sa.func.min(ops.c.received_ms)).where(unpulled)
         )
     ).one()
-    quarantined = await conn.scalar(
-        sa.select(sa.func.count()).where(quarantine.c.device_id == row.id, HELD)
-    )
+    held = (
+        await conn.execute(
+            sa.select(quarantine.c.hlc, quarantine.c.received_ms).where(
+                quarantine.c.device_id == row.id, HELD
+            )
+        )
+    ).all()
+    leads = [_ahead(entry.hlc, entry.received_ms) for entry in held if entry.hlc is not None]
     return DeviceSync(
         row.id,
         row.code,
@@ -143,10 +151,15 @@ async def _device(
         int(lag[0]),
         max(0, now_ms - int(lag[1])) if lag[1] is not None else 0,
         row.clock_skew_ms,
-        int(quarantined or 0),
+        len(held),
         by_device[row.id],
         row.hlc_skew_ms,
+        max(leads, default=None),
     )
+
+
+def _ahead(hlc: int, received_ms: int) -> int:
+    return (int(hlc) >> 16) - int(received_ms)
 
 
 async def _conflicts_by_device(
@@ -201,7 +214,13 @@ async def quarantined(
         query = query.where(quarantine.c.outlet_id == outlet.id)
     if state is not None:
         query = query.where(_STATE == state)
-    return [Quarantined(**row._mapping) for row in await conn.execute(query)]
+    return [
+        Quarantined(
+            **row._mapping,
+            ahead_ms=_ahead(row.hlc, row.received_ms) if row.hlc is not None else None,
+        )
+        for row in await conn.execute(query)
+    ]
 
 
 async def metrics(conn: AsyncConnection) -> dict[str, int]:

@@ -168,7 +168,11 @@ async def push(
             )
         await _quarantine(conn, device, plan.quarantine, now)
         await sync_devices.record_push(
-            conn, device, last_applied_seq=plan.last_applied_seq, checkpoint=checkpoint
+            conn,
+            device,
+            last_applied_seq=plan.last_applied_seq,
+            checkpoint=checkpoint,
+            hlc_skew_ms=_stamp_lead(items, now),
         )
     return PushResponse(
         results=plan.results,
@@ -218,6 +222,13 @@ async def pull(
     )
 
 
+def _stamp_lead(items: Sequence[PushItem], now_ms: int) -> int | None:
+    """How far the furthest-ahead stamp of a push is from the hub's clock (None: no op
+    decoded). Ops made before a device re-based its clock carry the lead it had then."""
+    stamps = [item.op.hlc for item in items if item.op is not None]
+    return (max(stamps) >> 16) - now_ms if stamps else None
+
+
 def _first_seq(items: Sequence[PushItem]) -> int:
     """The lowest ``device_seq`` readable in a push (a resend starts at or below the hub's
     ``last_applied_seq``)."""
@@ -252,6 +263,7 @@ async def _quarantine(
                 "body": MSGPACK.encode(entry.op) if entry.op is not None else entry.raw,
                 "reason": entry.reason.replace("\x00", "\\x00"),
                 "received_ms": now_ms,
+                "hlc": entry.op.hlc if entry.op is not None else None,
             }
             for entry in held
         ],

@@ -163,6 +163,7 @@ quarantine = sa.Table(
     sa.Column("discarded_ms", Millis),
     sa.Column("settled_by", sa.String(200)),
     sa.Column("note", sa.String(500)),
+    sa.Column("hlc", sa.BigInteger),  # the op's stamp, when it decoded
     sa.Index("ix_quarantine_device_seq", "device_id", "device_seq"),
 )
 

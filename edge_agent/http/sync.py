@@ -81,9 +81,13 @@ def status_document(status: SyncStatus, hub_url: str | None) -> dict[str, Any]:
 def _rebased(state: SyncState) -> dict[str, Any] | None:
     if state.hlc_rebased_ms is None:
         return None
+    ahead = None
+    if state.hlc_rebased_from is not None and state.hlc_rebased_to is not None:
+        ahead = (state.hlc_rebased_from >> 16) - (state.hlc_rebased_to >> 16)
     return {
         "from_hlc": state.hlc_rebased_from,
         "to_hlc": state.hlc_rebased_to,
+        "ahead_ms": ahead,
         "at_ms": state.hlc_rebased_ms,
     }
 

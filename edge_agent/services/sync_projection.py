@@ -189,6 +189,19 @@ def _held_ops(
             touched = oplog.discard(conn, op_id)
             if touched is not None:
                 project(conn, *touched, me, now_ms)
+                if touched[0] == "ticket":
+                    _drop_headless_ticket(conn, touched[1])
+
+
+def _drop_headless_ticket(conn: sqlite3.Connection, ticket_id: str) -> None:
+    """Unlist a ticket whose header op was discarded (its other ops stay in the log)."""
+    if "receipt_no" in merged_state(conn, "ticket", ticket_id).fields:
+        return
+    conn.execute(
+        "DELETE FROM tickets WHERE id = ? AND NOT EXISTS"
+        " (SELECT 1 FROM offline_card_payments WHERE ticket_id = ?)",
+        (ticket_id, ticket_id),
+    )
 
 
 def _session_control(conn: sqlite3.Connection, state: EntityState, now_ms: int) -> None:

@@ -75,10 +75,28 @@ def append(
 ) -> list[Op]:
     """Number, stamp, validate and log drafts; call inside a write transaction.
 
+    Returns:
+        The drafts' ops (a re-base's audit op, logged first, is not among them).
+
     Raises:
         sync_protocol.DecodeError: if a draft does not make a valid operation.
         LookupError: if the device is not initialised.
     """
+    drafts = list(drafts)
+    ops = _stamp(conn, drafts, wall_clock)
+    return ops[len(ops) - len(drafts) :]
+
+
+def rebase_if_ahead(conn: sqlite3.Connection, wall_clock: Callable[[], int]) -> Op | None:
+    """Re-base the HLC now if it is far ahead of trusted time and return the audit op;
+    call inside a write transaction, after a handshake measured the clock."""
+    ops = _stamp(conn, [], wall_clock)
+    return ops[0] if ops else None
+
+
+def _stamp(
+    conn: sqlite3.Connection, drafts: list[Draft], wall_clock: Callable[[], int]
+) -> list[Op]:
     me = identity(conn)
     hlc_last, seq = conn.execute("SELECT hlc, last_seq FROM device").fetchone()
     trusted = sync_state.trusted_clock(conn, wall_clock)
@@ -111,12 +129,6 @@ def append(
     return ops
 
 
-def rebase_if_ahead(conn: sqlite3.Connection, wall_clock: Callable[[], int]) -> list[Op]:
-    """Re-base the HLC now if it is far ahead of trusted time (the audit op is returned);
-    call inside a write transaction, after a handshake measured the clock."""
-    return append(conn, [], wall_clock)
-
-
 def _rebase_target(conn: sqlite3.Connection, now_ms: int) -> int:
     """Trusted time, or the latest stamp the device holds within the drift bound: the
     HLC never goes behind an op it has seen and could have been caused by."""
@@ -135,10 +147,13 @@ def _rebase(
 ) -> Draft:
     sync_state.record_rebase(conn, from_hlc, to_hlc, wall_ms)
     ahead_ms = (from_hlc >> 16) - now_ms
+    # Kept beside a problem the handshake recorded (a wrong wall clock): both are true.
+    known = sync_state.read(conn).clock_problem
     sync_state.record_clock_problem(
         conn,
         wall_ms,
-        f"this device's stamps ran {ahead_ms} ms ahead of trusted time; its clock was "
+        (f"{known}; " if known else "")
+        + f"this device's stamps ran {ahead_ms} ms ahead of trusted time; its clock was "
         f"re-based from {format_timestamp(from_hlc)} to {format_timestamp(to_hlc)}",
     )
     data = {

@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,9 +62,20 @@ class Till:
         self.client.headers["Authorization"] = f"Bearer {answer.json()['token']}"
 
     def set_clock(self, offset_ms: int) -> None:
-        """Set the till's wall clock ``offset_ms`` off real time (0: set it right)."""
-        assert self.clock_file is not None, "start the world with shifted_clocks=True"
-        self.clock_file.write_text(f"{offset_ms}\n")
+        """Set the till's wall clock ``offset_ms`` off real time (0: set it right); a
+        rebooted till keeps its new boot clock."""
+        assert self.clock_file is not None, "start the world with clock_offsets"
+        boot = (self.clock_file.read_text().split() + ["0", "0"])[1]
+        self.clock_file.write_text(f"{offset_ms} {boot}\n")
+
+    def reboot(self, clock_offset_ms: int) -> None:
+        """Restart the till's agent as after a machine reboot (its boot clock starts
+        over) with its wall clock ``clock_offset_ms`` off real time."""
+        assert self.clock_file is not None, "start the world with clock_offsets"
+        booted_ms = time.clock_gettime_ns(time.CLOCK_BOOTTIME) // 1_000_000
+        self.agent.stop()
+        self.clock_file.write_text(f"{clock_offset_ms} {1_000 - booted_ms}\n")
+        self.agent.start()
 
     def status(self) -> dict:
         return dict(self.client.get("/sync/status").json())
@@ -122,12 +134,17 @@ class World:
 
 @contextmanager
 def sync_world(
-    database_url: str, tmp_path: Path, tills: int = 2, *, shifted_clocks: bool = False
+    database_url: str,
+    tmp_path: Path,
+    tills: int = 2,
+    *,
+    clock_offsets: Sequence[int] = (),
 ) -> Iterator[World]:
     """A demo hub, a proxy to it and ``tills`` agents of DEMO1 enrolled through the proxy.
 
-    With ``shifted_clocks``, each agent runs with the clock seam of ``tests/clockshift``
-    and its own offset file (``Till.set_clock``), starting on real time.
+    With ``clock_offsets`` (ms, one per till), each agent runs with the clock seam of
+    ``tests/clockshift`` and its own offset file (``Till.set_clock``), starting that far
+    off real time.
     """
     with ExitStack() as stack:
         hub = HubProcess(database_url)
@@ -149,11 +166,14 @@ def sync_world(
             # A long interval: the tests drive sync runs themselves, so they are repeatable.
             env = {"POS_AGENT_SYNC_INTERVAL_S": "3600"}
             clock_file = None
-            if shifted_clocks:
+            if clock_offsets:
                 clock_file = tmp_path / f"agent-d0{n}.clock"
-                clock_file.write_text("0\n")
-                path = os.pathsep.join(p for p in (str(CLOCKSHIFT), os.environ.get("PYTHONPATH")) if p)
-                env |= {"POS_TEST_CLOCK_FILE": str(clock_file), "PYTHONPATH": path}
+                clock_file.write_text(f"{clock_offsets[n - 1]}\n")
+                paths = (str(CLOCKSHIFT), os.environ.get("PYTHONPATH", ""))
+                env |= {
+                    "POS_TEST_CLOCK_FILE": str(clock_file),
+                    "PYTHONPATH": os.pathsep.join(p for p in paths if p),
+                }
             agent = AgentProcess(data_dir, free_port(), env=env)
             agent.start()
             stack.callback(agent.stop)

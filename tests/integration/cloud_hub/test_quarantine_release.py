@@ -243,3 +243,17 @@ async def test_the_handshake_records_how_far_ahead_the_device_stamps(
     assert accepted.clock_skew_ms == -1
     (device,) = status["devices"]
     assert (device["clock_skew_ms"], device["hlc_skew_ms"]) == (-1, DAY_MS)
+
+
+async def test_a_push_records_the_lead_of_its_furthest_ahead_stamp(
+    hub: Hub, acme: str, till: HubDevice
+) -> None:
+    await push_far_ahead_sale(hub, till)
+
+    status = (await hub.client.get("/api/v1/sync/status?outlet=NBO1", headers=auth(acme))).json()
+
+    listed = await held(hub, acme)
+    (device,) = status["devices"]
+    assert device["hlc_skew_ms"] == DAY_MS + 2
+    assert (device["quarantined"], device["held_ahead_ms"]) == (2, DAY_MS + 2)
+    assert [q["ahead_ms"] for q in listed] == [DAY_MS + 2, DAY_MS + 1]

@@ -20,6 +20,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("discarded_ms", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("settled_by", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("note", sa.String(length=500), nullable=True))
+        batch_op.add_column(sa.Column("hlc", sa.BigInteger(), nullable=True))
         batch_op.create_index(
             "ix_quarantine_device_seq", ["device_id", "device_seq"], unique=False
         )
@@ -32,6 +33,7 @@ def downgrade() -> None:
         batch_op.drop_column("hlc_skew_ms")
     with op.batch_alter_table("quarantine", schema=None) as batch_op:
         batch_op.drop_index("ix_quarantine_device_seq")
+        batch_op.drop_column("hlc")
         batch_op.drop_column("note")
         batch_op.drop_column("settled_by")
         batch_op.drop_column("discarded_ms")
