@@ -213,7 +213,7 @@ async def quarantined(
         outlet = await tenancy.outlet_by_code(conn, tenant, outlet_code)
         query = query.where(quarantine.c.outlet_id == outlet.id)
     if state is not None:
-        query = query.where(_STATE == state)
+        query = query.where(_STATE.in_([state]))
     return [
         Quarantined(
             **row._mapping,

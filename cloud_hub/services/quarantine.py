@@ -204,4 +204,3 @@ async def _settle(
         note,
         str(audit.op_id),
     )
-

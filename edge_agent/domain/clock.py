@@ -54,4 +54,3 @@ def trusted_ms(
     if abs(reading.skew_ms) > max_drift_ms or wall_moved:
         return max(0, reading.wall_ms - reading.skew_ms + elapsed)
     return wall_ms
-

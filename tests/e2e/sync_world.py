@@ -65,7 +65,7 @@ class Till:
         """Set the till's wall clock ``offset_ms`` off real time (0: set it right); a
         rebooted till keeps its new boot clock."""
         assert self.clock_file is not None, "start the world with clock_offsets"
-        boot = (self.clock_file.read_text().split() + ["0", "0"])[1]
+        boot = [*self.clock_file.read_text().split(), "0", "0"][1]
         self.clock_file.write_text(f"{offset_ms} {boot}\n")
 
     def reboot(self, clock_offset_ms: int) -> None:

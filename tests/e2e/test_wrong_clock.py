@@ -71,7 +71,7 @@ def settle(world: World, entry: dict[str, Any], action: str) -> None:
 def test_a_till_a_day_ahead_then_fixed_strands_no_op_and_both_sides_show_the_skew(
     world,
 ) -> None:
-    a, b = world.tills
+    a, _ = world.tills
     early = a.sale("chai")["id"]
     world.faults.offline = False
 

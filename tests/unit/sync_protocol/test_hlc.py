@@ -16,8 +16,8 @@ from sync_protocol.hlc import (
     HybridLogicalClock,
     corrected_ms,
     ensure_within_drift,
-    is_far_ahead,
     format_timestamp,
+    is_far_ahead,
     pack,
     unpack,
 )

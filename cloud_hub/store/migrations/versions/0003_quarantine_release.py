@@ -21,9 +21,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("settled_by", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("note", sa.String(length=500), nullable=True))
         batch_op.add_column(sa.Column("hlc", sa.BigInteger(), nullable=True))
-        batch_op.create_index(
-            "ix_quarantine_device_seq", ["device_id", "device_seq"], unique=False
-        )
+        batch_op.create_index("ix_quarantine_device_seq", ["device_id", "device_seq"], unique=False)
     with op.batch_alter_table("devices", schema=None) as batch_op:
         batch_op.add_column(sa.Column("hlc_skew_ms", sa.BigInteger(), nullable=True))
 
