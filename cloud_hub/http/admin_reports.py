@@ -64,9 +64,9 @@ async def list_quarantine(
         return await monitoring.quarantined(conn, tenant, outlet, status)
 
 
-@post("/quarantine/{entry_id:int}/release", status_code=200)
+@post("/quarantine/{entry_id:str}/release", status_code=200)
 async def release_quarantined(
-    entry_id: FromPath[int],
+    entry_id: FromPath[str],
     data: JSONBody[schemas.Settle],
     tenant: CallerTenant,
     state: State,
@@ -80,9 +80,9 @@ async def release_quarantined(
         )
 
 
-@post("/quarantine/{entry_id:int}/discard", status_code=200)
+@post("/quarantine/{entry_id:str}/discard", status_code=200)
 async def discard_quarantined(
-    entry_id: FromPath[int],
+    entry_id: FromPath[str],
     data: JSONBody[schemas.Settle],
     tenant: CallerTenant,
     state: State,

@@ -59,7 +59,7 @@ class Settled:
 
 
 async def release(
-    conn: AsyncConnection, tenant: Tenant, entry_id: int, *, by: str, note: str, now_ms: int
+    conn: AsyncConnection, tenant: Tenant, entry_id: str, *, by: str, note: str, now_ms: int
 ) -> Settled:
     """Merge a held op into its outlet's op log, as a manager decided.
 
@@ -88,7 +88,7 @@ async def release(
 
 
 async def discard(
-    conn: AsyncConnection, tenant: Tenant, entry_id: int, *, by: str, note: str, now_ms: int
+    conn: AsyncConnection, tenant: Tenant, entry_id: str, *, by: str, note: str, now_ms: int
 ) -> Settled:
     """Mark a held op discarded: it is kept for the record and never merged.
 
@@ -127,15 +127,16 @@ async def verdicts(
     }
 
 
-async def _held(conn: AsyncConnection, tenant: Tenant, entry_id: int) -> sa.Row[tuple[object]]:
+async def _held(conn: AsyncConnection, tenant: Tenant, entry_id: str) -> sa.Row[tuple[object]]:
     # Serialise the tenant's hub writes first: two managers settling one op queue here.
     await hub_writer.lock_writer(conn, tenant)
-    if not 0 < entry_id < 1 << 31:  # the id column is a 32-bit integer
-        raise NotFound("quarantined op", str(entry_id))
+    number = int(entry_id) if entry_id.isascii() and entry_id.isdigit() else 0
+    if not 0 < number < 1 << 31:  # the id column is a 32-bit integer
+        raise NotFound("quarantined op", entry_id)
     row = (
         await conn.execute(
             sa.select(quarantine).where(
-                quarantine.c.id == entry_id, quarantine.c.tenant_id == tenant.id
+                quarantine.c.id == number, quarantine.c.tenant_id == tenant.id
             )
         )
     ).first()
@@ -143,7 +144,7 @@ async def _held(conn: AsyncConnection, tenant: Tenant, entry_id: int) -> sa.Row[
         raise NotFound("quarantined op", str(entry_id))
     if row.released_ms is not None or row.discarded_ms is not None:
         state = "released" if row.released_ms is not None else "discarded"
-        raise QuarantineSettled(f"quarantined op {entry_id} was {state} already")
+        raise QuarantineSettled(f"quarantined op {number} was {state} already")
     return row
 
 

@@ -76,7 +76,7 @@ async def held(hub: Hub, admin: str, **params: str) -> list[dict[str, Any]]:
     return list(answer.json())
 
 
-async def settle(hub: Hub, admin: str, entry: int, action: str, note: str = "checked") -> Any:
+async def settle(hub: Hub, admin: str, entry: int | str, action: str, note: str = "checked") -> Any:
     return await hub.client.post(
         f"/api/v1/quarantine/{entry}/{action}", json={"note": note}, headers=auth(admin)
     )
@@ -184,12 +184,14 @@ async def test_an_op_whose_cause_remains_cannot_be_released_only_discarded(
     read_only = await settle(hub, acme, entries["read_only"], "release")
     missing = await settle(hub, acme, 999_999, "release")
     huge = await settle(hub, acme, 1 << 62, "discard")
+    word = await settle(hub, acme, "first", "discard")
     discarded = await settle(hub, acme, entries["read_only"], "discard")
 
     assert (unknown.status_code, unknown.json()["code"]) == (409, "still_refused")
     assert (read_only.status_code, read_only.json()["code"]) == (409, "still_refused")
     assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
     assert (huge.status_code, huge.json()["code"]) == (404, "not_found")
+    assert (word.status_code, word.json()["code"]) == (404, "not_found")
     assert discarded.status_code == 200
 
 
