@@ -14,6 +14,7 @@ from cloud_hub.http import admin_schemas as schemas
 from cloud_hub.http.admin_context import CallerTenant, bearer, now_ms, transaction
 from cloud_hub.services import conflicts, monitoring, quarantine, registry, settlement
 from cloud_hub.services.errors import Malformed
+from cloud_hub.services.tenancy import Tenant
 
 
 @get("/sync/status")
@@ -73,11 +74,7 @@ async def release_quarantined(
     request: Request[Any, Any, Any],
 ) -> quarantine.Settled:
     """Merge a held op into its outlet's log (every device pulls it); audited."""
-    async with transaction(state) as conn:
-        who = await registry.admin_name(conn, bearer(request))
-        return await quarantine.release(
-            conn, tenant, entry_id, by=who, note=data.note, now_ms=now_ms(state)
-        )
+    return await _settle(quarantine.release, entry_id, data, tenant, state, request)
 
 
 @post("/quarantine/{entry_id:str}/discard", status_code=200)
@@ -89,11 +86,20 @@ async def discard_quarantined(
     request: Request[Any, Any, Any],
 ) -> quarantine.Settled:
     """Keep a held op for the record but never merge it; audited."""
+    return await _settle(quarantine.discard, entry_id, data, tenant, state, request)
+
+
+async def _settle(
+    action: quarantine.Settle,
+    entry_id: str,
+    data: schemas.Settle,
+    tenant: Tenant,
+    state: State,
+    request: Request[Any, Any, Any],
+) -> quarantine.Settled:
     async with transaction(state) as conn:
         who = await registry.admin_name(conn, bearer(request))
-        return await quarantine.discard(
-            conn, tenant, entry_id, by=who, note=data.note, now_ms=now_ms(state)
-        )
+        return await action(conn, tenant, entry_id, by=who, note=data.note, now_ms=now_ms(state))
 
 
 @get("/reports/settlement")

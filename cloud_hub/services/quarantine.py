@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -56,6 +57,21 @@ class Settled:
     settled_by: str
     note: str
     audit_op_id: str
+
+
+class Settle(Protocol):
+    """:func:`release` or :func:`discard`."""
+
+    async def __call__(
+        self,
+        conn: AsyncConnection,
+        tenant: Tenant,
+        entry_id: str,
+        *,
+        by: str,
+        note: str,
+        now_ms: int,
+    ) -> Settled: ...
 
 
 async def release(

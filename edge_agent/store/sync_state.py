@@ -230,16 +230,7 @@ def quarantine(conn: sqlite3.Connection, op: QuarantinedOp) -> None:
         f"INSERT INTO quarantined_ops ({_QUARANTINED}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (op_id) DO UPDATE SET code = excluded.code, reason = excluded.reason"
         " WHERE quarantined_ops.state = 'held'",
-        (
-            op.op_id,
-            op.device_seq,
-            op.code,
-            op.reason[:2000],
-            op.recorded_ms,
-            op.state,
-            op.settled_ms,
-            op.settled_by,
-        ),
+        _row(op),
     )
 
 
@@ -249,16 +240,20 @@ def settle(conn: sqlite3.Connection, op: QuarantinedOp) -> None:
         f"INSERT INTO quarantined_ops ({_QUARANTINED}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (op_id) DO UPDATE SET state = excluded.state,"
         " settled_ms = excluded.settled_ms, settled_by = excluded.settled_by",
-        (
-            op.op_id,
-            op.device_seq,
-            op.code,
-            op.reason[:2000],
-            op.recorded_ms,
-            op.state,
-            op.settled_ms,
-            op.settled_by,
-        ),
+        _row(op),
+    )
+
+
+def _row(op: QuarantinedOp) -> tuple[object, ...]:
+    return (
+        op.op_id,
+        op.device_seq,
+        op.code,
+        op.reason[:2000],
+        op.recorded_ms,
+        op.state,
+        op.settled_ms,
+        op.settled_by,
     )
 
 
