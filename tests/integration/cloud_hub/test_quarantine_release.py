@@ -259,3 +259,18 @@ async def test_a_push_records_the_lead_of_its_furthest_ahead_stamp(
     assert device["hlc_skew_ms"] == DAY_MS + 2
     assert (device["quarantined"], device["held_ahead_ms"]) == (2, DAY_MS + 2)
     assert [q["ahead_ms"] for q in listed] == [DAY_MS + 2, DAY_MS + 1]
+
+
+async def test_a_settlement_without_a_body_or_with_an_unknown_field_is_a_4xx(
+    hub: Hub, acme: str, till: HubDevice
+) -> None:
+    await push_far_ahead_sale(hub, till)
+    (entry, _) = await held(hub, acme)
+
+    empty = await hub.client.post(f"/api/v1/quarantine/{entry['id']}/release", headers=auth(acme))
+    typo = await hub.client.post(
+        f"/api/v1/quarantine/{entry['id']}/release", json={"notes": "x"}, headers=auth(acme)
+    )
+
+    assert (empty.status_code, typo.status_code) == (400, 400)
+    assert [q["state"] for q in await held(hub, acme)] == ["held", "held"]
