@@ -129,14 +129,14 @@ async def _device(
             sa.select(sa.func.count(), sa.func.min(ops.c.received_ms)).where(unpulled)
         )
     ).one()
-    held = (
+    lead = quarantine.c.hlc // 65536 - quarantine.c.received_ms
+    held, furthest = (
         await conn.execute(
-            sa.select(quarantine.c.hlc, quarantine.c.received_ms).where(
+            sa.select(sa.func.count(), sa.func.max(lead)).where(
                 quarantine.c.device_id == row.id, HELD
             )
         )
-    ).all()
-    leads = [_ahead(entry.hlc, entry.received_ms) for entry in held if entry.hlc is not None]
+    ).one()
     return DeviceSync(
         row.id,
         row.code,
@@ -151,10 +151,10 @@ async def _device(
         int(lag[0]),
         max(0, now_ms - int(lag[1])) if lag[1] is not None else 0,
         row.clock_skew_ms,
-        len(held),
+        int(held),
         by_device[row.id],
         row.hlc_skew_ms,
-        max(leads, default=None),
+        int(furthest) if furthest is not None else None,
     )
 
 
