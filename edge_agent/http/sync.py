@@ -2,7 +2,7 @@
 
 - ``GET  /api/v1/sync/status``: online or offline (truthfully), pending ops and the ops
   the hub holds in quarantine, last success and error, the clock (skew, lead of the
-  stamps, last re-base), quarantined ops, open conflicts;
+  stamps, last re-base), quarantined ops, open conflicts, a restore and its recovery;
 - ``POST /api/v1/sync/run``: one sync run now, answering its outcome (a hub failure is an
   outcome with ``ok: false``; ``409 not_enrolled`` when the device has no hub);
 - ``GET  /api/v1/sync/state-hash``: the canonical hash over every op the device holds, to
@@ -25,7 +25,7 @@ from litestar.datastructures import State
 from edge_agent.services import printing
 from edge_agent.services.sync import SyncOutcome, SyncRunner
 from edge_agent.services.sync_status import SyncStatus, sync_status
-from edge_agent.store import oplog
+from edge_agent.store import identities, oplog
 from edge_agent.store.gateway import Store
 from edge_agent.store.sync_state import SyncState
 from edge_agent.sync.errors import NotEnrolled
@@ -102,8 +102,26 @@ def get_status(state: State) -> dict[str, Any]:
     with store.read() as conn:
         status = sync_status(conn, state.clock(), online_window_ms=window, enrolled=enrolled)
         printer_alerts = printing.alerts(conn)
+        recovery = identities.recovery(conn)
     hub_url = (runner.access.hub_url if runner else None) or status.state.hub_url
-    return status_document(status, hub_url) | {"printer_alerts": printer_alerts}
+    return status_document(status, hub_url) | {
+        "printer_alerts": printer_alerts,
+        "restore": restore_document(recovery),
+    }
+
+
+def restore_document(recovery: identities.Recovery) -> dict[str, Any]:
+    """A restore as the status shows it: pending check, last recovery, past identities."""
+    return {
+        "restored_ms": recovery.restored_ms,
+        "pending": recovery.restored_ms is not None,
+        "recovered_ms": recovery.recovered_ms,
+        "note": recovery.note,
+        "previous_identities": [
+            {"device_id": device_id, "device_code": code, "reason": reason}
+            for device_id, code, reason in recovery.previous
+        ],
+    }
 
 
 @post("/run", status_code=200)

@@ -14,12 +14,13 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from edge_agent.services import trusted_time
+from edge_agent.services import restore, trusted_time
 from edge_agent.services.sync_projection import apply_page
-from edge_agent.store import oplog, sync_state
+from edge_agent.store import identities, oplog, sync_state
 from edge_agent.store.device import DeviceIdentity, identity
 from edge_agent.store.gateway import Store
 from edge_agent.sync.access import HubAccess
@@ -28,6 +29,7 @@ from edge_agent.sync.errors import HubBadAnswer, HubRefused, NotEnrolled, SyncEr
 from sync_protocol import (
     PROTOCOL_VERSION,
     SCHEMA_VERSION,
+    ErrorCode,
     Handshake,
     HandshakeAccepted,
     OpStatus,
@@ -68,6 +70,8 @@ class SyncOutcome:
         reset: the hub was restored; the device pulled from the start and pushed again.
         clock_drift: pulled ops stamped too far ahead of this device's clock.
         retry_after_s: the hub's "not before", on a refusal that gave one.
+        recovered: the hub proved this device restored from a backup and it took a
+            successor identity: what was done.
     """
 
     ok: bool = True
@@ -79,6 +83,7 @@ class SyncOutcome:
     error_code: str | None = None
     error_message: str | None = None
     retry_after_s: int | None = None
+    recovered: str | None = None
 
 
 @dataclass(slots=True)
@@ -142,7 +147,7 @@ class SyncRunner:
             session = _Session(client, me, progress or _quiet)
             try:
                 with client:
-                    self._session(session)
+                    self._sync(session)
             except SyncError as exc:
                 self._record_failure(exc)
                 session.outcome.ok = False
@@ -161,6 +166,29 @@ class SyncRunner:
         with self.store.write() as conn:
             sync_state.record_error(conn, self.clock(), exc.code, str(exc))
 
+    def _sync(self, session: _Session) -> None:
+        """A session; if the hub proves this device restored, recover and sync again."""
+        try:
+            if restore.interrupted(self.store):
+                raise HubRefused(ErrorCode.RESET_REQUIRED, "a recovery was interrupted")
+            self._session(session)
+        except SyncError as exc:
+            if not restore.is_divergence(exc):
+                raise
+            adopted = restore.recover(
+                self.store,
+                self.access,
+                session.client,
+                self.clock,
+                exc,
+                agent_version=self.config.agent_version,
+            )
+            if adopted is None:
+                raise
+            session.outcome.recovered = adopted.note
+            with self.access.open(self.store) as client:
+                self._session(_Session(client, adopted.current, session.progress, session.outcome))
+
     def _session(self, session: _Session) -> None:
         self._push(session, self._handshake(session))
         if self._pull(session):
@@ -168,8 +196,10 @@ class SyncRunner:
             self._push(session, self._handshake(session))
 
     def _handshake(self, session: _Session) -> HandshakeAccepted:
+        me = str(session.me.device_id)
         with self.store.read() as conn:
             position = sync_state.positions(conn)
+            acked_op = identities.own_op_id(conn, me, position.acked_seq)
         # The wall clock as it is, never corrected: the hub measures it, not trusted time.
         sent_ms = self.clock()
         accepted = session.client.handshake(
@@ -181,9 +211,12 @@ class SyncRunner:
                 device_hlc=position.hlc,
                 last_seq=position.last_seq,
                 agent_version=self.config.agent_version,
+                acked_seq=position.acked_seq if acked_op else 0,
+                acked_op_id=uuid.UUID(acked_op) if acked_op else None,
             )
         )
         with self.store.write() as conn:
+            restore.check_boundary(conn, me, accepted, self.clock())
             trusted_time.measured(conn, accepted, sent_ms, self.clock(), position.hlc)
             oplog.rebase_if_ahead(conn, self.clock)
             position = sync_state.positions(conn)
