@@ -206,6 +206,11 @@ def _sync_line(conn: sqlite3.Connection, settings: AgentSettings) -> str:
         line += f", last error {state.last_error_code} at {_when(state.last_error_ms)}"
     if state.clock_skew_ms is not None:
         line += f", clock skew {state.clock_skew_ms} ms"
+    if state.clock_problem:
+        line += f", clock problem: {state.clock_problem}"
+    held = sync_state.quarantined_count(conn, sync_state.HELD)
+    if held:
+        line += f", {held} ops held by the hub"
     recovery = identities.recovery(conn)
     if recovery.restored_ms is not None:
         line += f"; restored at {_when(recovery.restored_ms)}, to be checked with the hub"

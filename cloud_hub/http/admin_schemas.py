@@ -84,6 +84,12 @@ class DeclinePayment(_Body, frozen=True):
     reason: Annotated[str, msgspec.Meta(max_length=500)]
 
 
+class Settle(_Body, frozen=True):
+    """``POST /api/v1/quarantine/{id}/release|discard``: why, for the audit trail."""
+
+    note: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
 class TenantCreated(msgspec.Struct, frozen=True):
     """The answer to ``POST /api/v1/tenants``: the admin token is shown only here."""
 

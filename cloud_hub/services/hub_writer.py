@@ -99,7 +99,7 @@ async def write_fields(
 async def write_event(
     conn: AsyncConnection,
     tenant: Tenant,
-    outlet: Outlet,
+    outlet: Outlet | None,
     target: tuple[str, str],
     name: str,
     data: Mapping[str, Any],
@@ -107,7 +107,8 @@ async def write_event(
     now_ms: int,
     floor_hlc: int = 0,
 ) -> Event:
-    """Store a hub-written event on ``target`` (entity, entity id) in an outlet's scope."""
+    """Store a hub-written event on ``target`` (entity, entity id): a fact in an outlet's
+    scope (a tender's outcome, an audit of a quarantine decision), or tenant-wide."""
     envelope = await _envelope(conn, tenant, outlet, target, now_ms, floor_hlc)
     fact = Event(**envelope, name=name, data=dict(data))
     await _store(conn, tenant, outlet, fact, now_ms)

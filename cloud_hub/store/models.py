@@ -97,6 +97,8 @@ devices = sa.Table(
     sa.Column("last_pull_ms", Millis),
     sa.Column("pulled_seq", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("clock_skew_ms", sa.BigInteger),
+    # How far the wall part of the device's last HLC was from the hub's clock.
+    sa.Column("hlc_skew_ms", sa.BigInteger),
     # Session control: operators signed in before this instant must sign in again.
     sa.Column("signout_before_ms", Millis),
     # Restores: when the hub proved the device's log differs from what it holds, and the
@@ -162,6 +164,11 @@ quarantine = sa.Table(
     sa.Column("body", sa.LargeBinary, nullable=False),
     sa.Column("received_ms", Millis, nullable=False),
     sa.Column("released_ms", Millis),
+    # A manager settles a held op: released (merged) or discarded, by whom, and why.
+    sa.Column("discarded_ms", Millis),
+    sa.Column("settled_by", sa.String(200)),
+    sa.Column("note", sa.String(500)),
+    sa.Column("hlc", sa.BigInteger),  # the op's stamp, when it decoded
     sa.Index("ix_quarantine_device", "device_id", "device_seq"),
 )
 

@@ -52,6 +52,22 @@ class SyncStatus:
         """Ops written here that the hub has not acknowledged."""
         return max(0, self.last_seq - self.acked_seq)
 
+    @property
+    def held_by_hub(self) -> int:
+        """Ops the hub acknowledged but holds in quarantine (not released or discarded):
+        acknowledged is not applied, so they are not "synced"."""
+        return self.quarantined_count
+
+    @property
+    def summary(self) -> str:
+        """One line for people: what is pending and what the hub holds."""
+        parts = []
+        if self.pending_ops:
+            parts.append(f"{self.pending_ops} ops pending")
+        if self.held_by_hub:
+            parts.append(f"{self.held_by_hub} ops held by the hub")
+        return ", ".join(parts) or "nothing pending"
+
 
 def is_online(state: SyncState, now_ms: int, online_window_ms: int) -> bool:
     """Whether the last run succeeded recently and no run failed after it."""
@@ -114,7 +130,7 @@ def sync_status(
         state=state,
         last_seq=position.last_seq,
         acked_seq=position.acked_seq,
-        quarantined_count=sync_state.quarantined_count(conn),
+        quarantined_count=sync_state.quarantined_count(conn, sync_state.HELD),
         quarantined=sync_state.quarantined(conn, LISTED),
         conflicts_count=len(conflicts),
         conflicts=conflicts[:LISTED],

@@ -235,6 +235,22 @@ MIGRATIONS: Sequence[str] = (
     );
     CREATE INDEX payment_references_by_reference ON payment_references (method, reference);
     """,
+    # 10: trusted time (the lead of the device's stamps at the last handshake, and the
+    #     last re-base of its HLC), what the hub did with each held op, and own ops a
+    #     manager discarded on the hub (kept in the log, never folded).
+    """
+    ALTER TABLE sync_state ADD COLUMN hlc_skew_ms INTEGER;
+    ALTER TABLE sync_state ADD COLUMN clock_measured_ms INTEGER;
+    ALTER TABLE sync_state ADD COLUMN clock_measured_boot_ms INTEGER;
+    ALTER TABLE sync_state ADD COLUMN hlc_rebased_from INTEGER;
+    ALTER TABLE sync_state ADD COLUMN hlc_rebased_to INTEGER;
+    ALTER TABLE sync_state ADD COLUMN hlc_rebased_ms INTEGER;
+    ALTER TABLE quarantined_ops ADD COLUMN state TEXT NOT NULL DEFAULT 'held'
+        CHECK (state IN ('held', 'released', 'discarded'));
+    ALTER TABLE quarantined_ops ADD COLUMN settled_ms INTEGER;
+    ALTER TABLE quarantined_ops ADD COLUMN settled_by TEXT;
+    ALTER TABLE ops ADD COLUMN discarded INTEGER NOT NULL DEFAULT 0
+    """,
 )
 
 

@@ -1,7 +1,7 @@
 """ticket totals and money conflicts in the tickets projection
 
 Revision ID: 0004_ticket_money
-Revises: 0002_device_successors
+Revises: 0003_quarantine_release
 
 Existing rows get zeros and no conflict; every ticket is projected again from its ops
 the next time an op of it is stored.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_ticket_money"
-down_revision = "0002_device_successors"
+down_revision = "0003_quarantine_release"
 branch_labels = None
 depends_on = None
 
