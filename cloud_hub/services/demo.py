@@ -176,7 +176,11 @@ async def seed(conn: AsyncConnection, *, now_ms: int) -> DemoInfo:
     try:
         await tenancy.outlet_by_code(conn, tenant, OUTLET)
     except NotFound:
-        settings = {"offline_card": OFFLINE_CARD, "pay_out_limit": 200_000}
+        settings = {
+            "offline_card": OFFLINE_CARD,
+            "pay_out_limit": 200_000,
+            "z_open_tickets": "warn",
+        }
         await registry.create_outlet(
             conn, tenant, OUTLET, "Demo Café", TIMEZONE, settings=settings, now_ms=now_ms
         )
