@@ -1,7 +1,8 @@
 """Sync endpoints, exported as ``SYNC_HANDLERS`` for the app.
 
 - ``GET  /api/v1/sync/status``: online or offline (truthfully), pending ops, last success
-  and error, clock skew, quarantined ops, open conflicts;
+  and error, clock skew, quarantined ops, open conflicts, and the progress of a run in
+  progress (``sync_progress``: phase, ops done and remaining; null between runs);
 - ``POST /api/v1/sync/run``: one sync run now, answering its outcome (a hub failure is an
   outcome with ``ok: false``; ``409 not_enrolled`` when the device has no hub);
 - ``GET  /api/v1/sync/state-hash``: the canonical hash over every op the device holds, to
@@ -82,7 +83,14 @@ def get_status(state: State) -> dict[str, Any]:
         status = sync_status(conn, state.clock(), online_window_ms=window, enrolled=enrolled)
         printer_alerts = printing.alerts(conn)
     hub_url = (runner.access.hub_url if runner else None) or status.state.hub_url
-    return status_document(status, hub_url) | {"printer_alerts": printer_alerts}
+    progress = runner.progress if runner else None
+    in_progress = None
+    if progress is not None:
+        in_progress = dict(zip(("phase", "done", "remaining"), progress, strict=True))
+    return status_document(status, hub_url) | {
+        "printer_alerts": printer_alerts,
+        "sync_progress": in_progress,
+    }
 
 
 @post("/run", status_code=200)

@@ -4,6 +4,9 @@ Pure: the caller passes the random draw, so tests check the numbers without a cl
 Failures back off exponentially with "equal jitter" (half the window fixed, half random),
 so a fleet of tills that lost the hub together does not return in lockstep, and a retry
 never comes sooner than half the window. The hub's ``retry_after_s`` is a floor.
+
+While the hub does not answer, a cheap probe (``GET /health``) every ``probe_s`` (±25 %)
+finds out when it is back, so the next run need not wait out a window of up to a minute.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from dataclasses import dataclass
 
 #: The longest wait between retries after failures (unless the hub asks for longer).
 MAX_BACKOFF_S = 60.0
+#: How often a device whose hub does not answer asks whether it answers again.
+PROBE_INTERVAL_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,12 +28,14 @@ class Backoff:
         base_s: the first retry window after a failure.
         cap_s: the largest retry window.
         spread: the fraction of ``interval_s`` jittered around it after a success.
+        probe_s: the wait between probes while the hub does not answer.
     """
 
     interval_s: float
     base_s: float = 1.0
     cap_s: float = MAX_BACKOFF_S
     spread: float = 0.1
+    probe_s: float = PROBE_INTERVAL_S
 
     def window(self, failures: int) -> float:
         """The retry window after ``failures`` consecutive failures (0 for none)."""
@@ -52,3 +59,7 @@ class Backoff:
         if retry_after_s is not None:
             delay = max(delay, float(retry_after_s))
         return delay
+
+    def probe_delay(self, draw: float) -> float:
+        """Seconds until the next probe of a hub that does not answer: ``probe_s`` ±25 %."""
+        return self.probe_s * (0.75 + 0.5 * draw)

@@ -38,6 +38,8 @@ T = TypeVar("T", bound=Message)
 
 #: Connect fast, read patiently: a big pull page over a slow link takes a while.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+#: A probe is one small answer: a hub that needs longer is not back yet.
+PROBE_TIMEOUT = httpx.Timeout(3.0)
 _CREDENTIAL_CODES = frozenset({"unauthorized", "device_revoked"})
 _GATEWAY_STATUSES = frozenset({502, 503, 504})
 
@@ -95,6 +97,16 @@ class HubClient:
             HubUnreachable, HubRefused, CredentialRejected, HubBadAnswer.
         """
         return self._call("/sync/v1/pull", message, PullResponse)
+
+    def answers(self) -> bool:
+        """Whether the hub answers ``GET /health`` with 200 now: a cheap probe that needs
+        no credential and writes nothing (the hub answers 503 while its database is down).
+        """
+        try:
+            response = self._http.get("/health", timeout=PROBE_TIMEOUT)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
 
     def close(self) -> None:
         self._http.close()

@@ -108,9 +108,19 @@ class World:
         return len(hashes) == 1
 
 
+#: A long interval: most tests drive sync runs themselves, so they are repeatable.
+DRIVEN = {"POS_AGENT_SYNC_INTERVAL_S": "3600"}
+
+
 @contextmanager
-def sync_world(database_url: str, tmp_path: Path, tills: int = 2) -> Iterator[World]:
-    """A demo hub, a proxy to it and ``tills`` agents of DEMO1 enrolled through the proxy."""
+def sync_world(
+    database_url: str, tmp_path: Path, tills: int = 2, agent_env: dict[str, str] | None = None
+) -> Iterator[World]:
+    """A demo hub, a proxy to it and ``tills`` agents of DEMO1 enrolled through the proxy.
+
+    ``agent_env`` is the agents' environment (default :data:`DRIVEN`; ``{}`` for the
+    agents' own sync interval and backoff).
+    """
     with ExitStack() as stack:
         hub = HubProcess(database_url)
         hub.start()
@@ -128,8 +138,8 @@ def sync_world(database_url: str, tmp_path: Path, tills: int = 2) -> Iterator[Wo
             ).split()[0]
             data_dir = tmp_path / f"agent-d0{n}"
             enroll(data_dir, proxy_url, code)
-            # A long interval: the tests drive sync runs themselves, so they are repeatable.
-            agent = AgentProcess(data_dir, free_port(), env={"POS_AGENT_SYNC_INTERVAL_S": "3600"})
+            env = DRIVEN if agent_env is None else agent_env
+            agent = AgentProcess(data_dir, free_port(), env=env)
             agent.start()
             stack.callback(agent.stop)
             till = Till(agent)
