@@ -13,6 +13,9 @@ the job wakes every few seconds (``Backoff.probe_delay``) to probe the hub (``GE
 gets an answer, and otherwise when the backoff runs out. The hub's ``retry_after_s``
 still holds: no probe comes sooner. Failures of another kind (a refused credential, a
 rate limit, a bad answer) are not probed: a healthy ``/health`` says nothing about them.
+After such a spell ends, runs come every second or so for a short while
+(``Backoff.catch_up_delay``), so this device pulls what the outlet's other devices push
+as they drain their own backlogs.
 One run at a time: the job has ``max_instances=1`` and the runner its own lock.
 """
 
@@ -65,6 +68,8 @@ class SyncScheduler:
         self._clock = clock
         # While probing: when the backoff lets the next run start anyway (monotonic s).
         self._run_due: float | None = None
+        # When the last failed spell ended: runs come at the catch-up interval for a while.
+        self._recovered_at: float | None = None
         self.backoff = backoff
         self._draw = draw
         self._scheduler = scheduler or BackgroundScheduler(timezone=UTC)
@@ -143,10 +148,14 @@ class SyncScheduler:
             self._running = False
             self.runs += 1
             ok = outcome is not None and outcome.ok
+            if ok and self.failures:
+                self._recovered_at = self._clock()
             self.failures = 0 if ok else self.failures + 1
             retry_after = outcome.retry_after_s if outcome is not None else None
             if ok and self._kicks != kicks_seen:
                 delay = 0.0
+            elif ok and self._catching_up():
+                delay = self.backoff.catch_up_delay(self._draw())
             else:
                 delay = self.backoff.delay(self.failures, self._draw(), retry_after)
             if not ok and self._probe is not None and code in PROBED_FAILURES:
@@ -156,6 +165,10 @@ class SyncScheduler:
                     delay = probe_in
             if not self._closed:
                 self._schedule(delay)
+
+    def _catching_up(self) -> bool:
+        since = self._recovered_at
+        return since is not None and self._clock() - since < self.backoff.catch_up_window_s
 
     def _still_unanswered(self) -> bool:
         """While probing: ask the hub; True (and the next probe set) when it did not answer.
