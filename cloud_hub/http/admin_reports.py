@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
-from litestar import get, post
+from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from cloud_hub.http import admin_schemas as schemas
 from cloud_hub.http.admin_context import CallerTenant, now_ms, transaction
+from cloud_hub.http.idempotency import once
 from cloud_hub.services import conflicts, monitoring, settlement
 from cloud_hub.services.errors import Malformed
+
+AnyRequest = Request[Any, Any, Any]
 
 
 @get("/sync/status")
@@ -36,16 +41,26 @@ async def list_conflicts(
 
 @post("/conflicts/{conflict_id:str}/resolve", status_code=200)
 async def resolve_conflict(
-    conflict_id: FromPath[str], data: JSONBody[schemas.Resolve], tenant: CallerTenant, state: State
+    conflict_id: FromPath[str],
+    data: JSONBody[schemas.Resolve],
+    tenant: CallerTenant,
+    state: State,
+    request: AnyRequest,
 ) -> conflicts.Resolution:
     """Settle a conflict with one write's value or a new one, as a synced edit."""
     if (data.op_id is None) == (data.value is msgspec.UNSET):
         raise Malformed("give exactly one of 'op_id' (a write to keep) and 'value'")
     value = None if data.value is msgspec.UNSET else data.value
-    async with transaction(state) as conn:
-        return await conflicts.resolve(
-            conn, tenant, conflict_id, choose=data.op_id, value=value, now_ms=now_ms(state)
+    async with once(request, tenant.id) as unit:
+        written = await conflicts.resolve(
+            unit.conn,
+            tenant,
+            conflict_id,
+            choose=data.op_id,
+            value=value,
+            now_ms=now_ms(state),
         )
+        return await unit.answer(written)
 
 
 @get("/quarantine")

@@ -20,6 +20,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy.exc import DataError, DBAPIError, NotSupportedError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from cloud_hub.http.idempotency import Replayed, replayed
 from cloud_hub.services.errors import (
     AlreadyExists,
     EnrollmentCodeExpired,
@@ -143,6 +144,7 @@ def _validation_message(exc: ValidationException) -> str:
 
 
 HANDLERS = {
+    Replayed: replayed,
     HubError: hub_error,
     HTTPException: http_error,
     UnicodeDecodeError: undecodable,

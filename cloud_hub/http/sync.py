@@ -19,6 +19,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromQuery
+
 from cloud_hub.domain.push import read_push
 from cloud_hub.http.admin_context import (
     ADMIN_DEPENDENCIES,

@@ -14,7 +14,8 @@ HubError                          code (HTTP status: cloud_hub.http.errors)
 │   ├── StillReferenced           still_referenced: other documents name it
 │   ├── EntityDeleted             entity_deleted: ids are not reused after deletion
 │   ├── PinInUse                  pin_in_use: another staff member has that PIN
-│   └── ConflictResolved          conflict_resolved: the conflict is settled already
+│   ├── ConflictResolved          conflict_resolved: the conflict is settled already
+│   └── IdempotencyKeyReused      idempotency_key_reused: the key came with another request
 ├── EnrollmentCodeExpired         enrollment_code_expired: the code is past its expiry
 └── SyncRefused                   sync_refused: a /sync/v1 request refused whole
     ├── DeviceRevoked             device_revoked: the credential's device is revoked
@@ -129,6 +130,12 @@ class ConflictResolved(StateConflict):
     """The conflict was resolved already; edit the field to change it again."""
 
     code = "conflict_resolved"
+
+
+class IdempotencyKeyReused(StateConflict):
+    """An ``Idempotency-Key`` already used for a different request by the same caller."""
+
+    code = "idempotency_key_reused"
 
 
 class EnrollmentCodeExpired(HubError):

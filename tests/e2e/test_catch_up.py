@@ -33,7 +33,8 @@ def test_catch_up_after_lost_answers_starts_within_seconds_of_the_hub_answering(
         assert recovery.pulled_s < CAUGHT_UP_WITHIN_S, recovery.arrivals
         assert len(world.faults.dropped) == 6  # every lost answer was met, and retried
         probed, handshake = recovery.first("/health"), recovery.first("/sync/v1/handshake")
-        assert probed is not None and handshake is not None
+        assert probed is not None
+        assert handshake is not None
         assert probed <= handshake  # the till asked whether the hub answers, then synced
         for till in world.tills:
             till.sync()
