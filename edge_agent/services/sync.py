@@ -215,9 +215,7 @@ class SyncRunner:
             session.phase = "push"
             raise push_failure
 
-    def _push_or_report(
-        self, session: _Session, accepted: HandshakeAccepted
-    ) -> SyncError | None:
+    def _push_or_report(self, session: _Session, accepted: HandshakeAccepted) -> SyncError | None:
         """Push; return a failure that should not keep the device from pulling."""
         try:
             self._push(session, accepted)

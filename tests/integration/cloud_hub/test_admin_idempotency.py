@@ -70,9 +70,7 @@ async def test_a_double_tap_on_create_tenant_makes_one_tenant_and_shows_its_toke
 ) -> None:
     body = {"slug": "beta", "name": "Beta Ltd"}
 
-    first, second = await twice(
-        hub, "POST", "/api/v1/tenants", body, keyed(OPERATOR_TOKEN, "k-3")
-    )
+    first, second = await twice(hub, "POST", "/api/v1/tenants", body, keyed(OPERATOR_TOKEN, "k-3"))
 
     assert (first.status_code, second.status_code) == (201, 201)
     assert second.json()["admin_token"] == first.json()["admin_token"]
@@ -110,9 +108,7 @@ async def test_the_same_key_with_another_body_is_refused_and_changes_nothing(hub
     body = {"code": "MSA1", "name": "Mombasa", "timezone": "Africa/Nairobi"}
     await hub.client.post("/api/v1/outlets", json=body, headers=headers)
 
-    other = await hub.client.post(
-        "/api/v1/outlets", json={**body, "code": "KSM1"}, headers=headers
-    )
+    other = await hub.client.post("/api/v1/outlets", json={**body, "code": "KSM1"}, headers=headers)
 
     assert other.status_code == 409
     assert other.json()["code"] == "idempotency_key_reused"
