@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Router, get, post, put
+from litestar import Router, get, post, put
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from cloud_hub.http import admin_schemas as schemas
 from cloud_hub.http.admin_context import (
     ADMIN_DEPENDENCIES,
+    AnyRequest,
     CallerTenant,
     admin_guard,
     now_ms,
@@ -27,7 +28,6 @@ from cloud_hub.services import devices, enrollment, registry, tenancy
 from cloud_hub.services.tenancy import Outlet
 
 JSONObject = dict[str, Any]
-AnyRequest = Request[Any, Any, Any]
 
 
 @post("/api/v1/tenants", guards=[operator_guard], status_code=201)

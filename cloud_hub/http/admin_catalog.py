@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, delete, get, put
+from litestar import delete, get, put
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
 from cloud_hub.http import admin_schemas as schemas
-from cloud_hub.http.admin_context import CallerTenant, now_ms, transaction
+from cloud_hub.http.admin_context import AnyRequest, CallerTenant, now_ms, transaction
 from cloud_hub.http.idempotency import once
 from cloud_hub.services import documents, reference, staff
 from cloud_hub.services.errors import NotFound
@@ -25,9 +25,6 @@ def _catalog_entity(entity: str) -> str:
     if entity not in documents.CATALOG:
         raise NotFound("catalog entity", entity, f"no catalog entity {entity!r}")
     return entity
-
-
-AnyRequest = Request[Any, Any, Any]
 
 
 @get("/catalog")

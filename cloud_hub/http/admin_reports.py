@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from cloud_hub.http import admin_schemas as schemas
-from cloud_hub.http.admin_context import CallerTenant, now_ms, transaction
+from cloud_hub.http.admin_context import AnyRequest, CallerTenant, now_ms, transaction
 from cloud_hub.http.idempotency import once
 from cloud_hub.services import conflicts, monitoring, settlement
 from cloud_hub.services.errors import Malformed
-
-AnyRequest = Request[Any, Any, Any]
 
 
 @get("/sync/status")

@@ -19,7 +19,7 @@ import msgspec
 from litestar import Request, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from cloud_hub.http.admin_context import now_ms, transaction
+from cloud_hub.http.admin_context import AnyRequest, now_ms, transaction
 from cloud_hub.services import idempotency
 
 T = TypeVar("T")
@@ -43,7 +43,7 @@ class Once:
     """One unit of work of a creating request; ``answer`` stores what it returns."""
 
     conn: AsyncConnection
-    request: Request[Any, Any, Any]
+    request: AnyRequest
     scope: str
     key: str | None
     fingerprint: str
@@ -61,7 +61,7 @@ class Once:
 
 
 @asynccontextmanager
-async def once(request: Request[Any, Any, Any], scope: str) -> AsyncIterator[Once]:
+async def once(request: AnyRequest, scope: str) -> AsyncIterator[Once]:
     """A transaction that runs at most once per ``Idempotency-Key`` of ``scope``.
 
     Raises:
