@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -22,15 +23,30 @@ T = TypeVar("T")
 
 
 def open_engine(settings: HubSettings) -> AsyncEngine:
-    """An engine on the hub database; creates the directory of a SQLite file.
+    """An engine on the hub database; a SQLite file and its directory are created
+    owner-only (0600, 0700) when missing.
 
     Raises:
         ValueError: a database URL the hub does not support.
+        OSError: the SQLite file cannot be created.
     """
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(Path(url.database))
     return create_engine(settings.database_url)
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` (and missing parents) for the owner alone, unless it exists.
+
+    SQLite makes its ``-wal`` and ``-shm`` files with the database file's mode, so they
+    are owner-only too. An existing file keeps the mode its operator gave it.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return
 
 
 def build_app(

@@ -12,6 +12,7 @@ from edge_agent.http.app import create_app, wall_clock_ms
 from edge_agent.printing import files as printer_files
 from edge_agent.printing.config import PrinterConfig
 from edge_agent.printing.errors import PrinterConfigError
+from edge_agent.printing.reload import PrintersReloader
 from edge_agent.printing.worker import PrintRuntime
 from edge_agent.services import demo, printing
 from edge_agent.services.errors import NotInitialised
@@ -60,14 +61,22 @@ def configure_printers(settings: AgentSettings, store: Store) -> tuple[PrinterCo
 
 
 def start_printing(
-    app: Litestar, store: Store, printers: tuple[PrinterConfig, ...]
+    app: Litestar, settings: AgentSettings, store: Store, printers: tuple[PrinterConfig, ...]
 ) -> PrintRuntime:
-    """One print worker per configured printer while the app runs."""
+    """One print worker per configured printer while the app runs, following the
+    printers file when it changes."""
     runtime = PrintRuntime(store, printers, wall_clock_ms)
+    reloader = PrintersReloader(
+        lambda: printer_files.find(settings.data_dir, settings.printers_file),
+        store,
+        runtime,
+        wall_clock_ms,
+    )
     store.on_commit(runtime.wake)
     app.state["printing"] = runtime
-    app.on_startup.append(runtime.start)
-    app.on_shutdown.insert(0, runtime.stop)  # before the store closes
+    app.state["printers_reloader"] = reloader
+    app.on_startup.extend((runtime.start, reloader.start))
+    app.on_shutdown[:0] = [reloader.stop, runtime.stop]  # before the store closes
     return runtime
 
 
@@ -126,8 +135,8 @@ def build_app(settings: AgentSettings, *, transport: httpx.BaseTransport | None 
     except PrinterConfigError:
         store.close()
         raise
-    app = create_app(store, wall_clock_ms)
-    start_printing(app, store, printers)
+    app = create_app(store, wall_clock_ms, host_names=settings.served_names)
+    start_printing(app, settings, store, printers)
     runner = sync_runner(settings, store, transport=transport)
     app.state["sync"] = runner
     if runner.enrolled():

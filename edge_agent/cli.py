@@ -44,13 +44,33 @@ def build_parser() -> argparse.ArgumentParser:
     enroll.add_argument("--hub", required=True, help="the hub's URL, e.g. https://hub.example")
     enroll.add_argument("--code", required=True, help="the one-time code, e.g. K7QX-M3PA-9R")
     enroll.add_argument("--name", default="", help="a name for this device on the hub")
+    enroll.add_argument(
+        "--force",
+        action="store_true",
+        help="enroll an enrolled device again, as a new device: its sync bookkeeping starts "
+        "over and the ops the hub never got are re-issued under the new identity",
+    )
+    restore = commands.add_parser(
+        "restore",
+        help="restore a backup file into the data dir (stop the agent first)",
+        description="Put a `pos-agent backup` file back as the device database. The database "
+        "it replaces is kept under the data dir's backups/. The device is marked restored: "
+        "its next sync checks its log against the hub and, if the hub holds ops the backup "
+        "lacks, takes a successor identity (a new device code) under which the sales made "
+        "since are re-issued, so no sale is lost and no receipt number is used twice. "
+        "Exit codes: 0 restored, 1 failed (nothing changed), 2 bad usage.",
+    )
+    restore.add_argument(
+        "--from", dest="source", required=True, type=Path, help="the backup file to restore"
+    )
     commands.add_parser("sync", help="push and pull with the hub now, with progress on stderr")
     printers = commands.add_parser("printers", help="list printers, print a test page, probe")
     printers.add_argument(
         "action",
         choices=("list", "test", "status"),
         help="list: printers and jobs waiting; test: print a test page now; "
-        "status: ask each printer (DLE EOT) and exit 1 unless all can print",
+        "status: ask each printer (DLE EOT); exit 0 if all can print, 1 on a fault"
+        " (unreachable, paper out, cover open...), 3 if a printer cannot tell",
     )
     printers.add_argument("name", nargs="?", help="one printer (default: every printer)")
     printers.add_argument("--kick", action="store_true", help="test: also open the drawer")
@@ -83,7 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "report":
             return _report(settings, args.kind, args.pin, as_json=args.json)
         if args.command == "enroll":
-            return _enroll(settings, args.hub, args.code, args.name)
+            return _enroll(settings, args.hub, args.code, args.name, force=args.force)
+        if args.command == "restore":
+            return _restore(settings, args.source)
         if args.command == "sync":
             return _sync(settings)
         if args.command == "printers":
@@ -172,7 +194,7 @@ def _when(ms: int | None) -> str:
 def _sync_line(conn: sqlite3.Connection, settings: AgentSettings) -> str:
     from edge_agent.http.app import wall_clock_ms
     from edge_agent.services.sync_status import is_online
-    from edge_agent.store import sync_state
+    from edge_agent.store import identities, sync_state
 
     state = sync_state.read(conn)
     if state.enrolled_ms is None:
@@ -184,12 +206,18 @@ def _sync_line(conn: sqlite3.Connection, settings: AgentSettings) -> str:
         line += f", last error {state.last_error_code} at {_when(state.last_error_ms)}"
     if state.clock_skew_ms is not None:
         line += f", clock skew {state.clock_skew_ms} ms"
+    recovery = identities.recovery(conn)
+    if recovery.restored_ms is not None:
+        line += f"; restored at {_when(recovery.restored_ms)}, to be checked with the hub"
+    elif recovery.note:
+        line += f"; last restore: {recovery.note}"
     return line
 
 
-def _enroll(settings: AgentSettings, hub: str, code: str, name: str) -> int:
+def _enroll(settings: AgentSettings, hub: str, code: str, name: str, *, force: bool) -> int:
     from edge_agent.bootstrap import credential_store
     from edge_agent.http.app import wall_clock_ms
+    from edge_agent.services import reenroll
     from edge_agent.store.gateway import Store
     from edge_agent.sync.enrollment import enroll
     from edge_agent.sync.errors import SyncError
@@ -200,7 +228,9 @@ def _enroll(settings: AgentSettings, hub: str, code: str, name: str) -> int:
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # PIN hashes, credential
     store = Store(settings.database)
     try:
-        done = enroll(store, credential_store(settings), hub, code, clock=wall_clock_ms, name=name)
+        again = reenroll.must_enroll_again(store) and (force or reenroll.revoked(store))
+        how = reenroll.enroll_again if again else enroll
+        done = how(store, credential_store(settings), hub, code, clock=wall_clock_ms, name=name)
     except SyncError as exc:
         print(f"pos-agent enroll: {exc}", file=sys.stderr)
         return 1
@@ -209,6 +239,24 @@ def _enroll(settings: AgentSettings, hub: str, code: str, name: str) -> int:
     me = done.identity
     print(f"enrolled {me.outlet}-{me.device_code} ({me.tenant}) {me.device_id} with {hub}")
     print(f"credential kept in {done.credential_location}")
+    return 0
+
+
+def _restore(settings: AgentSettings, source: Path) -> int:
+    from edge_agent.http.app import wall_clock_ms
+    from edge_agent.store.restoring import restore_backup
+
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    done = restore_backup(
+        source, settings.database, keep_dir=settings.data_dir / "backups", now_ms=wall_clock_ms()
+    )
+    print(
+        f"restored {source} as {done.outlet}-{done.device_code} {done.device_id}: "
+        f"{done.last_seq} ops, receipts continue after {done.receipt_seq}"
+    )
+    if done.replaced is not None:
+        print(f"the database it replaced is kept in {done.replaced}")
+    print("the next sync checks this log against the hub before it pushes anything")
     return 0
 
 
@@ -244,6 +292,8 @@ def _sync(settings: AgentSettings) -> int:
     if outcome.quarantined:
         summary += f" ({outcome.quarantined} quarantined by the hub)"
     summary += f", pulled {outcome.pulled} ops"
+    if outcome.recovered:
+        summary += f"; restored device recovered: {outcome.recovered}"
     if outcome.reset:
         summary += "; the hub was restored, so everything was pulled and pushed again"
     if outcome.clock_drift:

@@ -26,6 +26,8 @@ class AgentSettings:
             (``POS_AGENT_SYNC_INTERVAL_S``; 5 by default).
         printers_file: the printers file (``POS_AGENT_PRINTERS``); None: ``printers.toml``
             or ``printers.json`` in the data dir, if there.
+        host_names: ``Host`` names the API answers to beside 127.0.0.1, localhost and
+            ::1 (``POS_AGENT_HOST_NAMES``, comma-separated); the bind address is added.
     """
 
     data_dir: Path
@@ -34,10 +36,17 @@ class AgentSettings:
     hub_url: str | None = None
     sync_interval_s: float = DEFAULT_SYNC_INTERVAL_S
     printers_file: Path | None = None
+    host_names: tuple[str, ...] = ()
 
     @property
     def database(self) -> Path:
         return self.data_dir / "agent.sqlite3"
+
+    @property
+    def served_names(self) -> tuple[str, ...]:
+        """The ``Host`` names the API answers to: the bind address and the ones set."""
+        bound = () if self.host in ("0.0.0.0", "::", "") else (self.host,)
+        return (*bound, *self.host_names)
 
     @property
     def online_window_ms(self) -> int:
@@ -77,4 +86,7 @@ class AgentSettings:
             hub_url=env.get("POS_AGENT_HUB_URL") or None,
             sync_interval_s=interval,
             printers_file=Path(p) if (p := env.get("POS_AGENT_PRINTERS")) else None,
+            host_names=tuple(
+                n.strip() for n in env.get("POS_AGENT_HOST_NAMES", "").split(",") if n.strip()
+            ),
         )

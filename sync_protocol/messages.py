@@ -53,6 +53,7 @@ class ErrorCode(enum.StrEnum):
     RESET_REQUIRED = "reset_required"
     RATE_LIMITED = "rate_limited"
     UNAVAILABLE = "unavailable"
+    NOT_DIVERGED = "not_diverged"
 
 
 class OpStatus(enum.StrEnum):
@@ -78,6 +79,10 @@ class Handshake(Message, frozen=True, kw_only=True, tag="handshake"):
         device_hlc: the device's last HLC timestamp.
         last_seq: the highest ``device_seq`` in the device's op log.
         agent_version: the agent's software version, for support.
+        acked_seq: the highest ``device_seq`` the device believes the hub applied (0:
+            none), the boundary it proves with ``acked_op_id``.
+        acked_op_id: the op id of the device's own op at ``acked_seq``; the hub answers
+            ``reset_required`` when it holds another op there (the device was restored).
     """
 
     protocol_version: Annotated[int, msgspec.Meta(ge=1)]
@@ -87,6 +92,8 @@ class Handshake(Message, frozen=True, kw_only=True, tag="handshake"):
     device_hlc: HLCStamp
     last_seq: Sequence
     agent_version: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    acked_seq: Sequence = 0
+    acked_op_id: uuid.UUID | None = None
 
 
 class HandshakeAccepted(Message, frozen=True, kw_only=True, tag="handshake_accepted"):
@@ -102,6 +109,9 @@ class HandshakeAccepted(Message, frozen=True, kw_only=True, tag="handshake_accep
         last_applied_seq: the highest ``device_seq`` the hub has applied for the device;
             the device pushes from the next one.
         max_batch: the largest push the hub accepts.
+        last_applied_op_id: the op id the hub holds for the device at
+            ``last_applied_seq`` (None when none, or not known); a device whose own op
+            there has another id was restored and must not push on.
     """
 
     protocol_version: Annotated[int, msgspec.Meta(ge=1)]
@@ -111,6 +121,7 @@ class HandshakeAccepted(Message, frozen=True, kw_only=True, tag="handshake_accep
     clock_skew_ms: int
     last_applied_seq: Sequence
     max_batch: Annotated[int, msgspec.Meta(ge=1)] = MAX_BATCH
+    last_applied_op_id: uuid.UUID | None = None
 
 
 class PushRequest(Message, frozen=True, kw_only=True, tag="push"):

@@ -171,9 +171,15 @@ class _State:
         elif b == GS:
             self.gs(start)
         elif b == DLE:
-            if self.reader.byte() != 0x04:
+            command = self.reader.byte()
+            if command == 0x04:
+                self.emit("status", self.reader.byte(), start)
+            elif command == 0x14 and self.reader.byte() == 0x01:
+                # DLE DC4 1 m t: real-time drawer pulse, t x 100 ms on and off.
+                m, t = self.reader.take(2)
+                self.emit("realtime_pulse", (2 if m == 0 else 5, t * 100, t * 100), start)
+            else:
                 raise DecodeError(f"unknown DLE command at {start}")
-            self.emit("status", self.reader.byte(), start)
         elif b < 0x20 or b == 0x7F:
             raise DecodeError(f"stray control byte 0x{b:02x} at {start}")
         else:
@@ -266,6 +272,7 @@ class Stream:
 
     jobs: list[Job] = field(default_factory=list)
     kicks: list[tuple[int, int, int]] = field(default_factory=list)
+    realtime_kicks: list[tuple[int, int, int]] = field(default_factory=list)
     status_queries: list[int] = field(default_factory=list)
     incomplete: bool = False
 
@@ -284,6 +291,12 @@ def jobs(data: bytes) -> Stream:
     for event in decoded.events:
         if event.kind == "status":
             stream.status_queries.append(int(event.value))  # type: ignore[call-overload]
+            if job_start is not None:
+                job_bytes += data[last : event.start]
+                last = event.end
+            continue
+        if event.kind == "realtime_pulse":
+            stream.realtime_kicks.append(event.value)  # type: ignore[arg-type]
             if job_start is not None:
                 job_bytes += data[last : event.start]
                 last = event.end

@@ -73,7 +73,7 @@ class Till:
     def api(self) -> TestClient:
         app = create_app(self.store, self.clock)
         app.state["sync"] = self.runner
-        return TestClient(app)
+        return TestClient(app, base_url="http://127.0.0.1")
 
 
 def make_till(tmp_path, hub: FakeHub, *, enrolled: bool = True, clock=wall_ms, **config) -> Till:

@@ -6,7 +6,9 @@ leniently, its ``device_seq`` and ``op_id`` when they are there. :func:`plan_pus
 walks the batch in order against the device's ``last_applied_seq`` (section 10 of
 ``docs/sync-protocol.md``)::
 
-    seq <= last_applied        duplicate, no effect
+    seq <= last_applied        duplicate, no effect; but an op whose id is not the one
+                               the hub holds at that seq stops the plan: the device's
+                               log diverged (diverged_at), nothing is applied
     seq == last_applied + 1    applied, or quarantined (malformed or refused); the
                                device's last_applied_seq moves to it either way
     seq >  last_applied + 1    a gap: stop, resend_from = last_applied + 1
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import bisect
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +79,8 @@ class PushPlan:
         quarantine: the ops to set aside.
         last_applied_seq: the device's last applied sequence after this push.
         resend_from: set when the batch stopped at a gap.
+        diverged_at: set when an op at or below the device's ``last_applied_seq`` is not
+            the op the hub holds there; the push must then be refused whole.
     """
 
     results: list[OpResult] = field(default_factory=list)
@@ -84,6 +88,7 @@ class PushPlan:
     quarantine: list[Quarantined] = field(default_factory=list)
     last_applied_seq: int = 0
     resend_from: int | None = None
+    diverged_at: int | None = None
 
 
 class _LoosePush(msgspec.Struct):
@@ -140,6 +145,7 @@ def plan_push(
     *,
     known_op_ids: Collection[str],
     refuse: Callable[[Op], Refusal | None],
+    held: Mapping[int, str | None] | None = None,
 ) -> PushPlan:
     """Decide, in order, what happens to each op of a push.
 
@@ -149,6 +155,10 @@ def plan_push(
         known_op_ids: ids (canonical text) of ops the hub already holds; an op pushed
             again under a new sequence is answered ``duplicate`` and has no effect.
         refuse: says why an op must be quarantined, or None to merge it.
+        held: the op id the hub holds for the device at each sequence at or below
+            ``last_applied_seq`` that the push repeats (None: held, id unknown); an op
+            there that is not the held one (nor, where nothing is held, any op the hub
+            holds) sets ``diverged_at``. None: repeats are not checked.
 
     Raises:
         DecodeError: if no op's ``device_seq`` can be read, so none can be placed.
@@ -158,6 +168,9 @@ def plan_push(
     for item, seq in zip(items, _sequences(items), strict=True):
         op_id = item.op.op_id if item.op is not None else item.op_id_hint
         if seq <= plan.last_applied_seq:
+            repeated = held is not None and seq <= last_applied_seq
+            if repeated and _differs(op_id, seq, held or {}, known_op_ids):
+                return PushPlan(last_applied_seq=last_applied_seq, diverged_at=seq)
             plan.results.append(_result(op_id, seq, OpStatus.DUPLICATE))
             continue
         if seq != plan.last_applied_seq + 1:
@@ -176,6 +189,27 @@ def plan_push(
             plan.apply.append(item.op)
         plan.results.append(_result(op_id, seq, verdict))
     return plan
+
+
+def _differs(
+    pushed: uuid.UUID | None,
+    seq: int,
+    held: Mapping[int, str | None],
+    known_op_ids: Collection[str],
+) -> bool:
+    """Whether a repeated op is provably not the one the hub holds at its sequence.
+
+    The hub holds nothing at a sequence whose op it answered ``duplicate`` (its id was
+    held under another sequence): there, an op whose id the hub does not hold at all is
+    another op. An op that did not decode, or a quarantined op with no readable id,
+    proves nothing.
+    """
+    if pushed is None:
+        return False
+    if seq not in held:
+        return str(pushed) not in known_op_ids
+    theirs = held[seq]
+    return theirs is not None and str(pushed) != theirs
 
 
 def _verdict(

@@ -1,4 +1,5 @@
-"""``POST /sync/v1/handshake|push|pull`` for devices, and ``GET /api/v1/state-hash``.
+"""``POST /sync/v1/handshake|push|pull|successor|known`` for devices, and
+``GET /api/v1/state-hash``.
 
 The sync handlers read the raw body and pick the codec from ``Content-Type``
 (``sync_protocol.codec_for``: JSON when absent, MessagePack, anything else 415 answered
@@ -29,7 +30,7 @@ from cloud_hub.http.admin_context import (
     transaction,
 )
 from cloud_hub.http.errors import RETRY_AFTER_S, STORE_FAILURES, store_unavailable
-from cloud_hub.services import sync, sync_state
+from cloud_hub.services import successors, sync, sync_state
 from cloud_hub.services.errors import HubError, Unauthorized
 from sync_protocol import (
     JSON,
@@ -42,7 +43,8 @@ from sync_protocol import (
     UnsupportedMediaType,
     codec_for,
 )
-from sync_protocol.messages import AnyMessage
+from sync_protocol.messages import Message
+from sync_protocol.recovery import KnownOpsRequest, SuccessorRequest
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +61,14 @@ _STATUS: dict[str, int] = {
     ErrorCode.WRONG_DEVICE: 403,
     ErrorCode.CLOCK_DRIFT: 409,
     ErrorCode.RESET_REQUIRED: 409,
+    ErrorCode.NOT_DIVERGED: 409,
     ErrorCode.BATCH_TOO_LARGE: 413,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.UNAVAILABLE: 503,
 }
 
-UseCase = Callable[[State, str, Codec, bytes], Awaitable[AnyMessage]]
+UseCase = Callable[[State, str, Codec, bytes], Awaitable[Message]]
 
 
 def status_for(code: str) -> int:
@@ -78,19 +81,31 @@ def _clock(state: State) -> Callable[[], int]:
     return clock or (lambda: time.time_ns() // 1_000_000)
 
 
-async def _handshake(state: State, token: str, codec: Codec, body: bytes) -> AnyMessage:
+async def _handshake(state: State, token: str, codec: Codec, body: bytes) -> Message:
     request = codec.decode(body, Handshake)
     return await sync.handshake(state.engine, token, request, clock=_clock(state))
 
 
-async def _push(state: State, token: str, codec: Codec, body: bytes) -> AnyMessage:
+async def _push(state: State, token: str, codec: Codec, body: bytes) -> Message:
     device_id, items = read_push(codec, body)
     return await sync.push(state.engine, token, device_id, items, clock=_clock(state))
 
 
-async def _pull(state: State, token: str, codec: Codec, body: bytes) -> AnyMessage:
+async def _pull(state: State, token: str, codec: Codec, body: bytes) -> Message:
     request = codec.decode(body, PullRequest)
     return await sync.pull(state.engine, token, request, clock=_clock(state))
+
+
+async def _successor(state: State, token: str, codec: Codec, body: bytes) -> Message:
+    request = codec.decode(body, SuccessorRequest)
+    async with state.engine.begin() as conn:
+        return await successors.grant_successor(conn, token, request, now_ms=_clock(state)())
+
+
+async def _known(state: State, token: str, codec: Codec, body: bytes) -> Message:
+    request = codec.decode(body, KnownOpsRequest)
+    async with state.engine.begin() as conn:
+        return await successors.known_ops(conn, token, request)
 
 
 async def _serve(request: Request[Any, Any, Any], use_case: UseCase) -> Response[bytes]:
@@ -152,6 +167,18 @@ async def pull(request: Request[Any, Any, Any]) -> Response[bytes]:
     return await _serve(request, _pull)
 
 
+@post("/sync/v1/successor", status_code=200)
+async def successor(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """A restored device's new identity: ``SuccessorRequest`` -> ``SuccessorGranted``."""
+    return await _serve(request, _successor)
+
+
+@post("/sync/v1/known", status_code=200)
+async def known(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """Which op ids the hub holds: ``KnownOpsRequest`` -> ``KnownOpsResponse``."""
+    return await _serve(request, _known)
+
+
 @get(
     "/api/v1/state-hash",
     guards=[admin_guard],
@@ -164,4 +191,4 @@ async def state_hash(outlet: FromQuery[str], tenant: CallerTenant, state: State)
 
 
 #: Every handler of this module, for ``create_app``.
-SYNC_HANDLERS = [handshake, push, pull, state_hash]
+SYNC_HANDLERS = [handshake, push, pull, successor, known, state_hash]

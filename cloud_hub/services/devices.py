@@ -1,6 +1,9 @@
 """Enrolled devices: listing, revocation, and forcing their operators to sign out.
 
 Revoking stops a device's credential at once (its next sync answers ``device_revoked``).
+A device restored from a backup shows when the hub proved its log differs
+(``diverged_ms``) and, once it took a successor identity, is ``retired`` with a link to
+it (``successor_id``).
 A forced sign-out is session control, synced like everything else: a hub-written
 ``FieldEdit`` of entity ``device.session`` (id: the device id) in the outlet scope,
 ``changes={"signout_before_ms": <now>}``; a device that pulls it closes every operator
@@ -40,6 +43,9 @@ class Device:
     last_pull_ms: int | None
     clock_skew_ms: int | None
     signout_before_ms: int | None
+    diverged_ms: int | None
+    successor_id: str | None
+    retired_ms: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +71,9 @@ _COLUMNS = [
     devices.c.last_pull_ms,
     devices.c.clock_skew_ms,
     devices.c.signout_before_ms,
+    devices.c.diverged_ms,
+    devices.c.successor_id,
+    devices.c.retired_ms,
 ]
 
 

@@ -6,6 +6,10 @@ once, kept hashed), the hub epoch and its tenant and outlet. Using the code and 
 the device happen in one transaction. Unknown and used codes get the same answer, so a
 code cannot be probed.
 
+A device that lost the answer sends the same code with the same device id again, within
+the code's validity: it gets the same device with a new credential, as long as that
+device has never synced (the hub keeps only credential digests).
+
 Codes are 10 characters from an alphabet without look-alikes (no 0/O, 1/I/L), shown
 grouped as ``K7QX-M3PA-9R``; dashes, spaces and letter case are ignored on entry.
 """
@@ -141,11 +145,15 @@ async def redeem(
             )
         )
     ).first()
-    if row is None or row.used_ms is not None:
+    if row is None:
         raise EnrollmentCodeUnknown()
     if row.expires_ms <= now_ms:
+        if row.used_ms is not None:
+            raise EnrollmentCodeUnknown()
         raise EnrollmentCodeExpired("this enrollment code has expired; ask for a new one")
     device_id = identifiers.device_id(device_id)
+    if row.used_ms is not None:
+        return await _redeem_again(conn, row, device_id)
     name = identifiers.name(name, "device name") if name.strip() else ""
     # Only shown to managers: a version a column cannot hold is left out, not refused.
     agent_version = text(agent_version, 64) or ""
@@ -159,22 +167,55 @@ async def redeem(
     )
     if used.rowcount != 1:
         raise EnrollmentCodeUnknown()
-    tenant = await tenancy.tenant_by_id(conn, row.tenant_id)
-    outlet = await tenancy.outlet_by_id(conn, tenant, row.outlet_id)
     credential = credentials.new_token()
     await conn.execute(
         sa.insert(devices).values(
             id=device_id,
-            tenant_id=tenant.id,
-            outlet_id=outlet.id,
+            tenant_id=row.tenant_id,
+            outlet_id=row.outlet_id,
             code=row.device_code,
-            name=name or f"{outlet.code}-{row.device_code}",
+            name=name or f"{await _outlet_code(conn, row)}-{row.device_code}",
             credential_hash=credentials.digest(credential),
             status="active",
             created_ms=now_ms,
             agent_version=agent_version,
         )
     )
+    return await _enrolled(conn, row, device_id, credential)
+
+
+async def _redeem_again(conn: AsyncConnection, row: Any, device_id: str) -> Enrolled:
+    """A retry of a redemption whose answer was lost: same code, same device id.
+
+    The hub keeps only the credential's digest, so it cannot send the first credential
+    again; it gives the device a new one instead, which is safe as long as the device
+    has never synced (nobody can be using the first one). Anything else is a used code.
+    """
+    if row.device_id != device_id:
+        raise EnrollmentCodeUnknown()
+    credential = credentials.new_token()
+    rotated = await conn.execute(
+        sa.update(devices)
+        .where(
+            devices.c.id == device_id,
+            devices.c.status == "active",
+            devices.c.last_seen_ms.is_(None),
+        )
+        .values(credential_hash=credentials.digest(credential))
+    )
+    if rotated.rowcount != 1:
+        raise EnrollmentCodeUnknown()
+    return await _enrolled(conn, row, device_id, credential)
+
+
+async def _outlet_code(conn: AsyncConnection, row: Any) -> str:
+    tenant = await tenancy.tenant_by_id(conn, row.tenant_id)
+    return (await tenancy.outlet_by_id(conn, tenant, row.outlet_id)).code
+
+
+async def _enrolled(conn: AsyncConnection, row: Any, device_id: str, credential: str) -> Enrolled:
+    tenant = await tenancy.tenant_by_id(conn, row.tenant_id)
+    outlet = await tenancy.outlet_by_id(conn, tenant, row.outlet_id)
     return Enrolled(
         device_id,
         row.device_code,

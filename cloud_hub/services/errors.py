@@ -23,7 +23,8 @@ HubError                          code (HTTP status: cloud_hub.http.errors)
     ├── UnsupportedProtocol       unsupported_protocol: a protocol the hub does not speak
     ├── SchemaTooNew              schema_too_new: a schema newer than the hub's
     ├── BatchTooLarge             batch_too_large: more ops than ``max_batch``
-    └── ResetRequired             reset_required: the device's history is behind the hub's
+    ├── ResetRequired             reset_required: the device's history is behind the hub's
+    └── NotDiverged               not_diverged: a successor asked for by a device in step
 """
 
 from __future__ import annotations
@@ -188,3 +189,9 @@ class ResetRequired(SyncRefused):
     """The device's op log ends below what the hub applied (restored from a backup)."""
 
     code = "reset_required"
+
+
+class NotDiverged(SyncRefused):
+    """A successor identity asked for by a device whose log the hub holds as it is."""
+
+    code = "not_diverged"

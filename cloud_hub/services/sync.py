@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from cloud_hub.domain.push import PushItem, Quarantined, plan_push
+from cloud_hub.domain.push import PushItem, PushPlan, Quarantined, plan_push
 from cloud_hub.domain.quarantine import Writer, refusal
 from cloud_hub.services import sync_devices
 from cloud_hub.services.errors import (
@@ -90,6 +90,10 @@ async def handshake(
             agent_version=request.agent_version,
         )
         epoch = await ensure_epoch(conn)
+        held_at_applied = await sync_devices.held_op_id(conn, device.device_id, last_applied)
+        diverged = await _diverged(conn, device, request, last_applied)
+        if diverged:
+            await sync_devices.mark_diverged(conn, device, now_ms=now)
     if request.protocol_version != PROTOCOL_VERSION:
         raise UnsupportedProtocol(
             f"the hub speaks protocol {PROTOCOL_VERSION}, not {request.protocol_version}"
@@ -99,11 +103,8 @@ async def handshake(
             f"the device writes op schema {request.schema_version}; the hub understands "
             f"up to {SCHEMA_VERSION}"
         )
-    if request.last_seq < last_applied:
-        raise ResetRequired(
-            f"the device's op log ends at {request.last_seq} but the hub applied up to "
-            f"{last_applied}: it looks restored from an older backup"
-        )
+    if diverged:
+        raise ResetRequired(diverged)
     return HandshakeAccepted(
         protocol_version=PROTOCOL_VERSION,
         schema_version=SCHEMA_VERSION,
@@ -112,6 +113,28 @@ async def handshake(
         clock_skew_ms=skew,
         last_applied_seq=last_applied,
         max_batch=max_batch,
+        last_applied_op_id=uuid.UUID(held_at_applied) if held_at_applied else None,
+    )
+
+
+async def _diverged(
+    conn: AsyncConnection, device: SyncingDevice, request: Handshake, last_applied: int
+) -> str:
+    """Why the device's log and the hub's differ at the boundary, or "" when they agree."""
+    if request.last_seq < last_applied:
+        return (
+            f"the device's op log ends at {request.last_seq} but the hub applied up to "
+            f"{last_applied}: it looks restored from an older backup"
+        )
+    seq, claimed = request.acked_seq, request.acked_op_id
+    if claimed is None or not 1 <= seq <= last_applied:
+        return ""
+    held = await sync_devices.held_op_id(conn, device.device_id, seq)
+    if held is None or held == str(claimed):
+        return ""
+    return (
+        f"the device's op {seq} is {claimed} but the hub holds {held} there: its log is "
+        "not the one the hub applied (restored from a backup)"
     )
 
 
@@ -139,30 +162,23 @@ async def push(
         if len(items) > max_batch:
             raise BatchTooLarge(f"{len(items)} ops in one push; the hub takes {max_batch}")
         last_applied, checkpoint = await sync_devices.lock_for_push(conn, device, now_ms=now)
-        candidates = [
-            str(item.op.op_id)
-            for item in items
-            if item.op is not None and item.op.device_seq > last_applied
-        ]
+        candidates = [str(item.op.op_id) for item in items if item.op is not None]
         writer = Writer(uuid.UUID(device.device_id), device.tenant, device.outlet)
         plan = plan_push(
             items,
             last_applied,
             known_op_ids=await known_op_ids(conn, candidates),
             refuse=lambda op: refusal(op, writer, now, max_drift_ms),
+            held=await _held_below(conn, device, items, last_applied),
         )
-        if plan.apply:
-            checkpoint = await store_ops(
-                conn,
-                tenant_id=device.tenant_id,
-                outlet_id=device.outlet_id,
-                scope=outlet_scope(device.outlet_id),
-                ops=[(op, MSGPACK.encode(op)) for op in plan.apply],
-                now_ms=now,
-            )
-        await _quarantine(conn, device, plan.quarantine, now)
-        await sync_devices.record_push(
-            conn, device, last_applied_seq=plan.last_applied_seq, checkpoint=checkpoint
+        if plan.diverged_at is not None:
+            await sync_devices.mark_diverged(conn, device, now_ms=now)
+        else:
+            checkpoint = await _commit(conn, device, plan, checkpoint, now)
+    if plan.diverged_at is not None:
+        raise ResetRequired(
+            f"op {plan.diverged_at} of this push is not the op the hub applied there: the "
+            "device's log differs from the hub's (restored from a backup)"
         )
     return PushResponse(
         results=plan.results,
@@ -210,6 +226,40 @@ async def pull(
         checkpoint=page.outlet_seq,
         remaining=page.remaining,
     )
+
+
+async def _commit(
+    conn: AsyncConnection, device: SyncingDevice, plan: PushPlan, checkpoint: int, now_ms: int
+) -> int:
+    """Store a push's applied and quarantined ops; return the device's new checkpoint."""
+    if plan.apply:
+        checkpoint = await store_ops(
+            conn,
+            tenant_id=device.tenant_id,
+            outlet_id=device.outlet_id,
+            scope=outlet_scope(device.outlet_id),
+            ops=[(op, MSGPACK.encode(op)) for op in plan.apply],
+            now_ms=now_ms,
+        )
+    await _quarantine(conn, device, plan.quarantine, now_ms)
+    await sync_devices.record_push(
+        conn, device, last_applied_seq=plan.last_applied_seq, checkpoint=checkpoint
+    )
+    return checkpoint
+
+
+async def _held_below(
+    conn: AsyncConnection, device: SyncingDevice, items: Sequence[PushItem], last_applied: int
+) -> dict[int, str | None]:
+    """What the hub holds at the sequences a push repeats (at or below ``last_applied``)."""
+    repeated = [
+        item.op.device_seq
+        for item in items
+        if item.op is not None and item.op.device_seq <= last_applied
+    ]
+    if not repeated:
+        return {}
+    return await sync_devices.held_op_ids(conn, device.device_id, min(repeated), max(repeated))
 
 
 def _cursor(token: str) -> Cursor:

@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from cloud_hub.domain.projections import text
 from cloud_hub.services import credentials
 from cloud_hub.services.errors import DeviceRevoked, Unauthorized, WrongDevice
-from cloud_hub.store.models import devices, outlets, tenants
+from cloud_hub.store.models import devices, outlets, quarantine, tenants
+from cloud_hub.store.models import ops as ops_table
 
 ACTIVE = "active"
+RETIRED = "retired"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +72,14 @@ async def authenticate(conn: AsyncConnection, token: str | None) -> SyncingDevic
         .join(outlets, outlets.c.id == devices.c.outlet_id)
         .where(devices.c.credential_hash == credentials.digest(token))
     )
-    row = (await conn.execute(query)).first()
+    row = (await conn.execute(query.add_columns(devices.c.successor_id))).first()
     if row is None:
         raise Unauthorized("unknown device credential")
+    if row.status == RETIRED:
+        raise DeviceRevoked(
+            f"device {row.id} was retired after a restore and replaced by device "
+            f"{row.successor_id}; enroll this data directory again (pos-agent enroll --force)"
+        )
     if row.status != ACTIVE:
         raise DeviceRevoked(f"device {row.id} has been revoked; it must be enrolled again")
     return SyncingDevice(row.id, row.tenant_id, row.slug, row.outlet_id, row.code)
@@ -142,4 +149,45 @@ async def record_pull(
         sa.update(devices)
         .where(devices.c.id == device.device_id)
         .values(last_pull_ms=now_ms, last_seen_ms=now_ms, pulled_seq=pulled_seq)
+    )
+
+
+async def held_op_ids(
+    conn: AsyncConnection, device_id: str, first_seq: int, last_seq: int
+) -> dict[int, str | None]:
+    """The op id the hub holds for the device at each sequence in a range.
+
+    Applied ops come from ``ops``, quarantined ones from ``quarantine`` (None when the
+    quarantined op did not decode far enough to name its id). A sequence the hub holds
+    nothing for (an op answered ``duplicate`` because its id was held under another
+    sequence) is left out.
+    """
+    if last_seq < first_seq:
+        return {}
+    held: dict[int, str | None] = {}
+    for table in (quarantine, ops_table):  # an applied op wins over a quarantined one
+        query = sa.select(table.c.device_seq, table.c.op_id).where(
+            table.c.device_id == device_id, table.c.device_seq.between(first_seq, last_seq)
+        )
+        for seq, op_id in await conn.execute(query):
+            held[int(seq)] = op_id
+    return held
+
+
+async def held_op_id(conn: AsyncConnection, device_id: str, seq: int) -> str | None:
+    """The op id the hub holds for the device at ``seq`` (None: nothing, or unreadable)."""
+    if seq < 1:
+        return None
+    return (await held_op_ids(conn, device_id, seq, seq)).get(seq)
+
+
+async def mark_diverged(conn: AsyncConnection, device: SyncingDevice, *, now_ms: int) -> None:
+    """Record that the device's log was proven to differ from the hub's (restored).
+
+    A successor identity may be granted to the device from then on.
+    """
+    await conn.execute(
+        sa.update(devices)
+        .where(devices.c.id == device.device_id, devices.c.diverged_ms.is_(None))
+        .values(diverged_ms=now_ms)
     )

@@ -98,7 +98,7 @@ devices = sa.Table(
     sa.Column("code", sa.String(16), nullable=False),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("credential_hash", sa.String(64), nullable=False, unique=True),
-    sa.Column("status", sa.String(16), nullable=False),  # active | revoked
+    sa.Column("status", sa.String(16), nullable=False),  # active | revoked | retired
     sa.Column("created_ms", Millis, nullable=False),
     sa.Column("revoked_ms", Millis),
     sa.Column("agent_version", sa.String(64), nullable=False, server_default=""),
@@ -114,6 +114,11 @@ devices = sa.Table(
     sa.Column("clock_skew_ms", sa.BigInteger),
     # Session control: operators signed in before this instant must sign in again.
     sa.Column("signout_before_ms", Millis),
+    # Restores: when the hub proved the device's log differs from what it holds, and the
+    # successor that replaced it (the device is then retired).
+    sa.Column("diverged_ms", Millis),
+    sa.Column("successor_id", Id),
+    sa.Column("retired_ms", Millis),
     sa.UniqueConstraint("outlet_id", "code"),
 )
 
@@ -172,6 +177,7 @@ quarantine = sa.Table(
     sa.Column("body", sa.LargeBinary, nullable=False),
     sa.Column("received_ms", Millis, nullable=False),
     sa.Column("released_ms", Millis),
+    sa.Index("ix_quarantine_device", "device_id", "device_seq"),
 )
 
 entities = sa.Table(

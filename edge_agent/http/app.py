@@ -7,7 +7,7 @@ Creating POSTs honour ``Idempotency-Key``; operators identify with
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from litestar import Litestar, Request, Response, get, post
@@ -17,9 +17,11 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from edge_agent.domain.discounts import Discount
 from edge_agent.http import schemas
+from edge_agent.http.bounds import check_body
 from edge_agent.http.commands import ticket_command
 from edge_agent.http.drawer import DRAWER_HANDLERS
 from edge_agent.http.errors import HANDLERS
+from edge_agent.http.local import local_only
 from edge_agent.http.printers import PRINTER_HANDLERS
 from edge_agent.http.sync import SYNC_HANDLERS
 from edge_agent.http.ticket_changes import TICKET_CHANGE_HANDLERS
@@ -208,8 +210,17 @@ async def refund(
     )
 
 
-def create_app(store: Store, clock: Callable[[], int] = wall_clock_ms) -> Litestar:
-    """Build the agent application over an open store."""
+def create_app(
+    store: Store,
+    clock: Callable[[], int] = wall_clock_ms,
+    *,
+    host_names: Iterable[str] = (),
+) -> Litestar:
+    """Build the agent application over an open store.
+
+    Args:
+        host_names: names it answers to beside 127.0.0.1, localhost and ::1.
+    """
     return Litestar(
         route_handlers=[
             health,
@@ -232,6 +243,8 @@ def create_app(store: Store, clock: Callable[[], int] = wall_clock_ms) -> Litest
             *SYNC_HANDLERS,
         ],
         state=State({"store": store, "clock": clock}),
+        middleware=[local_only(host_names)],
+        before_request=check_body,
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(title="BengoBox POS agent", version="0.1.0", path="/schema"),
         on_shutdown=[store.close],

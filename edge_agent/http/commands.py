@@ -45,9 +45,25 @@ async def run_command(
     def command(conn: Any) -> bytes:
         return msgspec.json.encode(action(Context(conn, staff.operator(conn, token), clock)))
 
-    return await to_thread.run_sync(
-        lambda: run_once(store, key, fingerprint, command, clock(), status)
-    )
+    def run() -> tuple[int, bytes]:
+        with staff.counting_pin_failures(store, clock, pin_given=manager_pin_given(request, body)):
+            return run_once(store, key, fingerprint, command, clock(), status)
+
+    return await to_thread.run_sync(run)
+
+
+def manager_pin_given(request: Request[Any, Any, Any], body: bytes) -> bool:
+    """Whether a request carries an inline manager PIN (body ``manager_pin`` or the
+    ``X-Manager-Pin`` header): it is then subject to the PIN lockout."""
+    if request.headers.get("x-manager-pin"):
+        return True
+    if b"manager_pin" not in body:
+        return False
+    try:
+        document = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return False
+    return isinstance(document, dict) and document.get("manager_pin") is not None
 
 
 async def ticket_command(

@@ -18,14 +18,12 @@ from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
 from edge_agent.domain.money import format_money
 from edge_agent.domain.rbac import Override
+from edge_agent.http.bounds import Amount, Count, Denomination, Pin, Reason
 from edge_agent.http.commands import operator_token, run_command
 from edge_agent.services import drawer, staff
 from edge_agent.services.tickets import Context
 from edge_agent.store.gateway import Store
 
-Pin = Annotated[str, msgspec.Meta(min_length=4, max_length=8, pattern=r"^[0-9]+$")]
-Reason = Annotated[str, msgspec.Meta(max_length=500)]
-Amount = Annotated[int, msgspec.Meta(ge=0)]
 Format = Annotated[Literal["json", "text"], QueryParameter(name="format")]
 
 
@@ -41,7 +39,7 @@ class MovementRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class CloseRequest(msgspec.Struct, forbid_unknown_fields=True):
-    counted: dict[Annotated[int, msgspec.Meta(ge=1)], Amount]
+    counted: Annotated[dict[Denomination, Count], msgspec.Meta(max_length=40)]
     manager_pin: Pin | None = None
     force_unsynced: bool = False
 
@@ -212,7 +210,8 @@ def x_report(
 ) -> Response[bytes]:
     """The open session's X report (``reports`` permission or ``X-Manager-Pin``)."""
     store: Store = state.store
-    with store.read() as conn:
+    guard = staff.counting_pin_failures(store, state.clock, pin_given=manager_pin is not None)
+    with guard, store.read() as conn:
         who = staff.operator(conn, operator_token(request))
         document = x_document(drawer.x_report(conn, who, manager_pin))
     return _answer(200, msgspec.json.encode(document), output)

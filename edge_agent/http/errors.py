@@ -20,14 +20,19 @@ from edge_agent.domain.errors import (
 )
 from edge_agent.services.errors import (
     AlreadyPrinted,
+    ControlCharacter,
     DrawerAlreadyOpen,
     DrawerNotOpen,
     IdempotencyKeyReused,
+    InvalidBody,
+    MalformedBody,
     NoPrinter,
     NothingToPrint,
     NotInitialised,
     NotSignedIn,
     PrinterNotFound,
+    PrintJobNotFound,
+    PrintJobNotOpen,
     TicketHasPayments,
     TicketNotFound,
     UnsyncedOps,
@@ -38,8 +43,12 @@ from edge_agent.services.errors import (
 log = logging.getLogger(__name__)
 
 _STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (InvalidBody, 400),
+    (MalformedBody, 400),
+    (ControlCharacter, 400),
     (TicketNotFound, 404),
     (PrinterNotFound, 404),
+    (PrintJobNotFound, 404),
     (NotFound, 422),
     (NotSignedIn, 401),
     (WrongPin, 401),
@@ -58,6 +67,7 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (NoPrinter, 409),
     (AlreadyPrinted, 409),
     (NothingToPrint, 409),
+    (PrintJobNotOpen, 409),
     (NotInitialised, 503),
 )
 

@@ -15,8 +15,11 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from edge_agent.http.commands import run_command
-from edge_agent.services import printing, tickets
+from edge_agent.http.commands import operator_token, run_command
+from edge_agent.printing.errors import PrinterConfigError
+from edge_agent.printing.reload import PrintersReloader
+from edge_agent.services import printing, staff, tickets
+from edge_agent.services.errors import PrintersFileInvalid
 from edge_agent.store.gateway import Store
 
 
@@ -69,7 +72,7 @@ def list_jobs(
     state: State,
     printer: Annotated[str | None, QueryParameter()] = None,
     job_state: Annotated[
-        Literal["pending", "printing", "done", "failed", "expired"] | None,
+        Literal["pending", "printing", "done", "unconfirmed", "failed", "expired"] | None,
         QueryParameter(name="state"),
     ] = None,
     ticket_id: Annotated[str | None, QueryParameter()] = None,
@@ -129,4 +132,53 @@ def receipt(
     return Response(document, media_type=f"{media}; charset=utf-8")
 
 
-PRINTER_HANDLERS = [list_printers, list_jobs, print_ticket, receipt]
+async def _settle(request: Request[Any, Any, Any], job_id: str, printed: bool) -> Response[bytes]:
+    code, payload = await run_command(
+        request,
+        lambda ctx: job_document(printing.settle_job(ctx.conn, job_id, printed, ctx.clock())),
+        200,
+    )
+    runtime = request.app.state.get("printing")
+    if runtime is not None and not printed:
+        runtime.wake()
+    return Response(payload, status_code=code, media_type="application/json")
+
+
+@post("/api/v1/print-jobs/{job_id:str}/resend")
+async def resend_job(request: Request[Any, Any, Any], job_id: FromPath[str]) -> Response[bytes]:
+    """Send an unconfirmed (or failed) job again, the same bytes: it did not come out."""
+    return await _settle(request, job_id, printed=False)
+
+
+@post("/api/v1/print-jobs/{job_id:str}/printed")
+async def job_printed(request: Request[Any, Any, Any], job_id: FromPath[str]) -> Response[bytes]:
+    """Record that an unconfirmed job did come out on paper."""
+    return await _settle(request, job_id, printed=True)
+
+
+@post("/api/v1/printers/reload", status_code=200, sync_to_thread=True)
+def reload_printers(request: Request[Any, Any, Any], state: State) -> list[dict[str, Any]]:
+    """Apply the printers file now (it is also applied by itself within seconds of a
+    change); a file that does not describe printers changes nothing and answers 422."""
+    with _store(state).read() as conn:
+        staff.operator(conn, operator_token(request))
+    reloader: PrintersReloader | None = state.get("printers_reloader")
+    if reloader is None:
+        raise PrintersFileInvalid("printing is not running in this process")
+    try:
+        reloader.reload()
+    except PrinterConfigError as exc:
+        raise PrintersFileInvalid(str(exc)) from None
+    with _store(state).read() as conn:
+        return [printer_document(p) for p in printing.overview(conn)]
+
+
+PRINTER_HANDLERS = [
+    list_printers,
+    list_jobs,
+    print_ticket,
+    receipt,
+    resend_job,
+    job_printed,
+    reload_printers,
+]

@@ -8,11 +8,20 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from edge_agent.domain.ticket import TicketTotals
+from edge_agent.http.bounds import (
+    Course,
+    Covers,
+    Id,
+    Note,
+    Parts,
+    Pin,
+    Quantity,
+    Reason,
+    Reference,
+    Seat,
+    SignedAmount,
+)
 from edge_agent.services.ticket_view import TicketView
-
-Pin = Annotated[str, msgspec.Meta(min_length=4, max_length=8, pattern=r"^[0-9]+$")]
-Reason = Annotated[str, msgspec.Meta(max_length=500)]
-Positive = Annotated[int, msgspec.Meta(ge=1)]
 
 
 class PinLogin(msgspec.Struct, forbid_unknown_fields=True):
@@ -30,17 +39,17 @@ class OpenTicket(msgspec.Struct, forbid_unknown_fields=True):
     kind: Literal["counter", "takeaway", "table", "tab", "kiosk", "online"] = "counter"
     table: Annotated[str, msgspec.Meta(max_length=32)] | None = None
     name: Annotated[str, msgspec.Meta(max_length=80)] | None = None
-    covers: Positive | None = None
+    covers: Covers | None = None
 
 
 class AddLine(msgspec.Struct, forbid_unknown_fields=True):
-    variant_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    quantity: int = 1
-    modifier_ids: list[str] = []
-    notes: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    seat: int | None = None
-    course: int = 1
-    price: int | None = None
+    variant_id: Id
+    quantity: Quantity = 1
+    modifier_ids: Annotated[list[Id], msgspec.Meta(max_length=50)] = []
+    notes: Note = ""
+    seat: Seat | None = None
+    course: Course = 1
+    price: SignedAmount | None = None
     price_reason: Reason = ""
     manager_pin: Pin | None = None
 
@@ -48,10 +57,10 @@ class AddLine(msgspec.Struct, forbid_unknown_fields=True):
 class ChangeLine(msgspec.Struct, forbid_unknown_fields=True):
     """Fields left out stay as they are; ``seat: null`` takes the line off its seat."""
 
-    quantity: int | msgspec.UnsetType = msgspec.UNSET
-    notes: Annotated[str, msgspec.Meta(max_length=200)] | msgspec.UnsetType = msgspec.UNSET
-    seat: int | msgspec.UnsetType | None = msgspec.UNSET
-    course: int | msgspec.UnsetType = msgspec.UNSET
+    quantity: Quantity | msgspec.UnsetType = msgspec.UNSET
+    notes: Note | msgspec.UnsetType = msgspec.UNSET
+    seat: Seat | msgspec.UnsetType | None = msgspec.UNSET
+    course: Course | msgspec.UnsetType = msgspec.UNSET
     reason: Reason = ""
     manager_pin: Pin | None = None
 
@@ -62,19 +71,21 @@ class ChangeLine(msgspec.Struct, forbid_unknown_fields=True):
 
 class SplitRequest(msgspec.Struct, forbid_unknown_fields=True):
     by: Literal["items", "seat", "evenly"]
-    groups: Annotated[list[list[str]], msgspec.Meta(max_length=50)] = []
-    parts: int | None = None
+    groups: Annotated[
+        list[Annotated[list[Id], msgspec.Meta(max_length=200)]], msgspec.Meta(max_length=50)
+    ] = []
+    parts: Parts | None = None
 
 
 class MergeRequest(msgspec.Struct, forbid_unknown_fields=True):
-    from_ticket_ids: Annotated[list[str], msgspec.Meta(min_length=1, max_length=20)]
+    from_ticket_ids: Annotated[list[Id], msgspec.Meta(min_length=1, max_length=20)]
 
 
 class TransferRequest(msgspec.Struct, forbid_unknown_fields=True):
     table: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] | None = None
-    server_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
-    line_ids: list[str] = []
-    to_ticket_id: str | None = None
+    server_id: Id | None = None
+    line_ids: Annotated[list[Id], msgspec.Meta(max_length=200)] = []
+    to_ticket_id: Id | None = None
 
 
 class VoidRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -84,28 +95,28 @@ class VoidRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 class DiscountRequest(msgspec.Struct, forbid_unknown_fields=True):
     kind: Literal["percent", "amount"]
-    value: int
+    value: SignedAmount
     reason: Reason
-    line_id: str | None = None
+    line_id: Id | None = None
     manager_pin: Pin | None = None
 
 
 class SendRequest(msgspec.Struct, forbid_unknown_fields=True):
-    course: Positive | None = None
+    course: Course | None = None
 
 
 class PaymentRequest(msgspec.Struct, forbid_unknown_fields=True):
     method: Literal["cash", "card", "mobile_money"]
-    amount: int
-    tip: int = 0
-    reference: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    amount: SignedAmount
+    tip: SignedAmount = 0
+    reference: Reference | None = None
 
 
 class RefundRequest(msgspec.Struct, forbid_unknown_fields=True):
     method: Literal["cash", "card", "mobile_money"]
-    amount: int
+    amount: SignedAmount
     reason: Reason
-    line_ids: list[str] = []
+    line_ids: Annotated[list[Id], msgspec.Meta(max_length=200)] = []
     manager_pin: Pin | None = None
 
 

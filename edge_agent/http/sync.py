@@ -1,8 +1,9 @@
 """Sync endpoints, exported as ``SYNC_HANDLERS`` for the app.
 
 - ``GET  /api/v1/sync/status``: online or offline (truthfully), pending ops, last success
-  and error, clock skew, quarantined ops, open conflicts, and the progress of a run in
-  progress (``sync_progress``: phase, ops done and remaining; null between runs);
+  and error, clock skew, quarantined ops, open conflicts, a restore and its recovery,
+  and the progress of a run in progress (``sync_progress``: phase, ops done and
+  remaining; null between runs);
 - ``POST /api/v1/sync/run``: one sync run now, answering its outcome (a hub failure is an
   outcome with ``ok: false``; ``409 not_enrolled`` when the device has no hub);
 - ``GET  /api/v1/sync/state-hash``: the canonical hash over every op the device holds, to
@@ -25,7 +26,7 @@ from litestar.datastructures import State
 from edge_agent.services import printing
 from edge_agent.services.sync import SyncOutcome, SyncRunner
 from edge_agent.services.sync_status import SyncStatus, sync_status
-from edge_agent.store import oplog
+from edge_agent.store import identities, oplog
 from edge_agent.store.gateway import Store
 from edge_agent.sync.errors import NotEnrolled
 
@@ -82,6 +83,7 @@ def get_status(state: State) -> dict[str, Any]:
     with store.read() as conn:
         status = sync_status(conn, state.clock(), online_window_ms=window, enrolled=enrolled)
         printer_alerts = printing.alerts(conn)
+        recovery = identities.recovery(conn)
     hub_url = (runner.access.hub_url if runner else None) or status.state.hub_url
     progress = runner.progress if runner else None
     in_progress = None
@@ -89,7 +91,22 @@ def get_status(state: State) -> dict[str, Any]:
         in_progress = dict(zip(("phase", "done", "remaining"), progress, strict=True))
     return status_document(status, hub_url) | {
         "printer_alerts": printer_alerts,
+        "restore": restore_document(recovery),
         "sync_progress": in_progress,
+    }
+
+
+def restore_document(recovery: identities.Recovery) -> dict[str, Any]:
+    """A restore as the status shows it: pending check, last recovery, past identities."""
+    return {
+        "restored_ms": recovery.restored_ms,
+        "pending": recovery.restored_ms is not None,
+        "recovered_ms": recovery.recovered_ms,
+        "note": recovery.note,
+        "previous_identities": [
+            {"device_id": device_id, "device_code": code, "reason": reason}
+            for device_id, code, reason in recovery.previous
+        ],
     }
 
 

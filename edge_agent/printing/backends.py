@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import select
 import socket
 import stat
+import struct
+import termios
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,6 +29,8 @@ from edge_agent.printing.config import PrinterConfig
 from edge_agent.printing.errors import PrinterDisconnected, PrinterTimeout, PrinterUnavailable
 
 CHUNK = 1024
+_FLUSH_POLL_S = 0.01
+_LINGER_ABORT = struct.pack("ii", 1, 0)
 
 
 class Transport(Protocol):
@@ -44,8 +49,12 @@ class Transport(Protocol):
     def drain(self) -> None:
         """Throw away input not read yet (stale replies)."""
 
+    def flush(self, timeout_s: float) -> bool:
+        """Wait until everything written has left for the printer; False after
+        ``timeout_s`` with bytes still waiting to go."""
+
     def close(self) -> None:
-        """Close; never raises."""
+        """Close; never raises. Bytes that could not go out in time are dropped."""
 
 
 def chunks(data: bytes, size: int = CHUNK) -> Iterator[bytes]:
@@ -113,9 +122,31 @@ class NetworkTransport:
         while self.read(256, 0.001):
             pass
 
+    def flush(self, timeout_s: float) -> bool:
+        # The printer has taken the bytes when its TCP stack acknowledged them all.
+        return _wait_until_empty(lambda: _unsent(self._sock), timeout_s)
+
     def close(self) -> None:
         with contextlib.suppress(OSError):
+            if _unsent(self._sock):
+                # Abort: a stalled printer must not get a late remainder (or a kick).
+                self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_ABORT)
             self._sock.close()
+
+
+def _unsent(sock: socket.socket) -> int:
+    """Bytes written to a TCP socket and not yet acknowledged by the peer."""
+    raw = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+    return int(struct.unpack("i", raw)[0])
+
+
+def _wait_until_empty(pending: Callable[[], int], timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while pending():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(_FLUSH_POLL_S)  # the kernel offers no wait for an output queue to empty
+    return True
 
 
 class SerialTransport:
@@ -162,10 +193,18 @@ class SerialTransport:
         except (serial.SerialException, OSError) as exc:
             raise PrinterDisconnected(f"{self.where} went away: {exc}") from None
 
+    def flush(self, timeout_s: float) -> bool:
+        try:
+            return _wait_until_empty(lambda: int(self._port.out_waiting), timeout_s)
+        except (serial.SerialException, OSError) as exc:
+            raise PrinterDisconnected(f"{self.where} went away: {exc}") from None
+
     def close(self) -> None:
         with contextlib.suppress(serial.SerialException, OSError):
-            # Unsent output would make close() wait for a stalled printer: drop it.
-            self._port.reset_output_buffer()
+            if self._port.out_waiting:
+                # Only a job that failed leaves output behind (a done job was drained or
+                # confirmed): drop it, or close() would wait for a stalled printer.
+                self._port.reset_output_buffer()
         with contextlib.suppress(serial.SerialException, OSError):
             self._port.close()
 
@@ -238,6 +277,11 @@ class FileTransport:
     def drain(self) -> None:
         while self.read(256, 0):
             pass
+
+    def flush(self, timeout_s: float) -> bool:
+        # A file holds the whole job once write() returned; a device node's driver
+        # (usblp) returns from write() once the printer took the bytes.
+        return True
 
     def close(self) -> None:
         with contextlib.suppress(OSError):

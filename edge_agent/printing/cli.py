@@ -1,5 +1,9 @@
 """``pos-agent printers list|test|status [NAME]``.
 
+``status`` serves as a health check: exit 0 when every printer answered that it can
+print, 1 on a fault (unreachable, paper out, cover open, offline, error), 3 when no
+fault was seen but a printer cannot tell (no status reply, or status switched off).
+
 Printers are read from the printers file (what the technician just edited); jobs
 waiting and the last status come from the device database when there is one.
 """
@@ -13,6 +17,10 @@ from edge_agent.printing import admin, files, queue, registry
 from edge_agent.printing.config import PrinterConfig
 from edge_agent.settings import AgentSettings
 from edge_agent.store.gateway import Store
+
+#: ``printers status`` exit codes beside 0 (all can print) and 2 (bad usage).
+EXIT_FAULT = 1
+EXIT_CANNOT_TELL = 3
 
 
 def _now() -> str:
@@ -63,20 +71,40 @@ def printers_command(
                 f"  {status.get(p.name, 'unknown'):<15} {waiting.get(p.name, 0)} waiting"
             )
         return 0
+    if action == "status":
+        return _status(chosen)
     failed = []
     for p in chosen:
-        outcome = admin.send_test_page(p, _now, kick=kick) if action == "test" else admin.check(p)
-        if action == "test":
-            result = "sent" if outcome.ok else f"FAILED: {outcome.error}"
-            print(f"{p.name:<12} test page {result} ({outcome.seconds:.1f} s)")
-            bad = not outcome.ok
-        else:
-            print(f"{p.name:<12} {outcome.status.state:<15} {outcome.status.detail}".rstrip())
-            bad = not outcome.ok or outcome.status.blocks_printing
-        if bad:
+        outcome = admin.send_test_page(p, _now, kick=kick)
+        result = "sent" if outcome.ok else f"FAILED: {outcome.error}"
+        print(f"{p.name:<12} test page {result} ({outcome.seconds:.1f} s)")
+        if not outcome.ok:
             failed.append(p.name)
     if failed:
-        verb = "could not print" if action == "test" else "cannot print now"
-        print(f"pos-agent: {', '.join(failed)} {verb}", file=sys.stderr)
+        print(f"pos-agent: {', '.join(failed)} could not print", file=sys.stderr)
         return 1
+    return 0
+
+
+def _status(chosen: list[PrinterConfig]) -> int:
+    """Probe each printer; the exit code is a health check's answer.
+
+    0: every printer answered and can print. 1: a fault: a printer cannot be reached
+    or reports that it cannot print (paper out, cover open, offline, error).
+    3: no fault seen, but a printer cannot tell (no status reply, or status off).
+    """
+    faults, untold = [], []
+    for p in chosen:
+        outcome = admin.check(p)
+        print(f"{p.name:<12} {outcome.status.state:<15} {outcome.status.detail}".rstrip())
+        if outcome.error or outcome.status.blocks_printing:
+            faults.append(p.name)
+        elif not outcome.status.known:
+            untold.append(p.name)
+    if faults:
+        print(f"pos-agent: {', '.join(faults)} cannot print now", file=sys.stderr)
+        return EXIT_FAULT
+    if untold:
+        print(f"pos-agent: cannot tell whether {', '.join(untold)} can print", file=sys.stderr)
+        return EXIT_CANNOT_TELL
     return 0

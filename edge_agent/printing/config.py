@@ -20,6 +20,8 @@ and prints ``header`` and ``footer`` lines.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -36,6 +38,14 @@ CODE_PAGES: Mapping[str, int] = {"CP437": 0, "CP858": 19}
 #: Font A columns per paper width.
 PAPER_COLUMNS: Mapping[int, int] = {58: 32, 80: 48}
 ANY_STATION = "*"
+#: How often an idle printer is asked its status, so what the cashier sees is at most
+#: this old (plus one status timeout).
+DEFAULT_STATUS_EVERY_S = 5.0
+#: How fast a network, USB or file printer takes data, at the slowest we plan for.
+DEFAULT_BYTES_PER_S = 1000
+_HOST = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +75,12 @@ class PrinterConfig:
         cut: "partial" or "full".
         header: lines under the outlet name on receipts.
         footer: lines at the end of receipts.
+        line_bytes_per_s: the slowest the printer takes data; the wait for a job's
+            confirmation grows with its size at this speed (default: a tenth of the
+            baud rate on serial lines, 1000 elsewhere).
+        drawer_command: ``realtime`` (``DLE DC4 1``: opens at once, even while the
+            printer is busy or out of paper) or ``esc_p`` for printers without it.
+        status_every_s: how often an idle printer is asked its status.
     """
 
     name: str
@@ -92,6 +108,9 @@ class PrinterConfig:
     cut: Literal["partial", "full"] = "partial"
     header: tuple[str, ...] = ()
     footer: tuple[str, ...] = ()
+    line_bytes_per_s: int | None = None
+    drawer_command: Literal["realtime", "esc_p"] = "realtime"
+    status_every_s: float = DEFAULT_STATUS_EVERY_S
 
     def __post_init__(self) -> None:
         problems = _problems(self)
@@ -107,6 +126,19 @@ class PrinterConfig:
     def display_name(self) -> str:
         """The label, or "<name> printer"."""
         return self.label or f"{self.name} printer"
+
+    @property
+    def bytes_per_s(self) -> int:
+        """How fast the printer takes data, at the slowest."""
+        if self.line_bytes_per_s is not None:
+            return self.line_bytes_per_s
+        return max(1, self.baudrate // 10) if self.backend == "serial" else DEFAULT_BYTES_PER_S
+
+    def confirm_wait_s(self, size: int) -> float:
+        """How long a job of ``size`` bytes may take to reach the printer and be confirmed:
+        its time on the line at :attr:`bytes_per_s`, with half again as margin, plus the
+        ordinary timeouts."""
+        return self.timeout_s + self.status_timeout_s + 1.5 * size / self.bytes_per_s
 
     def where(self) -> str:
         """Where the printer is, for people: a path, host:port or USB ids."""
@@ -136,6 +168,11 @@ def _problems(p: PrinterConfig) -> list[str]:
         problems.append(f"a {p.backend} printer needs a path")
     if p.backend == "network" and not p.host:
         problems.append("a network printer needs a host")
+    elif p.backend == "network" and not _valid_host(p.host or ""):
+        problems.append(
+            f"host {p.host!r} must be a host name or an IP address alone"
+            " (put the TCP port in 'port')"
+        )
     if p.backend == "usb" and (p.usb_vendor is None or p.usb_product is None):
         problems.append("a usb printer needs usb_vendor and usb_product")
     if p.code_page not in CODE_PAGES:
@@ -154,7 +191,23 @@ def _problems(p: PrinterConfig) -> list[str]:
         problems.append("cut must be partial or full")
     if min(p.timeout_s, p.status_timeout_s, p.retry_base_s, p.retry_max_s) <= 0:
         problems.append("timeouts and retry delays must be above zero")
+    if not 0.5 <= p.status_every_s <= 3600:
+        problems.append("status_every_s must be between 0.5 and 3600")
+    if p.line_bytes_per_s is not None and not 10 <= p.line_bytes_per_s <= 10_000_000:
+        problems.append("line_bytes_per_s must be between 10 and 10000000")
+    if p.drawer_command not in ("realtime", "esc_p"):
+        problems.append("drawer_command must be realtime or esc_p")
+    if not 300 <= p.baudrate <= 4_000_000:
+        problems.append("baudrate must be between 300 and 4000000")
     return problems
+
+
+def _valid_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return bool(_HOST.match(host)) and not host.replace(".", "").isdigit()
+    return True
 
 
 _TUPLES = frozenset({"stations", "header", "footer"})
@@ -215,6 +268,8 @@ def _check_types(name: object, values: Mapping[str, Any]) -> None:
         "status_timeout_s": (int, float),
         "retry_base_s": (int, float),
         "retry_max_s": (int, float),
+        "status_every_s": (int, float),
+        "line_bytes_per_s": int,
         "drawer": bool,
         "status": bool,
     }
@@ -223,7 +278,8 @@ def _check_types(name: object, values: Mapping[str, Any]) -> None:
         bad_bool = isinstance(value, bool) and kind is not bool
         if value is not None and (bad_bool or not isinstance(value, kind)):
             raise PrinterConfigError(f"printer {name!r}: {key} has the wrong type")
-    for key in ("name", "role", "backend", "label", "path", "host", "code_page", "flow", "cut"):
+    strings = ("name", "role", "backend", "label", "path", "host", "code_page", "flow", "cut")
+    for key in (*strings, "drawer_command"):
         if key in values and values[key] is not None and not isinstance(values[key], str):
             raise PrinterConfigError(f"printer {name!r}: {key} must be a string")
 

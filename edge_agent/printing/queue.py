@@ -4,8 +4,10 @@ A job's id is its idempotency key: enqueueing the same id twice keeps the first 
 so a retried request or a double tap prints once. The rendered bytes are stored when
 the job is queued and never rendered again, so a retry prints exactly what the
 cashier saw. States: ``pending`` (waiting for its turn or its next attempt),
-``printing`` (a worker is sending it), ``done``, ``failed`` (its printer is no longer
-configured) and ``expired`` (a drawer kick too old to replay).
+``printing`` (a worker is sending it), ``done`` (the printer confirmed it, or the line
+drained it), ``unconfirmed`` (sent, but the printer never confirmed it: someone must
+check, then :func:`resend` it or :func:`mark_printed`), ``failed`` (its printer is no
+longer configured) and ``expired`` (a drawer kick too old to replay).
 
 Each printer's jobs go out in the order they were queued, except that drawer kicks go
 first: a drawer must open while the customer is still there.
@@ -19,7 +21,8 @@ from dataclasses import dataclass, replace
 from edge_agent.printing.retry import KICK_TTL_MS
 
 KICK = "drawer_kick"
-STATES = ("pending", "printing", "done", "failed", "expired")
+STATES = ("pending", "printing", "done", "unconfirmed", "failed", "expired")
+UNCONFIRMED = "unconfirmed"
 _COLUMNS = (
     "id, printer, kind, ticket_id, copy, requested_by, state, attempts, next_attempt_ms,"
     " last_error, created_ms, expires_ms, finished_ms"
@@ -143,7 +146,7 @@ def next_due_ms(conn: sqlite3.Connection, printer: str) -> int | None:
 def finish(
     conn: sqlite3.Connection, job_id: str, state: str, now_ms: int, error: str | None = None
 ) -> None:
-    """End a job as ``done``, ``failed`` or ``expired``."""
+    """End a job as ``done``, ``unconfirmed``, ``failed`` or ``expired``."""
     conn.execute(
         "UPDATE print_jobs SET state = ?, finished_ms = ?, last_error = coalesce(?, last_error)"
         " WHERE id = ?",
@@ -156,6 +159,33 @@ def retry_later(conn: sqlite3.Connection, job_id: str, next_attempt_ms: int, err
     conn.execute(
         "UPDATE print_jobs SET state = 'pending', next_attempt_ms = ?, last_error = ? WHERE id = ?",
         (next_attempt_ms, error, job_id),
+    )
+
+
+def resend(conn: sqlite3.Connection, job_id: str, now_ms: int) -> bool:
+    """Queue an unconfirmed or failed job again, now; False if it is not one.
+
+    Drawer kicks are never sent again: a drawer opening late is worse than not at all.
+    """
+    return (
+        conn.execute(
+            "UPDATE print_jobs SET state = 'pending', next_attempt_ms = ?, finished_ms = NULL"
+            " WHERE id = ? AND state IN ('unconfirmed', 'failed') AND kind != ?",
+            (now_ms, job_id, KICK),
+        ).rowcount
+        == 1
+    )
+
+
+def mark_printed(conn: sqlite3.Connection, job_id: str, now_ms: int) -> bool:
+    """Record that someone saw an unconfirmed job on paper; False if it is not one."""
+    return (
+        conn.execute(
+            "UPDATE print_jobs SET state = 'done', finished_ms = ?,"
+            " last_error = 'confirmed by staff' WHERE id = ? AND state = 'unconfirmed'",
+            (now_ms, job_id),
+        ).rowcount
+        == 1
     )
 
 
@@ -216,6 +246,14 @@ def waiting(conn: sqlite3.Connection) -> dict[str, int]:
     rows = conn.execute(
         "SELECT printer, count(*) FROM print_jobs WHERE state IN ('pending', 'printing')"
         " GROUP BY printer"
+    )
+    return {row[0]: int(row[1]) for row in rows}
+
+
+def unconfirmed(conn: sqlite3.Connection) -> dict[str, int]:
+    """Jobs sent but never confirmed, by printer."""
+    rows = conn.execute(
+        "SELECT printer, count(*) FROM print_jobs WHERE state = 'unconfirmed' GROUP BY printer"
     )
     return {row[0]: int(row[1]) for row in rows}
 

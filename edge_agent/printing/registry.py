@@ -39,6 +39,14 @@ def save(conn: sqlite3.Connection, printers: tuple[PrinterConfig, ...]) -> None:
         )
 
 
+def apply(conn: sqlite3.Connection, printers: tuple[PrinterConfig, ...], now_ms: int) -> int:
+    """Make these the configured printers; fail waiting jobs of removed ones (returns how
+    many). Call inside a write transaction."""
+    save(conn, printers)
+    record_loaded(conn, now_ms)
+    return queue.fail_orphans(conn, {p.name for p in printers}, now_ms)
+
+
 def load(conn: sqlite3.Connection) -> list[PrinterRow]:
     """Every configured printer, by name."""
     rows = conn.execute(
@@ -69,23 +77,33 @@ class PrinterOverview:
     status_detail: str
     checked_ms: int | None
     waiting: int
+    unconfirmed: int = 0
 
     @property
     def message(self) -> str:
         """E.g. "kitchen printer out of paper, 3 jobs waiting"."""
-        jobs = f"{self.waiting} job{'' if self.waiting == 1 else 's'} waiting"
-        return f"{self.config.display_name} {PHRASES.get(self.status, self.status)}, {jobs}"
+        parts = [f"{self.config.display_name} {PHRASES.get(self.status, self.status)}"]
+        if self.waiting or not self.unconfirmed:
+            parts.append(_jobs(self.waiting, "waiting"))
+        if self.unconfirmed:
+            parts.append(_jobs(self.unconfirmed, "unconfirmed: check it printed"))
+        return ", ".join(parts)
 
     @property
     def needs_attention(self) -> bool:
         """Whether someone should look at the printer."""
         troubled = self.status in BLOCKING or self.status == "paper_near_end"
-        return troubled or (self.waiting > 0 and self.status == "unknown")
+        stuck = self.waiting > 0 and self.status == "unknown"
+        return troubled or stuck or self.unconfirmed > 0
+
+
+def _jobs(count: int, what: str) -> str:
+    return f"{count} job{'' if count == 1 else 's'} {what}"
 
 
 def overview(conn: sqlite3.Connection) -> list[PrinterOverview]:
     """Every configured printer with its last status and its waiting jobs."""
-    waiting = queue.waiting(conn)
+    waiting, unconfirmed = queue.waiting(conn), queue.unconfirmed(conn)
     return [
         PrinterOverview(
             row.config,
@@ -93,6 +111,7 @@ def overview(conn: sqlite3.Connection) -> list[PrinterOverview]:
             row.status_detail,
             row.checked_ms,
             waiting.get(row.config.name, 0),
+            unconfirmed.get(row.config.name, 0),
         )
         for row in load(conn)
     ]
@@ -100,4 +119,30 @@ def overview(conn: sqlite3.Connection) -> list[PrinterOverview]:
 
 def alerts(conn: sqlite3.Connection) -> list[str]:
     """Lines for the cashier (and sync status) about printers that need attention."""
-    return [p.message for p in overview(conn) if p.needs_attention]
+    lines = [p.message for p in overview(conn) if p.needs_attention]
+    problem = config_problem(conn)
+    if problem:
+        lines.append(f"printers file not applied, the previous settings stay: {problem}")
+    return lines
+
+
+def record_loaded(conn: sqlite3.Connection, now_ms: int) -> None:
+    """The printers file was applied: any earlier problem with it is gone."""
+    conn.execute(
+        "UPDATE printer_config SET loaded_ms = ?, problem = NULL, problem_ms = NULL WHERE id = 1",
+        (now_ms,),
+    )
+
+
+def record_problem(conn: sqlite3.Connection, problem: str, now_ms: int) -> None:
+    """A changed printers file could not be applied (the running settings stay)."""
+    conn.execute(
+        "UPDATE printer_config SET problem = ?, problem_ms = ? WHERE id = 1",
+        (problem[:2000], now_ms),
+    )
+
+
+def config_problem(conn: sqlite3.Connection) -> str | None:
+    """Why the printers file last failed to apply, if it did."""
+    row = conn.execute("SELECT problem FROM printer_config WHERE id = 1").fetchone()
+    return None if row is None else row[0]

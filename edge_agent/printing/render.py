@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from escpos.printer import Dummy
 
-from edge_agent.printing.config import CODE_PAGES
+from edge_agent.printing.config import CODE_PAGES, PrinterConfig
 from edge_agent.printing.document import Cut, Document, Pulse, QRCode, Rule, Text
 from edge_agent.printing.text import encode
 
@@ -79,6 +79,17 @@ def to_escpos(document: Document) -> bytes:
     return job
 
 
-def kick_job(pin: int, on_ms: int) -> bytes:
+def realtime_pulse(pin: int, on_ms: int) -> bytes:
+    """``DLE DC4 1 m t``: pulse the drawer pin for ``t`` x 100 ms (1 to 8), at once.
+
+    A real-time command: the printer acts on it when it arrives, ahead of what waits in
+    its buffer and while it is out of paper, where ``ESC p`` waits its turn.
+    """
+    return bytes((0x10, 0x14, 0x01, 0 if pin == 2 else 1, max(1, min(8, -(-on_ms // 100)))))
+
+
+def kick_job(printer: PrinterConfig) -> bytes:
     """A drawer kick on its own: no reset, so nothing half-printed is thrown away."""
-    return pulse(pin, on_ms)
+    if printer.drawer_command == "esc_p":
+        return pulse(printer.drawer_pin, printer.drawer_pulse_ms)
+    return realtime_pulse(printer.drawer_pin, printer.drawer_pulse_ms)

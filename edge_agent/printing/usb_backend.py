@@ -98,6 +98,10 @@ class UsbTransport:
         while self.read(64, 0.001):
             pass
 
+    def flush(self, timeout_s: float) -> bool:
+        # A bulk write returns once the printer's endpoint took every byte.
+        return True
+
     def close(self) -> None:
         with contextlib.suppress(Exception):  # closing must never raise
             importlib.import_module("usb.util").dispose_resources(self._device)

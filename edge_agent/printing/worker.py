@@ -3,10 +3,15 @@
 A worker takes the printer's next due job in a short transaction, sends it with no
 transaction open (a sale never waits for a printer), then records the outcome. Before
 each job it asks the printer its status: a printer out of paper or with its cover open
-keeps its jobs waiting (a drawer kick still goes, the drawer does not need paper). When
-the printer answers status queries, a job counts as printed only once the printer
-answers again after it, i.e. it has read the whole job; otherwise the job is retried
-with backoff and jitter. Drawer kicks that could not be sent within 15 s expire.
+keeps its jobs waiting (a drawer kick still goes, the drawer does not need paper), and
+so does a printer that should answer and does not (a job is never sent blind).
+
+A job is ``done`` only when the printer confirmed it (it answered a status query sent
+after the job, so it read the whole job) or, for a printer that cannot answer, when the
+line drained it. The wait for either grows with the job's size at the line's speed
+(:meth:`PrinterConfig.confirm_wait_s`). A job sent but never confirmed is
+``unconfirmed``: shown to the cashier, never printed again on its own. Drawer kicks go
+out only while their 15 s window is open and are dropped, never delayed, past it.
 """
 
 from __future__ import annotations
@@ -40,7 +45,6 @@ class PrintWorker:
         connect: opens a connection to the printer (tests may wrap it).
         jitter: random numbers in [0, 1) for the retry delays.
         idle_s: the longest wait between looks at the queue.
-        status_every_s: how often an idle worker asks the printer its status.
     """
 
     def __init__(
@@ -52,11 +56,10 @@ class PrintWorker:
         connect: Connect = open_transport,
         jitter: Callable[[], float] = random.random,
         idle_s: float = 1.0,
-        status_every_s: float = 30.0,
     ) -> None:
         self.store, self.printer, self.clock = store, printer, clock
         self._connect, self._jitter = connect, jitter
-        self.idle_s, self.status_every_s = idle_s, status_every_s
+        self.idle_s = idle_s
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -80,28 +83,45 @@ class PrintWorker:
             if info.kind == queue.KICK and (info.expires_ms or 0) < self.clock():
                 self._finish(info.id, "expired", "not sent within 15 s")
                 return info.id
-            status = self._deliver(job)
+            state, error = self._deliver(job)
         except PrinterError as exc:
             self._retry(job.info, exc)
         except Exception as exc:  # a worker must outlive any one job
             log.exception("print job %s failed unexpectedly", info.id)
             self._retry(job.info, exc)
         else:
-            self._finish(info.id, "done", None)
-            log.debug("%s printed %s (%s)", self.printer.name, info.id, status.state)
+            self._finish(info.id, state, error)
+            log.debug("%s: job %s %s", self.printer.name, info.id, state)
         return info.id
 
-    def _deliver(self, job: queue.Job) -> PrinterStatus:
+    def _deliver(self, job: queue.Job) -> tuple[str, str | None]:
+        """Send one job; return its final state (``done`` or ``unconfirmed``) and why.
+
+        Raises:
+            PrinterError: the job did not go out, or not all of it: it waits for a retry.
+        """
+        kick = job.info.kind == queue.KICK
         transport = self._connect(self.printer)
         try:
             status = self._status(transport)
             self._record(status)
-            if status.blocks_printing and job.info.kind != queue.KICK:
+            if self.printer.status and transport.can_read and not status.known:
+                raise PrinterNotReady(status)  # it should answer: never send blind
+            if status.blocks_printing and not kick:
                 raise PrinterNotReady(status)
+            wait_s = self.printer.confirm_wait_s(len(job.payload))
+            if kick:
+                wait_s = min(wait_s, max(0, (job.info.expires_ms or 0) - self.clock()) / 1000)
             transport.write(job.payload)
-            if status.known and not confirm(transport, self.printer.timeout_s):
-                raise PrinterTimeout("the printer did not confirm it read the whole job")
-            return status
+            if status.known:
+                if confirm(transport, wait_s):
+                    return "done", None
+                if kick:
+                    raise PrinterTimeout("the printer did not take the drawer pulse in time")
+                return "unconfirmed", f"the printer did not confirm the job within {wait_s:.0f} s"
+            if not transport.flush(wait_s):
+                raise PrinterTimeout(f"the job was still not through after {wait_s:.0f} s")
+            return "done", None
         finally:
             transport.close()
 
@@ -150,7 +170,10 @@ class PrintWorker:
         with self.store.read() as conn:
             due = queue.next_due_ms(conn, self.printer.name)
         now = self.clock()
-        if self._last_probe_ms is None or now - self._last_probe_ms >= self.status_every_s * 1000:
+        if (
+            self._last_probe_ms is None
+            or now - self._last_probe_ms >= self.printer.status_every_s * 1000
+        ):
             self.check_status()
         if due is None:
             return self.idle_s
@@ -195,11 +218,32 @@ class PrintRuntime:
     """The workers of every configured printer."""
 
     def __init__(self, store: Store, printers: tuple[PrinterConfig, ...], clock: Clock) -> None:
+        self.store, self.clock = store, clock
         self.workers = {p.name: PrintWorker(store, p, clock) for p in printers}
+        self._started = False
+        self._lock = threading.Lock()
 
     def start(self) -> None:
-        for worker in self.workers.values():
-            worker.start()
+        with self._lock:
+            self._started = True
+            for worker in self.workers.values():
+                worker.start()
+
+    def reload(self, printers: tuple[PrinterConfig, ...]) -> None:
+        """Run workers for exactly these printers: a worker whose printer changed or went
+        is stopped after the job in hand; new and changed printers get a new worker."""
+        wanted = {p.name: p for p in printers}
+        with self._lock:
+            for name, worker in list(self.workers.items()):
+                if wanted.get(name) != worker.printer:
+                    worker.stop()
+                    del self.workers[name]
+            for name, printer in wanted.items():
+                if name not in self.workers:
+                    worker = PrintWorker(self.store, printer, self.clock)
+                    self.workers[name] = worker
+                    if self._started:
+                        worker.start()
 
     def wake(self) -> None:
         for worker in self.workers.values():

@@ -15,7 +15,15 @@ DomainError
 ├── PrinterNotFound       printer_not_found: (also LookupError) no such printer
 ├── NoPrinter             no_printer: no configured printer can print this
 ├── AlreadyPrinted        receipt_already_printed: the original went; ask for a copy
-└── NothingToPrint        nothing_to_print: e.g. a kitchen reprint before any send
+├── NothingToPrint        nothing_to_print: e.g. a kitchen reprint before any send
+├── PrintJobNotFound      print_job_not_found: (also LookupError) no such print job
+├── PrintJobNotOpen       print_job_not_unconfirmed: only an unconfirmed (or failed)
+│                         job can be sent again or marked printed
+├── PrintersFileInvalid   printers_file_invalid: the printers file was not applied
+├── MalformedBody         malformed_request: a request body that is not JSON
+├── InvalidBody           invalid_request: a body not of the schema (type, bounds,
+│                         nesting deeper than allowed)
+└── ControlCharacter      control_character: text holding a control character
 """
 
 from __future__ import annotations
@@ -132,3 +140,41 @@ class NothingToPrint(DomainError):
     """The print asked for has no content (a kitchen reprint before any send)."""
 
     code = "nothing_to_print"
+
+
+class PrintJobNotFound(NotFound):
+    """No print job with this id on this device."""
+
+    code = "print_job_not_found"
+    entity = "print job"
+
+
+class PrintJobNotOpen(DomainError):
+    """The job is not waiting for a decision: only an unconfirmed job (or a failed one,
+    to send again) can be settled."""
+
+    code = "print_job_not_unconfirmed"
+
+
+class PrintersFileInvalid(DomainError):
+    """The printers file does not describe printers; the running settings stay."""
+
+    code = "printers_file_invalid"
+
+
+class MalformedBody(DomainError):
+    """A request body that is not JSON at all."""
+
+    code = "malformed_request"
+
+
+class InvalidBody(DomainError):
+    """A request body that does not match its schema, or is nested too deep."""
+
+    code = "invalid_request"
+
+
+class ControlCharacter(DomainError):
+    """Text in a request holds a control character."""
+
+    code = "control_character"

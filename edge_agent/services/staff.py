@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -34,10 +35,6 @@ class Operator:
     token: str
 
 
-def _now(clock: Callable[[], int]) -> datetime:
-    return datetime.fromtimestamp(clock() / 1000, UTC)
-
-
 def _role(conn: sqlite3.Connection, role_id: str) -> Role:
     data = reference.get(conn, "role", role_id)
     if data is None:
@@ -59,8 +56,9 @@ def _match(conn: sqlite3.Connection, pin: str) -> tuple[str, dict[str, str]] | N
 def sign_in(store: Store, pin: str, clock: Callable[[], int]) -> Operator:
     """Open an operator session for the staff member with this PIN.
 
-    Wrong PINs are counted on the device; after too many the till refuses PINs for a
-    while, whoever types them.
+    Wrong PINs are counted on the device, with wrong inline manager PINs
+    (:func:`counting_pin_failures`); after too many the till refuses PINs for a while,
+    whoever types them.
 
     Raises:
         StaffLockedOut: too many wrong PINs recently.
@@ -68,17 +66,12 @@ def sign_in(store: Store, pin: str, clock: Callable[[], int]) -> Operator:
     """
     now_ms = clock()
     with store.write() as conn:
-        failures = [
-            datetime.fromtimestamp(row[0] / 1000, UTC)
-            for row in conn.execute("SELECT at_ms FROM pin_failures")
-        ]
-        LOCKOUT.ensure_not_locked(failures, _now(clock))
+        _ensure_not_locked(conn, now_ms)
         found = _match(conn, pin)
         if found is None:
-            conn.execute("INSERT INTO pin_failures (at_ms) VALUES (?)", (now_ms,))
+            _record_failure(conn, now_ms)
         else:
             staff_id, data = found
-            conn.execute("DELETE FROM pin_failures")
             token = secrets.token_urlsafe(24)
             conn.execute(
                 "INSERT INTO staff_sessions (token, staff_id, opened_ms) VALUES (?, ?, ?)",
@@ -91,6 +84,46 @@ def sign_in(store: Store, pin: str, clock: Callable[[], int]) -> Operator:
             )
             return Operator(staff_id, data["name"], _role(conn, data["role"]), token)
     raise WrongPin("wrong PIN")
+
+
+def _ensure_not_locked(conn: sqlite3.Connection, now_ms: int) -> None:
+    failures = [
+        datetime.fromtimestamp(row[0] / 1000, UTC)
+        for row in conn.execute("SELECT at_ms FROM pin_failures")
+    ]
+    LOCKOUT.ensure_not_locked(failures, datetime.fromtimestamp(now_ms / 1000, UTC))
+
+
+def _record_failure(conn: sqlite3.Connection, now_ms: int) -> None:
+    # Failures age out; a successful PIN does not wipe them, or a cashier could reset
+    # the count with their own PIN between guesses at a manager's.
+    horizon = int((LOCKOUT.window + LOCKOUT.lock_for).total_seconds() * 1000)
+    conn.execute("DELETE FROM pin_failures WHERE at_ms < ?", (now_ms - horizon,))
+    conn.execute("INSERT INTO pin_failures (at_ms) VALUES (?)", (now_ms,))
+
+
+@contextmanager
+def counting_pin_failures(
+    store: Store, clock: Callable[[], int], *, pin_given: bool
+) -> Iterator[None]:
+    """Run an action that may check an inline manager PIN under the sign-in lockout.
+
+    A wrong manager PIN counts as a wrong sign-in PIN (recorded after the action's
+    transaction rolled back), and while the till is locked out no manager PIN is
+    checked at all.
+
+    Raises:
+        StaffLockedOut: a PIN was given while the till is locked out.
+    """
+    if pin_given:
+        with store.read() as conn:
+            _ensure_not_locked(conn, clock())
+    try:
+        yield
+    except WrongPin:
+        with store.write() as conn:
+            _record_failure(conn, clock())
+        raise
 
 
 def operator(conn: sqlite3.Connection, token: str | None) -> Operator:

@@ -19,11 +19,13 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from edge_agent.services import restore
 from edge_agent.services.sync_projection import apply_page
-from edge_agent.store import oplog, sync_state
+from edge_agent.store import identities, oplog, sync_state
 from edge_agent.store.device import DeviceIdentity, identity
 from edge_agent.store.gateway import Store
 from edge_agent.sync.access import HubAccess
@@ -83,6 +85,8 @@ class SyncOutcome:
         reset: the hub was restored; the device pulled from the start and pushed again.
         clock_drift: pulled ops stamped too far ahead of this device's clock.
         retry_after_s: the hub's "not before", on a refusal that gave one.
+        recovered: the hub proved this device restored from a backup and it took a
+            successor identity: what was done.
         failed_phase: where the reported error happened (``handshake``, ``push`` or
             ``pull``); after a failed push the pull still ran: ``pulled`` says what it got
             (a pull that fails too reports its own error).
@@ -97,6 +101,7 @@ class SyncOutcome:
     error_code: str | None = None
     error_message: str | None = None
     retry_after_s: int | None = None
+    recovered: str | None = None
     failed_phase: str | None = None
 
 
@@ -173,7 +178,7 @@ class SyncRunner:
             session = _Session(client, me, self._showing(progress or _quiet))
             try:
                 with client:
-                    self._session(session)
+                    self._sync(session)
             except SyncError as exc:
                 self._record_failure(exc)
                 session.outcome.ok = False
@@ -194,6 +199,29 @@ class SyncRunner:
     def _record_failure(self, exc: SyncError) -> None:
         with self.store.write() as conn:
             sync_state.record_error(conn, self.clock(), exc.code, str(exc))
+
+    def _sync(self, session: _Session) -> None:
+        """A session; if the hub proves this device restored, recover and sync again."""
+        try:
+            if restore.interrupted(self.store):
+                raise HubRefused(ErrorCode.RESET_REQUIRED, "a recovery was interrupted")
+            self._session(session)
+        except SyncError as exc:
+            if not restore.is_divergence(exc):
+                raise
+            adopted = restore.recover(
+                self.store,
+                self.access,
+                session.client,
+                self.clock,
+                exc,
+                agent_version=self.config.agent_version,
+            )
+            if adopted is None:
+                raise
+            session.outcome.recovered = adopted.note
+            with self.access.open(self.store) as client:
+                self._session(_Session(client, adopted.current, session.progress, session.outcome))
 
     def _showing(self, progress: Progress) -> Progress:
         def report(phase: str, done: int, remaining: int) -> None:
@@ -229,8 +257,10 @@ class SyncRunner:
         return None
 
     def _handshake(self, session: _Session) -> HandshakeAccepted:
+        me = str(session.me.device_id)
         with self.store.read() as conn:
             position = sync_state.positions(conn)
+            acked_op = identities.own_op_id(conn, me, position.acked_seq)
         accepted = session.client.handshake(
             Handshake(
                 protocol_version=PROTOCOL_VERSION,
@@ -240,9 +270,12 @@ class SyncRunner:
                 device_hlc=position.hlc,
                 last_seq=position.last_seq,
                 agent_version=self.config.agent_version,
+                acked_seq=position.acked_seq if acked_op else 0,
+                acked_op_id=uuid.UUID(acked_op) if acked_op else None,
             )
         )
         with self.store.write() as conn:
+            restore.check_boundary(conn, me, accepted, self.clock())
             sync_state.record_handshake(conn, accepted.hub_epoch, accepted.clock_skew_ms)
             position = sync_state.positions(conn)
             applied = min(accepted.last_applied_seq, position.last_seq)

@@ -156,6 +156,67 @@ MIGRATIONS: Sequence[str] = (
     CREATE INDEX print_jobs_queue ON print_jobs (printer, state, seq);
     CREATE INDEX print_jobs_by_ticket ON print_jobs (ticket_id, kind);
     """,
+    # 6: a print job the printer never confirmed is ``unconfirmed``, not ``done``: the
+    #    state CHECK is widened by rebuilding the table (SQLite cannot alter a CHECK);
+    #    when the printers file was last applied, and why a changed one was not.
+    """
+    CREATE TABLE print_jobs_v6 (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        printer TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        ticket_id TEXT,
+        copy INTEGER NOT NULL DEFAULT 0,
+        requested_by TEXT,
+        payload BLOB NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'printing', 'done', 'unconfirmed', 'failed', 'expired')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL,
+        last_error TEXT,
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER,
+        finished_ms INTEGER
+    );
+    INSERT INTO print_jobs_v6 SELECT * FROM print_jobs;
+    DROP TABLE print_jobs;
+    ALTER TABLE print_jobs_v6 RENAME TO print_jobs;
+    CREATE INDEX print_jobs_queue ON print_jobs (printer, state, seq);
+    CREATE INDEX print_jobs_by_ticket ON print_jobs (ticket_id, kind);
+    CREATE TABLE printer_config (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        loaded_ms INTEGER,
+        problem TEXT,
+        problem_ms INTEGER
+    );
+    INSERT INTO printer_config (id) VALUES (1);
+    """,
+    # 7: restores and new identities: the identities this data directory had, the ops a
+    #    successor identity re-issued (moved out of the op log, linked to their new ids),
+    #    the restore mark and what the last recovery did, and the device id proposed to
+    #    the hub (kept so that a retry after a lost answer proposes the same one).
+    """
+    CREATE TABLE identities (
+        device_id TEXT PRIMARY KEY,
+        device_code TEXT NOT NULL,
+        last_seq INTEGER NOT NULL,
+        successor_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        replaced_ms INTEGER NOT NULL
+    );
+    CREATE TABLE superseded_ops (
+        op_id TEXT PRIMARY KEY,
+        device_id TEXT NOT NULL,
+        device_seq INTEGER NOT NULL,
+        body BLOB NOT NULL,
+        successor_op_id TEXT NOT NULL UNIQUE,
+        moved_ms INTEGER NOT NULL
+    );
+    ALTER TABLE sync_state ADD COLUMN restored_ms INTEGER;
+    ALTER TABLE sync_state ADD COLUMN recovered_ms INTEGER;
+    ALTER TABLE sync_state ADD COLUMN recovery_note TEXT;
+    ALTER TABLE sync_state ADD COLUMN proposed_device_id TEXT;
+    """,
 )
 
 

@@ -35,6 +35,12 @@ from sync_protocol import (
     codec_for,
 )
 from sync_protocol.messages import Message
+from sync_protocol.recovery import (
+    KnownOpsRequest,
+    KnownOpsResponse,
+    SuccessorGranted,
+    SuccessorRequest,
+)
 
 T = TypeVar("T", bound=Message)
 
@@ -44,6 +50,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 PROBE_TIMEOUT = httpx.Timeout(3.0)
 _CREDENTIAL_CODES = frozenset({"unauthorized", "device_revoked"})
 _GATEWAY_STATUSES = frozenset({502, 503, 504})
+# Answers of /sync/v1/successor and /known, which are not in the core message union.
+_RECOVERY: frozenset[type[Message]] = frozenset({SuccessorGranted, KnownOpsResponse})
 #: The request went out and the connection closed before an answer came back.
 _ANSWER_LOST = (httpx.RemoteProtocolError, httpx.ReadError)
 
@@ -102,6 +110,22 @@ class HubClient:
         """
         return self._call("/sync/v1/pull", message, PullResponse)
 
+    def successor(self, message: SuccessorRequest) -> SuccessorGranted:
+        """Ask for a successor identity (a device the hub proved restored).
+
+        Raises:
+            HubUnreachable, HubRefused, CredentialRejected, HubBadAnswer.
+        """
+        return self._call("/sync/v1/successor", message, SuccessorGranted)
+
+    def known(self, message: KnownOpsRequest) -> KnownOpsResponse:
+        """Which of these op ids the hub holds.
+
+        Raises:
+            HubUnreachable, HubRefused, CredentialRejected, HubBadAnswer.
+        """
+        return self._call("/sync/v1/known", message, KnownOpsResponse)
+
     def answers(self) -> bool:
         """Whether the hub answers ``GET /health`` with 200 now: a cheap probe that needs
         no credential and writes nothing (the hub answers 503 while its database is down).
@@ -134,7 +158,7 @@ class HubClient:
             raise HubUnreachable(f"the hub at {self.base_url} is unreachable: {exc}") from exc
         except httpx.HTTPError as exc:  # e.g. a body that does not match its Content-Encoding
             raise HubBadAnswer(f"{path} answered something unreadable: {exc}") from exc
-        answer = self._decode(response)
+        answer = self._decode(response, expected)
         if isinstance(answer, ErrorMessage):
             raise _refusal(answer, response)
         if not isinstance(answer, expected):
@@ -143,10 +167,14 @@ class HubClient:
             )
         return answer
 
-    def _decode(self, response: httpx.Response) -> Message:
+    def _decode(self, response: httpx.Response, expected: type[Message]) -> Message:
         try:
             codec = codec_for(response.headers.get("content-type"))
-            answer: Message = codec.decode_message(response.content)
+            answer: Message
+            if expected in _RECOVERY:
+                answer = codec.decode(response.content, expected | ErrorMessage)  # type: ignore[arg-type]
+            else:
+                answer = codec.decode_message(response.content)
         except (DecodeError, UnsupportedMediaType) as exc:
             # A proxy's HTML error page, or a hub that is not a hub: classify by status.
             if response.status_code in _GATEWAY_STATUSES:

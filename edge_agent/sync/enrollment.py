@@ -4,11 +4,17 @@ The device proposes its own ``device_id`` (ids are made on the device). A device
 not sold yet adopts the hub's tenant, outlet, device code, currency and timezone. A device
 that already has ops in its log keeps its identity, which must then equal the hub's:
 otherwise enrollment is refused before anything is stored, since its receipts and ops
-already carry the old names.
+already carry the old names. A device enrolled already is refused here: enrolling it
+again makes it a new device (``edge_agent.services.restore.enroll_again``).
+
+A lost answer is retried with the same code: the device proposes the same id (kept in
+``sync_state.proposed_device_id``) and the hub answers the same device, with a new
+credential while that device has never synced.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +23,7 @@ from typing import Any
 import httpx
 import msgspec
 
-from edge_agent.store import sync_state
+from edge_agent.store import identities, sync_state
 from edge_agent.store.device import DeviceIdentity, initialise
 from edge_agent.store.gateway import Store
 from edge_agent.sync.client import DEFAULT_TIMEOUT
@@ -114,14 +120,21 @@ def enroll(
         HubUnreachable, EnrollmentRefused (also ``identity_mismatch`` when a device that
         already sold would change names), HubBadAnswer.
     """
-    with store.read() as conn:
+    with store.write() as conn:
         row = conn.execute(
             "SELECT device_id, tenant, outlet, device_code, currency, timezone, last_seq"
             " FROM device"
         ).fetchone()
+        if row is not None and sync_state.read(conn).enrolled_ms is not None:
+            raise EnrollmentRefused(
+                "already_enrolled",
+                f"this device is enrolled already as {row[2]}-{row[3]} ({row[0]}); "
+                "enroll it again as a new device with --force",
+            )
+        # A device with no identity yet proposes the same id again after a lost answer.
+        device_id = uuid.UUID(row[0]) if row else proposed_device_id(conn, clock)
     mine = None if row is None else DeviceIdentity(uuid.UUID(row[0]), *row[1:6])
     has_sold = row is not None and row[6] > 0
-    device_id = mine.device_id if mine else uuid7(clock())
     body = {"code": code, "device_id": str(device_id), "name": name, "agent_version": agent_version}
     grant = request_grant(hub_url, body, transport=transport)
     if grant.device_id != device_id:
@@ -153,9 +166,24 @@ def enroll(
             )
         conn.execute("UPDATE device SET pull_cursor = NULL")
         sync_state.set_enrolled(conn, hub_url.rstrip("/"), grant.hub_epoch, clock())
+        identities.propose_device_id(conn, None)
         # Saved inside the transaction: if the credential cannot be kept, nothing is.
         location = credentials.save(str(device_id), grant.credential)
     return Enrolled(mine if has_sold and mine else theirs, hub_url, location)
+
+
+def proposed_device_id(conn: sqlite3.Connection, clock: Callable[[], int]) -> uuid.UUID:
+    """The device id proposed to the hub for a new identity, made and kept on first use.
+
+    Kept in ``sync_state`` until the identity is taken, so that a request whose answer
+    was lost is retried with the same id (the hub then answers the same device).
+    """
+    proposed = identities.recovery(conn).proposed_device_id
+    if proposed:
+        return uuid.UUID(proposed)
+    device_id = uuid7(clock())
+    identities.propose_device_id(conn, str(device_id))
+    return device_id
 
 
 def _ensure_same_names(mine: DeviceIdentity, theirs: DeviceIdentity) -> None:

@@ -6,6 +6,8 @@ SyncError                  sync_error: base; ``retry_after_s`` when the hub said
 ├── HubBadAnswer           hub_bad_answer: an answer that is not the protocol's
 ├── HubRefused             <the hub's code>: an ``ErrorMessage`` (rate_limited, ...)
 │   └── CredentialRejected unauthorized / device_revoked: the device must enroll again
+├── LogDiverged            reset_required: this device's log is not the one the hub
+│                          applied (restored from a backup), found by the device
 └── EnrollmentRefused      <code>: enrollment_code_unknown, enrollment_code_expired,
                            device_already_enrolled, identity_mismatch, malformed
 
@@ -76,3 +78,20 @@ class EnrollmentRefused(SyncError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class LogDiverged(SyncError):
+    """The hub holds another op than this device's at a sequence both have (a restore).
+
+    Args:
+        seq: the sequence where the logs differ.
+        op_id: this device's own op id there (the proof sent with the successor request).
+        message: what differs, in words.
+    """
+
+    code = "reset_required"
+
+    def __init__(self, seq: int, op_id: str, message: str) -> None:
+        super().__init__(message)
+        self.seq = seq
+        self.op_id = op_id

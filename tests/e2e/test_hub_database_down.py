@@ -24,6 +24,7 @@ from cloud_hub.http.app import create_app
 from cloud_hub.settings import HubSettings
 from cloud_hub.store.engine import create_engine
 from sync_protocol import JSON, PROTOCOL_VERSION, SCHEMA_VERSION, Handshake, PullRequest
+from sync_protocol.recovery import KnownOpsRequest, SuccessorRequest
 from tests.e2e.sync_world import ADMIN_TOKEN, fresh_database
 from tests.processes import HubProcess, free_port
 
@@ -44,6 +45,10 @@ BODIES: dict[str, object] = {
     ),
     "/sync/v1/push": {"type": "push", "device_id": str(uuid.uuid4()), "ops": []},
     "/sync/v1/pull": PullRequest(cursor=None, limit=10),
+    "/sync/v1/successor": SuccessorRequest(
+        device_id=uuid.uuid4(), successor_id=uuid.uuid4(), last_seq=0
+    ),
+    "/sync/v1/known": KnownOpsRequest(op_ids=[uuid.uuid4()]),
 }
 QUERY = {"outlet": "DEMO1", "day": "2026-01-01"}
 

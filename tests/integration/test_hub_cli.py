@@ -190,3 +190,15 @@ def test_a_missing_argument_is_bad_usage(pos_hub) -> None:
 
     assert result.returncode == 2
     assert "required" in result.stderr
+
+
+def test_the_hub_creates_its_sqlite_files_for_its_owner_alone(pos_hub) -> None:
+    migrated = pos_hub("migrate")
+    pos_hub("tenant", "create", "acme", "--name", "Acme")
+
+    files = sorted(pos_hub.database.parent.iterdir())
+    modes = {path.name: path.stat().st_mode & 0o777 for path in files}
+    assert migrated.returncode == 0, migrated.stderr
+    assert pos_hub.database.parent.stat().st_mode & 0o777 == 0o700
+    assert modes["hub.sqlite3"] == 0o600
+    assert all(mode == 0o600 for mode in modes.values()), modes

@@ -195,3 +195,39 @@ async def test_codes_are_issued_only_for_the_callers_outlets(hub, admin) -> None
     )
 
     assert answer.status_code == 404
+
+
+async def test_a_lost_answer_is_retried_with_the_same_code_and_device_id(hub, admin) -> None:
+    code = await hub.code(admin, "NBO1", "D02")
+    device_id = str(uuid.uuid4())
+    lost = await redeem(hub, code, device_id)
+
+    retried = await redeem(hub, code, device_id)
+
+    async with hub.engine.connect() as conn:
+        stored = (await conn.execute(sa.select(devices))).one()
+    assert (lost.status_code, retried.status_code) == (201, 201)
+    assert retried.json()["device_id"] == lost.json()["device_id"] == device_id
+    assert retried.json()["device_code"] == "D02"
+    assert retried.json()["credential"] != lost.json()["credential"]
+    assert (
+        stored.credential_hash == hashlib.sha256(retried.json()["credential"].encode()).hexdigest()
+    )
+
+
+async def test_a_retry_is_refused_once_the_device_synced_or_the_code_expired(hub, admin) -> None:
+    synced_code = await hub.code(admin, "NBO1", "D02")
+    synced_id = str(uuid.uuid4())
+    await redeem(hub, synced_code, synced_id)
+    async with hub.engine.begin() as conn:
+        await conn.execute(sa.update(devices).values(last_seen_ms=1))
+    expired_code = await hub.code(admin, "NBO1", "D03")
+    expired_id = str(uuid.uuid4())
+    await redeem(hub, expired_code, expired_id)
+    hub.clock.advance(DAY_MS)
+
+    after_sync = await redeem(hub, synced_code, synced_id)
+    after_expiry = await redeem(hub, expired_code, expired_id)
+    other_device = await redeem(hub, expired_code)
+
+    assert [a.status_code for a in (after_sync, after_expiry, other_device)] == [404, 404, 404]

@@ -385,4 +385,7 @@ async def test_no_push_of_odd_ops_gets_a_5xx(hub: Hub, till, codec, data) -> Non
 
     status, answer, _ = await call(hub, "push", None, till, codec, body=body)
 
-    assert status in (200, 400), answer
+    # 409: a repeated sequence carrying another op than the hub applied there.
+    assert status in (200, 400, 409), answer
+    if status == 409:
+        assert answer.code == "reset_required"

@@ -39,11 +39,41 @@ class PrinterModel:
     status: dict[int, int] = field(default_factory=lambda: dict(ONLINE))
     hang_on_job: bool = False
     drop_after: int | None = None
+    bytes_per_s: int | None = None
     kept: list[bytes] = field(default_factory=list)
     lost: list[bytes] = field(default_factory=list)
     live: dict[int, bytearray] = field(default_factory=dict)
     connections: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    reading: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.reading.set()
+
+    def hang(self) -> None:
+        """The printer stops reading (and answering); connections are still accepted."""
+        self.reading.clear()
+
+    def resume(self) -> None:
+        """A hung printer comes back and reads what was sent to it."""
+        self.reading.set()
+
+    def read_size(self) -> int:
+        """How much one read takes: all there is, or 1/20 s worth on a slow line."""
+        return 65536 if self.bytes_per_s is None else max(1, self.bytes_per_s // 20)
+
+    def pace(self, taken: int) -> None:
+        """Model the line's speed: the bytes just read took their time on the wire."""
+        if self.bytes_per_s is not None and taken:
+            time.sleep(taken / self.bytes_per_s)
+
+    @property
+    def drawer_openings(self) -> int:
+        """Times the drawer opened: at once for the real-time pulse, but the buffered
+        ``ESC p`` only when the printer is not out of paper (it waits in the buffer)."""
+        stream = self.printed
+        paper_out = self.status.get(4, 0) & 0x60 == 0x60
+        return len(stream.realtime_kicks) + (0 if paper_out else len(stream.kicks))
 
     def take(self, buffer: bytearray, chunk: bytes) -> None:
         """Add received bytes to a connection's buffer, seen by :attr:`printed` at once."""
@@ -120,15 +150,19 @@ class NetworkPrinter(PrinterModel):
         conn.settimeout(0.05)
         with conn:
             while not self._stop.is_set():
+                if not self.reading.wait(0.05):
+                    continue
                 try:
-                    chunk = conn.recv(65536)
+                    chunk = conn.recv(self.read_size())
                 except TimeoutError:
                     continue
                 except OSError:
+                    dropped = True
                     break
                 if not chunk:
                     break
                 self.take(buffer, chunk)
+                self.pace(len(chunk))
                 if self.drop_after is not None and self.job_bytes(buffer) >= self.drop_after:
                     self.drop_after, dropped = None, True
                     # RST, not FIN: the sender sees the connection fail mid-job.
@@ -209,12 +243,16 @@ class PtyPrinter(PrinterModel):
     def _serve(self) -> None:
         buffer, scanned, unplugged = bytearray(), 0, False
         while not self._stop.is_set():
+            if not self.reading.wait(0.05):
+                continue
             if not select.select([self.master], [], [], 0.05)[0]:
                 continue
             try:
-                self.take(buffer, os.read(self.master, 65536))
+                chunk = os.read(self.master, self.read_size())
             except OSError:
                 break
+            self.take(buffer, chunk)
+            self.pace(len(chunk))
             if self.unplug_after is not None and self.job_bytes(buffer) >= self.unplug_after:
                 self.unplug_after, unplugged = None, True
                 self._close()

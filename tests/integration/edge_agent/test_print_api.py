@@ -160,14 +160,14 @@ def test_a_double_tapped_send_prints_once(till, cashier) -> None:
 
 def test_a_cash_sale_opens_the_drawer_and_prints_one_receipt(till, cashier) -> None:
     ticket = order(cashier, "chai")
-    kicks_before = len(till.receipt.printed.kicks)
+    kicks_before = len(till.receipt.printed.realtime_kicks)
 
     paid = pay_cash(cashier, ticket)
 
     assert paid.status_code == 201
     receipts = eventually(lambda: printed_for(till.receipt, ticket), what="the receipt")
-    eventually(lambda: len(till.receipt.printed.kicks) > kicks_before, what="the kick")
-    assert till.receipt.printed.kicks[kicks_before:] == [(5, 120, 120)]
+    eventually(lambda: len(till.receipt.printed.realtime_kicks) > kicks_before, what="the kick")
+    assert till.receipt.printed.realtime_kicks[kicks_before:] == [(5, 200, 200)]
     assert len(receipts) == 1
     assert "RECEIPT" in receipts[0].decoded.text
     assert receipts[0].decoded.qr == [ticket["id"]]
@@ -175,7 +175,7 @@ def test_a_cash_sale_opens_the_drawer_and_prints_one_receipt(till, cashier) -> N
 
 def test_a_card_sale_prints_a_receipt_but_never_opens_the_drawer(till, cashier) -> None:
     ticket = order(cashier, "espresso")
-    kicks_before = len(till.receipt.printed.kicks)
+    kicks_before = len(till.receipt.printed.realtime_kicks)
 
     cashier.post(
         f"/tickets/{ticket['id']}/payments",
@@ -184,7 +184,7 @@ def test_a_card_sale_prints_a_receipt_but_never_opens_the_drawer(till, cashier) 
 
     receipt = eventually(lambda: printed_for(till.receipt, ticket), what="the receipt")[0]
     assert "  PENDING CONFIRMATION" in receipt.decoded.text
-    assert len(till.receipt.printed.kicks) == kicks_before
+    assert len(till.receipt.printed.realtime_kicks) == kicks_before
 
 
 def test_a_reprint_says_copy_and_a_double_tapped_reprint_prints_once(till, cashier) -> None:
@@ -225,15 +225,15 @@ def test_a_kitchen_reprint_says_copy(till, cashier) -> None:
 def test_only_an_authorised_no_sale_opens_the_drawer(till, cashier) -> None:
     manager_pin = {"manager_pin": "9999"}
     cashier.post("/drawer/open", json={"float": 500_000})
-    kicks_before = len(till.receipt.printed.kicks)
+    kicks_before = len(till.receipt.printed.realtime_kicks)
 
     refused = cashier.post("/drawer/movements", json={"kind": "no_sale"})
     allowed = cashier.post("/drawer/movements", json={"kind": "no_sale", **manager_pin})
 
     assert refused.status_code == 403
     assert allowed.status_code == 201
-    eventually(lambda: len(till.receipt.printed.kicks) > kicks_before, what="the kick")
-    assert len(till.receipt.printed.kicks) == kicks_before + 1
+    eventually(lambda: len(till.receipt.printed.realtime_kicks) > kicks_before, what="the kick")
+    assert len(till.receipt.printed.realtime_kicks) == kicks_before + 1
 
 
 def test_printers_show_their_status_and_jobs_their_state(till, cashier) -> None:
@@ -301,7 +301,7 @@ def test_a_sale_goes_through_while_the_printer_is_off_and_prints_once_complete_w
             back = NetworkPrinter(port=port, drop_after=300)  # and drops mid-job once
             try:
                 eventually(lambda: printed_for(back, ticket), what="the receipt, once back")
-                eventually(lambda: back.printed.kicks, what="the drawer kick")
+                eventually(lambda: back.printed.realtime_kicks, what="the drawer kick")
                 done = cashier.get("/print-jobs", params={"ticket_id": ticket["id"]}).json()
             finally:
                 back.stop()
@@ -318,3 +318,83 @@ def test_a_sale_goes_through_while_the_printer_is_off_and_prints_once_complete_w
     assert next(j for j in done if j["kind"] == "drawer_kick")["attempts"] > 1
     assert len(printed_for(back, ticket)) == 1
     assert len(back.lost) == 1
+
+
+def test_a_job_the_printer_never_confirmed_is_shown_and_can_be_sent_again(till, cashier) -> None:
+    till.kitchen.hang_on_job = True
+    try:
+        ticket = order(cashier, "samosa")
+        cashier.post(f"/tickets/{ticket['id']}/send", json={})
+        job = eventually(
+            lambda: next(
+                iter(cashier.get("/print-jobs", params={"state": "unconfirmed"}).json()), None
+            ),
+            what="an unconfirmed job",
+        )
+        kitchen = next(p for p in cashier.get("/printers").json() if p["name"] == "kitchen")
+    finally:
+        till.kitchen.hang_on_job = False
+
+    resent = cashier.post(f"/print-jobs/{job['id']}/resend")
+    printed = eventually(lambda: printed_n(till.kitchen, ticket, 1), what="the resent ticket")
+    again = cashier.post(f"/print-jobs/{job['id']}/printed")
+    unknown = cashier.post(f"/print-jobs/{uuid.uuid4()}/resend")
+
+    assert job["ticket_id"] == ticket["id"]
+    assert "did not confirm" in job["last_error"]
+    assert kitchen["needs_attention"]
+    assert kitchen["message"] == "kitchen printer ready, 1 job unconfirmed: check it printed"
+    assert resent.status_code == 200, resent.text
+    assert resent.json()["state"] == "pending"
+    assert len(printed) == 1
+    assert again.status_code == 409
+    assert again.json()["code"] == "print_job_not_unconfirmed"
+    assert unknown.status_code == 404
+    assert unknown.json()["code"] == "print_job_not_found"
+
+
+@pytest.mark.slow
+def test_printer_settings_follow_the_printers_file_without_a_restart(tmp_path) -> None:
+    till = Till(tmp_path / "till")
+    settings = till.agent.data_dir / "printers.toml"
+    label = NetworkPrinter()
+    till.agent.start()
+    try:
+        with sign_in(till.agent, "1111") as cashier:
+            settings.write_text(
+                settings.read_text()
+                + f'\n[[printer]]\nname = "label"\nrole = "label"\nbackend = "network"\n'
+                f'host = "127.0.0.1"\nport = {label.port}\n'
+            )
+            added = eventually(
+                lambda: {p["name"] for p in cashier.get("/printers").json()} >= {"label"},
+                what="the new printer",
+            )
+            eventually(lambda: label.printed.status_queries, what="the new printer's worker")
+            good = settings.read_text()
+            settings.write_text(good.replace('host = "127.0.0.1"', 'host = "127.0.0.1:9100"'))
+            alerts = eventually(
+                lambda: cashier.get("/sync/status").json()["printer_alerts"],
+                what="the alert about the bad file",
+            )
+            kept = {p["name"] for p in cashier.get("/printers").json()}
+            refused = cashier.post("/printers/reload")
+            unsigned = httpx.post(f"{till.agent.api}/printers/reload")
+            settings.write_text(good)
+            applied = cashier.post("/printers/reload")
+            cleared = cashier.get("/sync/status").json()["printer_alerts"]
+    finally:
+        label.stop()
+        till.stop()
+
+    assert added
+    assert len(alerts) == 1
+    assert alerts[0].startswith("printers file not applied, the previous settings stay:")
+    assert "put the TCP port in 'port'" in alerts[0]
+    assert kept == {"receipt", "kitchen", "bar", "label"}
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "printers_file_invalid"
+    assert unsigned.status_code == 401
+    assert applied.status_code == 200
+    assert {p["name"] for p in applied.json()} == {"receipt", "kitchen", "bar", "label"}
+    assert cleared == []

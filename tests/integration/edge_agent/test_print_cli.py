@@ -10,6 +10,7 @@ from edge_agent.printing.status import interpret
 from edge_agent.store.gateway import Store
 from tests.escpos_decoder import jobs
 from tests.integration.edge_agent.print_simulators import PAPER_OUT, NetworkPrinter
+from tests.processes import free_port
 
 PAPER_OUT_REPLIES = {n: bytes((b,)) for n, b in PAPER_OUT.items()}
 
@@ -53,13 +54,51 @@ def test_a_test_page_prints_on_the_demo_file_printer(demo_dir, capsys):
     assert page.pulses == [(2, 100, 100)]
 
 
-def test_status_of_printers_that_cannot_answer_is_unknown_and_fails(demo_dir, capsys):
+def test_status_of_printers_that_cannot_answer_exits_3_for_cannot_tell(demo_dir, capsys):
     code = run(demo_dir, "status")
 
     captured = capsys.readouterr()
-    assert code == 1
+    assert code == 3
     assert captured.out.count("unknown") == 3
-    assert captured.err == "pos-agent: receipt, kitchen, bar cannot print now\n"
+    assert captured.err == "pos-agent: cannot tell whether receipt, kitchen, bar can print\n"
+
+
+def network_printers_file(tmp_path, monkeypatch, *ports: int) -> None:
+    config = tmp_path / "printers.json"
+    printers = ", ".join(
+        f'{{"name": "p{n}", "role": "kitchen", "backend": "network", "host": "127.0.0.1",'
+        f' "port": {port}, "timeout_s": 0.5, "status_timeout_s": 0.3}}'
+        for n, port in enumerate(ports)
+    )
+    config.write_text(f'{{"printer": [{printers}]}}')
+    monkeypatch.setenv("POS_AGENT_PRINTERS", str(config))
+
+
+def test_status_exits_1_for_a_fault_even_beside_a_printer_that_cannot_tell(
+    tmp_path, capsys, monkeypatch
+):
+    empty, silent = NetworkPrinter(status=dict(PAPER_OUT)), NetworkPrinter(status={})
+    network_printers_file(tmp_path, monkeypatch, empty.port, silent.port)
+    try:
+        code = run(tmp_path / "no-database", "status")
+    finally:
+        empty.stop()
+        silent.stop()
+
+    captured = capsys.readouterr()
+    assert code == 1
+    assert captured.out.splitlines()[0].split()[:2] == ["p0", "paper_out"]
+    assert captured.out.splitlines()[1].split()[:2] == ["p1", "unknown"]
+    assert captured.err == "pos-agent: p0 cannot print now\n"
+
+
+def test_status_exits_1_for_a_printer_that_cannot_be_reached(tmp_path, capsys, monkeypatch):
+    network_printers_file(tmp_path, monkeypatch, free_port())
+
+    code = run(tmp_path / "no-database", "status")
+
+    assert code == 1
+    assert "cannot connect" in capsys.readouterr().out
 
 
 def test_status_of_a_network_printer_that_answers_is_online(tmp_path, capsys, monkeypatch):

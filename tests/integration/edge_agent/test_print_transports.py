@@ -152,25 +152,6 @@ def test_a_socket_dropped_mid_job_is_retried_and_prints_once_complete(tmp_path):
     assert len(flaky.lost) == 1
 
 
-def test_a_printer_that_hangs_mid_job_is_retried_and_prints_once(tmp_path):
-    hung = NetworkPrinter(hang_on_job=True)
-    b = bench(tmp_path, network(hung.port))
-    b.enqueue("j1", JOB)
-    try:
-        b.worker.step()
-        failed = b.job("j1")
-        hung.hang_on_job = False
-        b.retry_now("j1")
-        b.worker.step()
-    finally:
-        hung.stop()
-
-    assert failed.state == "pending"
-    assert "did not confirm" in (failed.last_error or "")
-    assert b.job("j1").state == "done"
-    assert [job.data for job in hung.printed.jobs] == [JOB]
-
-
 def test_a_printer_that_stops_reading_is_given_up_on_within_its_timeout(tmp_path):
     stalled = StallingPrinter()
     b = bench(tmp_path, network(stalled.port, timeout_s=0.3))
@@ -280,3 +261,21 @@ def test_usb_errors_say_what_to_fix(device, hint):
 def test_every_printer_error_is_an_os_error_the_worker_retries():
     assert all(issubclass(e, OSError) for e in (PrinterDisconnected, PrinterTimeout))
     assert socket.timeout is TimeoutError
+
+
+def test_an_idle_printer_is_asked_its_status_every_five_seconds(tmp_path, tcp_printer):
+    b = bench(tmp_path, network(tcp_printer.port))
+
+    b.worker._idle_wait_s()
+    first = len(tcp_printer.printed.status_queries)
+    b.clock.advance(4_900)
+    b.worker._idle_wait_s()
+    too_soon = len(tcp_printer.printed.status_queries)
+    b.clock.advance(200)
+    b.worker._idle_wait_s()
+    status = b.status()
+
+    assert first == 4
+    assert too_soon == first
+    assert len(tcp_printer.printed.status_queries) == 8
+    assert status == ("online", "")

@@ -153,3 +153,27 @@ def test_payments_are_keyed_by_their_id_and_confirmations_update_their_status() 
         ("refund", 40, "issued"),
     ]
     assert (ticket["paid"], ticket["refunded"], ticket["status"]) == (100, 40, "open")
+
+
+def test_a_repeated_sequence_carrying_another_op_than_the_hub_holds_diverges() -> None:
+    maker = OpMaker(DEVICE)
+    batch = [maker.event("ticket", "t", "line_added") for _ in range(3)]
+    held = {1: str(batch[0].op_id), 2: str(uuid.uuid4())}
+
+    plan = plan_push(items(batch), 3, known_op_ids=set(), refuse=never, held=held)
+
+    assert (plan.diverged_at, plan.results, plan.apply, plan.last_applied_seq) == (2, [], [], 3)
+
+
+def test_a_repeated_sequence_the_hub_holds_nothing_at_diverges_only_for_an_unknown_op() -> None:
+    maker = OpMaker(DEVICE)
+    first, second = maker.event("ticket", "t", "a"), maker.event("ticket", "t", "b")
+
+    known = plan_push(items([first]), 1, known_op_ids={str(first.op_id)}, refuse=never, held={})
+    unknown = plan_push(items([first, second]), 2, known_op_ids=set(), refuse=never, held={})
+    unreadable = plan_push(items([first]), 1, known_op_ids=set(), refuse=never, held={1: None})
+
+    assert [r.status for r in known.results] == ["duplicate"]
+    assert known.diverged_at is None
+    assert unknown.diverged_at == 1
+    assert unreadable.diverged_at is None

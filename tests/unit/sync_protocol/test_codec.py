@@ -725,6 +725,7 @@ def test_error_codes_on_the_wire_never_change() -> None:
         "reset_required",
         "rate_limited",
         "unavailable",
+        "not_diverged",
     ]
 
 

@@ -61,6 +61,14 @@ def test_usb_ids_may_be_written_in_hex() -> None:
         ({"baudrate": "fast"}, "baudrate has the wrong type"),
         ({"port": True}, "port has the wrong type"),
         ({"stations": "bar"}, "stations must be a list"),
+        ({"backend": "network", "host": "192.168.1.50:9100"}, "put the TCP port in 'port'"),
+        ({"backend": "network", "host": "tcp://printer"}, "must be a host name or an IP"),
+        ({"backend": "network", "host": "kitchen printer"}, "must be a host name or an IP"),
+        ({"backend": "network", "host": "300.1.1.1"}, "must be a host name or an IP"),
+        ({"status_every_s": 0}, "status_every_s must be between"),
+        ({"line_bytes_per_s": 0}, "line_bytes_per_s must be between"),
+        ({"drawer_command": "kick"}, "drawer_command must be realtime or esc_p"),
+        ({"baudrate": 12}, "baudrate must be between"),
     ],
 )
 def test_a_bad_setting_is_refused_naming_the_printer(raw, message) -> None:
@@ -83,3 +91,30 @@ def test_a_configuration_round_trips_through_its_dictionary() -> None:
     printer = parse_printers(tomllib.loads(DEMO_PRINTERS), Path("/d"))[0]
 
     assert parse_printer(printer.to_dict()) == printer
+
+
+@pytest.mark.parametrize("host", ["192.168.1.50", "fe80::1", "kitchen-printer.local", "KP01"])
+def test_a_network_printer_takes_a_host_name_or_an_address(host) -> None:
+    printer = parse_printer({"name": "k", "role": "kitchen", "backend": "network", "host": host})
+
+    assert printer.where() == f"tcp {host}:9100"
+
+
+def test_the_confirmation_wait_grows_with_the_job_and_the_line_speed() -> None:
+    serial = parse_printer(
+        {"name": "bar", "role": "bar", "backend": "serial", "path": "/dev/x", "baudrate": 9600}
+    )
+    network = parse_printer({"name": "k", "role": "kitchen", "backend": "network", "host": "k"})
+
+    small, large = serial.confirm_wait_s(100), serial.confirm_wait_s(5_500)
+
+    assert serial.bytes_per_s == 960
+    assert network.bytes_per_s == 1000
+    assert large - small == pytest.approx(1.5 * 5_400 / 960)
+    assert large > 5_500 / 960 + serial.timeout_s
+
+
+def test_idle_printers_are_asked_their_status_every_five_seconds_by_default() -> None:
+    printer = parse_printer({"name": "k", "role": "kitchen", "backend": "network", "host": "k"})
+
+    assert printer.status_every_s == 5.0

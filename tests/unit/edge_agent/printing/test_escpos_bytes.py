@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 from escpos.printer import Dummy
 
+from edge_agent.printing.config import PrinterConfig
 from edge_agent.printing.document import Document, Pulse, Text
 from edge_agent.printing.kitchen import kitchen_layout
 from edge_agent.printing.receipt import receipt_layout
@@ -134,9 +135,42 @@ def test_a_kitchen_ticket_prints_large_with_a_full_cut_when_configured() -> None
     assert decoded.cuts == ["full"]
 
 
+@pytest.mark.parametrize(
+    ("pin", "pulse_ms", "m", "t"), [(2, 100, 0, 1), (5, 200, 1, 2), (2, 250, 0, 3), (2, 510, 0, 6)]
+)
+def test_a_drawer_kick_is_the_real_time_pulse_of_the_configured_pin_and_time(
+    pin, pulse_ms, m, t
+) -> None:
+    printer = PrinterConfig(
+        name="receipt",
+        role="receipt",
+        backend="file",
+        path="r.prn",
+        drawer_pin=pin,
+        drawer_pulse_ms=pulse_ms,
+    )
+
+    data = kick_job(printer)
+
+    assert data == bytes((0x10, 0x14, 0x01, m, t))
+    assert jobs(data).realtime_kicks == [(pin, t * 100, t * 100)]
+
+
 @pytest.mark.parametrize(("pin", "pulse_ms", "m"), [(2, 100, 0), (5, 200, 1), (2, 510, 0)])
-def test_a_drawer_kick_pulses_the_configured_pin_for_the_configured_time(pin, pulse_ms, m) -> None:
-    data = kick_job(pin, pulse_ms)
+def test_a_printer_without_the_real_time_pulse_gets_esc_p_with_the_configured_time(
+    pin, pulse_ms, m
+) -> None:
+    printer = PrinterConfig(
+        name="receipt",
+        role="receipt",
+        backend="file",
+        path="r.prn",
+        drawer_pin=pin,
+        drawer_pulse_ms=pulse_ms,
+        drawer_command="esc_p",
+    )
+
+    data = kick_job(printer)
 
     assert data == bytes((0x1B, 0x70, m, pulse_ms // 2, pulse_ms // 2))
     assert jobs(data).kicks == [(pin, pulse_ms, pulse_ms)]

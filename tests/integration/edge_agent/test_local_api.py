@@ -1,0 +1,85 @@
+"""The agent's local API refuses what a hostile web page on the till could send it: a
+foreign ``Host`` (DNS rebinding), a body that is not JSON (a simple cross-origin POST),
+and it never grants CORS."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from edge_agent.http.local import host_name
+from tests.processes import AgentProcess, free_port, init_agent
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:4114", "10.0.0.5", "[fe80::1]"])
+def test_a_request_naming_a_foreign_host_is_refused_before_any_handler(agent, host) -> None:
+    health = httpx.get(f"{agent.url}/health", headers={"Host": host})
+    sign_in = httpx.post(f"{agent.api}/auth/pin", json={"pin": "1111"}, headers={"Host": host})
+
+    assert (health.status_code, health.json()["code"]) == (403, "host_not_allowed")
+    assert (sign_in.status_code, sign_in.json()["code"]) == (403, "host_not_allowed")
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost:4114", "[::1]:4114", "LOCALHOST"])
+def test_the_local_names_are_served(agent, host) -> None:
+    assert httpx.get(f"{agent.url}/health", headers={"Host": host}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", None]
+)
+def test_a_body_that_is_not_json_is_refused(agent, cashier, content_type) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    before = len(cashier.get("/tickets").json())
+
+    answer = cashier.post("/tickets", content=b'{"kind": "counter"}', headers=headers)
+
+    assert (answer.status_code, answer.json()["code"]) == (415, "unsupported_media_type")
+    assert len(cashier.get("/tickets").json()) == before
+
+
+def test_a_json_body_with_a_charset_is_taken(cashier) -> None:
+    answer = cashier.post(
+        "/tickets",
+        content=b'{"kind": "counter"}',
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+
+    assert answer.status_code == 201
+
+
+def test_no_origin_is_granted_cross_origin_access(agent, cashier) -> None:
+    preflight = httpx.options(
+        f"{agent.api}/tickets",
+        headers={
+            "Origin": "http://evil.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    answer = cashier.get("/tickets", headers={"Origin": "http://evil.example"})
+
+    assert "access-control-allow-origin" not in preflight.headers
+    assert "access-control-allow-origin" not in answer.headers
+
+
+def test_a_name_given_in_the_settings_is_served(tmp_path) -> None:
+    init_agent(tmp_path / "till")
+    agent = AgentProcess(tmp_path / "till", free_port(), env={"POS_AGENT_HOST_NAMES": "till-3.lan"})
+    agent.start()
+    try:
+        named = httpx.get(f"{agent.url}/health", headers={"Host": "till-3.lan:4114"})
+        other = httpx.get(f"{agent.url}/health", headers={"Host": "till-4.lan"})
+    finally:
+        agent.stop()
+
+    assert named.status_code == 200
+    assert other.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [("127.0.0.1:4114", "127.0.0.1"), ("[::1]:80", "::1"), ("::1", "::1"), ("till", "till")],
+)
+def test_the_host_name_is_read_without_its_port(header, name) -> None:
+    assert host_name(header) == name

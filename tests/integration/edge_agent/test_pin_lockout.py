@@ -1,0 +1,72 @@
+"""Inline manager PINs share the sign-in attempt counter and its lockout.
+
+A cashier's session must not be a way to guess a manager's PIN: every wrong manager
+PIN counts like a wrong sign-in PIN, a correct PIN in between does not reset the count,
+and while the till is locked out no PIN is checked, on any path.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.processes import running_agent
+
+WRONG = "0000"
+
+
+@pytest.fixture
+def till(tmp_path):
+    with running_agent(tmp_path / "till") as agent:
+        yield agent
+
+
+def signed_in(agent, pin: str = "1111") -> httpx.Client:
+    token = httpx.post(f"{agent.api}/auth/pin", json={"pin": pin}).json()["token"]
+    return httpx.Client(base_url=agent.api, headers={"Authorization": f"Bearer {token}"})
+
+
+def line_void(cashier: httpx.Client, pin: str) -> httpx.Response:
+    ticket = cashier.post("/tickets", json={"kind": "counter"}).json()
+    ticket = cashier.post(f"/tickets/{ticket['id']}/lines", json={"variant_id": "chai"}).json()
+    line = ticket["lines"][0]["id"]
+    cashier.post(f"/tickets/{ticket['id']}/send", json={})
+    return cashier.post(
+        f"/tickets/{ticket['id']}/lines/{line}/void",
+        json={"reason": "spilt", "manager_pin": pin},
+    )
+
+
+def test_manager_pin_guesses_lock_out_exactly_like_sign_in(till) -> None:
+    with signed_in(till) as cashier:
+        guesses = [line_void(cashier, WRONG).status_code for _ in range(5)]
+        right_pin_now = line_void(cashier, "9999")
+        x_report = cashier.get("/reports/x", headers={"X-Manager-Pin": "9999"})
+    sign_in = httpx.post(f"{till.api}/auth/pin", json={"pin": "1111"})
+
+    assert guesses == [401] * 5
+    assert (right_pin_now.status_code, right_pin_now.json()["code"]) == (423, "staff_locked_out")
+    assert (x_report.status_code, x_report.json()["code"]) == (423, "staff_locked_out")
+    assert (sign_in.status_code, sign_in.json()["code"]) == (423, "staff_locked_out")
+
+
+def test_a_correct_pin_between_guesses_does_not_reset_the_count(till) -> None:
+    with signed_in(till) as cashier:
+        first = [line_void(cashier, WRONG).status_code for _ in range(3)]
+    with signed_in(till) as cashier:  # the cashier's own PIN, typed correctly
+        second = cashier.get("/reports/x", headers={"X-Manager-Pin": WRONG}).status_code
+        third = line_void(cashier, WRONG).status_code
+        locked = line_void(cashier, "9999")
+
+    assert first == [401] * 3
+    assert (second, third) == (401, 401)
+    assert locked.status_code == 423
+
+
+def test_wrong_sign_in_pins_lock_out_manager_overrides_too(till) -> None:
+    with signed_in(till) as cashier:
+        for _ in range(5):
+            assert httpx.post(f"{till.api}/auth/pin", json={"pin": WRONG}).status_code == 401
+        override = line_void(cashier, "9999")
+
+    assert override.status_code == 423
