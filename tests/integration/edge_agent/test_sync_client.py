@@ -333,7 +333,7 @@ def test_a_push_the_hub_cannot_serve_still_lets_the_run_pull_the_other_tills_ops
     assert "DEMO1-D02-000008" in listed
 
 
-@pytest.mark.parametrize("code", ["device_revoked", "reset_required", "wrong_device"])
+@pytest.mark.parametrize("code", ["device_revoked", "wrong_device", "schema_too_new"])
 def test_a_push_refused_for_the_device_itself_ends_the_run_before_any_pull(till, hub, code) -> None:
     till.write_ops(3)
     hub.refuse(PUSH, code)
