@@ -206,6 +206,11 @@ def _sync_line(conn: sqlite3.Connection, settings: AgentSettings) -> str:
         line += f", last error {state.last_error_code} at {_when(state.last_error_ms)}"
     if state.clock_skew_ms is not None:
         line += f", clock skew {state.clock_skew_ms} ms"
+    if state.clock_problem:
+        line += f", clock problem: {state.clock_problem}"
+    held = sync_state.quarantined_count(conn, sync_state.HELD)
+    if held:
+        line += f", {held} ops held by the hub"
     recovery = identities.recovery(conn)
     if recovery.restored_ms is not None:
         line += f"; restored at {_when(recovery.restored_ms)}, to be checked with the hub"
@@ -306,8 +311,9 @@ def _report(settings: AgentSettings, kind: str, pin: str, *, as_json: bool) -> i
     import msgspec
 
     from edge_agent.http.app import wall_clock_ms
-    from edge_agent.http.drawer import render_text, x_document, z_document
-    from edge_agent.services import drawer, staff
+    from edge_agent.printing.day_report import report_text
+    from edge_agent.services import reports, staff
+    from edge_agent.services.report_documents import x_document, z_document
     from edge_agent.services.tickets import Context
     from edge_agent.store.gateway import Store
 
@@ -318,13 +324,13 @@ def _report(settings: AgentSettings, kind: str, pin: str, *, as_json: bool) -> i
         who = staff.sign_in(store, pin, wall_clock_ms)
         if kind == "x":
             with store.read() as conn:
-                document = x_document(drawer.x_report(conn, who))
+                document = x_document(reports.x_report(conn, who))
         else:
             with store.write() as conn:
-                document = z_document(drawer.z_report(Context(conn, who, wall_clock_ms)))
+                document = z_document(reports.z_report(Context(conn, who, wall_clock_ms)))
     finally:
         store.close()
-    print(msgspec.json.encode(document).decode() if as_json else render_text(document), end="\n")
+    print(msgspec.json.encode(document).decode() if as_json else report_text(document), end="\n")
     return 0
 
 

@@ -43,6 +43,13 @@ from sync_protocol.operations import (
     Tombstone,
 )
 from sync_protocol.replica import Replica
+from sync_protocol.ticket_money import (
+    MoneyConflict,
+    Tender,
+    TicketMoney,
+    money_conflicts,
+    ticket_money,
+)
 
 __all__ = [
     "DEFAULT_LIFECYCLES",
@@ -66,6 +73,7 @@ __all__ = [
     "HybridLogicalClock",
     "Lifecycle",
     "MergeError",
+    "MoneyConflict",
     "Op",
     "OpResult",
     "OpStatus",
@@ -77,6 +85,8 @@ __all__ = [
     "Replica",
     "StatusChange",
     "SyncProtocolError",
+    "Tender",
+    "TicketMoney",
     "Tombstone",
     "UnknownStatusError",
     "UnsupportedMediaType",
@@ -87,8 +97,10 @@ __all__ = [
     "ensure_within_drift",
     "entity_hash",
     "entity_snapshot",
+    "money_conflicts",
     "pack",
     "state_hash",
+    "ticket_money",
     "unpack",
     "uuid7",
 ]

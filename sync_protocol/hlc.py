@@ -61,9 +61,28 @@ def ensure_within_drift(timestamp: int, local_ms: int, max_drift_ms: int) -> Non
     Raises:
         ClockDriftError: if the timestamp's wall part exceeds ``local_ms + max_drift_ms``.
     """
-    remote_ms = timestamp >> LOGICAL_BITS
-    if remote_ms - local_ms > max_drift_ms:
-        raise ClockDriftError(remote_ms, local_ms, max_drift_ms)
+    if is_far_ahead(timestamp, local_ms, max_drift_ms):
+        raise ClockDriftError(timestamp >> LOGICAL_BITS, local_ms, max_drift_ms)
+
+
+def is_far_ahead(timestamp: int, local_ms: int, max_drift_ms: int = DEFAULT_MAX_DRIFT_MS) -> bool:
+    """Whether a timestamp's wall part is more than ``max_drift_ms`` ahead of ``local_ms``
+    (the test :func:`ensure_within_drift` raises on)."""
+    return (timestamp >> LOGICAL_BITS) - local_ms > max_drift_ms
+
+
+def corrected_ms(
+    wall_ms: int, skew_ms: int | None, max_drift_ms: int = DEFAULT_MAX_DRIFT_MS
+) -> int:
+    """Trusted time: a wall clock corrected by its measured skew (wall clock minus a
+    reference clock) when that skew is beyond the drift bound, else the wall clock as is.
+
+    A skew within the bound is left alone: it is measurement noise or a drift the
+    protocol tolerates, and correcting it would make stamps jitter with each measure.
+    """
+    if skew_ms is None or abs(skew_ms) <= max_drift_ms:
+        return wall_ms
+    return max(0, wall_ms - skew_ms)
 
 
 class HybridLogicalClock:

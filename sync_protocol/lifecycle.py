@@ -52,7 +52,9 @@ TICKET = Lifecycle(
     entity="ticket",
     statuses=("open", "sent", "billed", "paid", "closed", "voided"),
     terminal=frozenset({"closed", "voided"}),
-    allowed_after_terminal=frozenset({"refund_issued", "receipt_printed", "payment_confirmed"}),
+    allowed_after_terminal=frozenset(
+        {"refund_issued", "receipt_printed", "payment_confirmed", "payment_reference_duplicated"}
+    ),
 )
 DRAWER_SESSION = Lifecycle(
     entity="drawer_session",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync_protocol import EntityState, entity_hash
+from sync_protocol import EntityState, entity_hash, ticket_money
 
 TICKET = "ticket"
 _INT64 = (1 << 63) - 1
@@ -76,18 +76,17 @@ def conflict_rows(
 
 
 def ticket_row(
-    state: EntityState,
-    payment_rows: list[dict[str, Any]],
-    *,
-    tenant_id: str,
-    outlet_id: str,
-    now_ms: int,
+    state: EntityState, *, tenant_id: str, outlet_id: str, now_ms: int
 ) -> dict[str, Any]:
-    """The ``tickets`` row: header fields, status and what was paid and refunded."""
+    """The ``tickets`` row: header fields, status, totals and the money conflict.
+
+    The figures come from ``sync_protocol.ticket_money``, the fold every till runs too:
+    ``paid`` leaves declined tenders out, ``balance`` is what a settled ticket still
+    owes, and ``money_conflict`` names the broken money invariant, if any.
+    """
     fields = state.fields
-    paid = sum(row["amount"] for row in payment_rows if row["kind"] == "payment")
-    refunded = sum(row["amount"] for row in payment_rows if row["kind"] == "refund")
-    currency = text(fields.get("currency"), 3)
+    money = ticket_money(state)
+    conflicts = money.conflicts()
     return {
         "id": state.entity_id,
         "tenant_id": tenant_id,
@@ -95,9 +94,15 @@ def ticket_row(
         "receipt_no": text(fields.get("receipt_no"), 64),
         "kind": text(fields.get("kind"), 16),
         "status": state.status or "open",
-        "currency": currency,
-        "paid": _clamp(paid),
-        "refunded": _clamp(refunded),
+        "currency": text(fields.get("currency"), 3),
+        "paid": _clamp(money.paid),
+        "refunded": _clamp(money.refunded),
+        "total": _clamp(money.total),
+        "balance": _clamp(money.balance_due),
+        "pending": _clamp(money.pending),
+        "reinstated": money.reinstated,
+        "money_conflict": conflicts[0].kind if conflicts else None,
+        "money_conflict_amount": _clamp(conflicts[0].amount) if conflicts else 0,
         "opened_ms": int64(fields.get("opened_ms")),
         "updated_ms": now_ms,
     }
@@ -106,19 +111,15 @@ def ticket_row(
 def payment_rows(state: EntityState, *, tenant_id: str, outlet_id: str) -> list[dict[str, Any]]:
     """One ``payments`` row per ``payment_taken`` and ``refund_issued`` event.
 
-    A ``payment_confirmed`` event naming a ``payment_id`` sets that payment's status
-    (``data.status``, ``confirmed`` by default). Rows are keyed by the event's
+    A payment's status is the one ``sync_protocol.ticket_money`` gives it: as taken,
+    or the first outcome a ``payment_confirmed`` event names (``data.status``,
+    ``confirmed`` by default, or ``declined``). Rows are keyed by the event's
     ``payment_id`` / ``refund_id`` (the op id when that is missing), first event wins.
     """
+    outcome = {tender.payment_id: tender.status for tender in ticket_money(state).tenders}
     rows: dict[str, dict[str, Any]] = {}
-    confirmed: dict[str, str] = {}
     for event in sorted(state.events.values(), key=lambda e: e.order_key):
         data = event.data if isinstance(event.data, dict) else {}
-        if event.name == "payment_confirmed":
-            payment_id = text(data.get("payment_id"), 128)
-            if payment_id is not None:
-                confirmed[payment_id] = text(data.get("status"), 32) or "confirmed"
-            continue
         kind = {"payment_taken": "payment", "refund_issued": "refund"}.get(event.name)
         if kind is None:
             continue
@@ -141,7 +142,7 @@ def payment_rows(state: EntityState, *, tenant_id: str, outlet_id: str) -> list[
                 "hlc": event.hlc,
             },
         )
-    for payment_id, status in confirmed.items():
-        if payment_id in rows and rows[payment_id]["kind"] == "payment":
-            rows[payment_id]["status"] = status
+    for row in rows.values():
+        if row["kind"] == "payment" and row["id"] in outcome:
+            row["status"] = outcome[row["id"]]
     return [rows[key] for key in sorted(rows)]

@@ -6,9 +6,11 @@ leniently, its ``device_seq`` and ``op_id`` when they are there. :func:`plan_pus
 walks the batch in order against the device's ``last_applied_seq`` (section 10 of
 ``docs/sync-protocol.md``)::
 
-    seq <= last_applied        duplicate, no effect; but an op whose id is not the one
-                               the hub holds at that seq stops the plan: the device's
-                               log diverged (diverged_at), nothing is applied
+    seq <= last_applied        duplicate, no effect; or, for an op the hub holds in
+                               quarantine, its quarantine verdict again; but an op
+                               whose id is not the one the hub holds at that seq stops
+                               the plan: the device's log diverged (diverged_at),
+                               nothing is applied
     seq == last_applied + 1    applied, or quarantined (malformed or refused); the
                                device's last_applied_seq moves to it either way
     seq >  last_applied + 1    a gap: stop, resend_from = last_applied + 1
@@ -146,6 +148,7 @@ def plan_push(
     known_op_ids: Collection[str],
     refuse: Callable[[Op], Refusal | None],
     held: Mapping[int, str | None] | None = None,
+    verdicts: Mapping[int, Refusal] | None = None,
 ) -> PushPlan:
     """Decide, in order, what happens to each op of a push.
 
@@ -159,6 +162,9 @@ def plan_push(
             ``last_applied_seq`` that the push repeats (None: held, id unknown); an op
             there that is not the held one (nor, where nothing is held, any op the hub
             holds) sets ``diverged_at``. None: repeats are not checked.
+        verdicts: ``device_seq`` -> verdict of the device's ops the hub holds in
+            quarantine (or discarded): a resent one is answered with that verdict, not
+            ``duplicate``.
 
     Raises:
         DecodeError: if no op's ``device_seq`` can be read, so none can be placed.
@@ -171,7 +177,11 @@ def plan_push(
             repeated = held is not None and seq <= last_applied_seq
             if repeated and _differs(op_id, seq, held or {}, known_op_ids):
                 return PushPlan(last_applied_seq=last_applied_seq, diverged_at=seq)
-            plan.results.append(_result(op_id, seq, OpStatus.DUPLICATE))
+            kept = (verdicts or {}).get(seq)
+            if kept is None:
+                plan.results.append(_result(op_id, seq, OpStatus.DUPLICATE))
+            else:
+                plan.results.append(_result(op_id, seq, OpStatus.QUARANTINED, *kept))
             continue
         if seq != plan.last_applied_seq + 1:
             plan.resend_from = plan.last_applied_seq + 1

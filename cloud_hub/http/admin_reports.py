@@ -1,4 +1,5 @@
-"""Admin API for what managers watch: sync status, conflicts, quarantine, settlement."""
+"""Admin API for what managers watch and settle: sync status, conflicts, quarantine
+(list, release, discard), settlement."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from cloud_hub.http import admin_schemas as schemas
-from cloud_hub.http.admin_context import AnyRequest, CallerTenant, now_ms, transaction
+from cloud_hub.http.admin_context import AnyRequest, CallerTenant, bearer, now_ms, transaction
 from cloud_hub.http.idempotency import once
-from cloud_hub.services import conflicts, monitoring, settlement
+from cloud_hub.services import conflicts, monitoring, quarantine, registry, settlement
 from cloud_hub.services.errors import Malformed
+from cloud_hub.services.tenancy import Tenant
 
 
 @get("/sync/status")
@@ -61,11 +63,55 @@ async def resolve_conflict(
 
 @get("/quarantine")
 async def list_quarantine(
-    tenant: CallerTenant, state: State, outlet: FromQuery[str | None] = None
+    tenant: CallerTenant,
+    state: State,
+    outlet: FromQuery[str | None] = None,
+    status: FromQuery[str | None] = None,
 ) -> list[monitoring.Quarantined]:
-    """Ops the hub set aside (malformed, read-only, clock drift...), newest first."""
+    """Ops the hub set aside (malformed, read-only, clock drift...), newest first;
+    ``status`` picks ``held``, ``released`` or ``discarded`` ones."""
     async with transaction(state) as conn:
-        return await monitoring.quarantined(conn, tenant, outlet)
+        return await monitoring.quarantined(conn, tenant, outlet, status)
+
+
+@post("/quarantine/{entry_id:str}/release", status_code=200)
+async def release_quarantined(
+    entry_id: FromPath[str],
+    data: JSONBody[schemas.Settle],
+    tenant: CallerTenant,
+    state: State,
+    request: AnyRequest,
+) -> quarantine.Settled:
+    """Merge a held op into its outlet's log (every device pulls it); audited."""
+    return await _settle(quarantine.release, entry_id, data, tenant, state, request)
+
+
+@post("/quarantine/{entry_id:str}/discard", status_code=200)
+async def discard_quarantined(
+    entry_id: FromPath[str],
+    data: JSONBody[schemas.Settle],
+    tenant: CallerTenant,
+    state: State,
+    request: AnyRequest,
+) -> quarantine.Settled:
+    """Keep a held op for the record but never merge it; audited."""
+    return await _settle(quarantine.discard, entry_id, data, tenant, state, request)
+
+
+async def _settle(
+    action: quarantine.Settle,
+    entry_id: str,
+    data: schemas.Settle,
+    tenant: Tenant,
+    state: State,
+    request: AnyRequest,
+) -> quarantine.Settled:
+    async with once(request, tenant.id) as unit:
+        who = await registry.admin_name(unit.conn, bearer(request))
+        settled = await action(
+            unit.conn, tenant, entry_id, by=who, note=data.note, now_ms=now_ms(state)
+        )
+        return await unit.answer(settled)
 
 
 @get("/reports/settlement")
@@ -82,5 +128,7 @@ REPORT_HANDLERS = [
     list_conflicts,
     resolve_conflict,
     list_quarantine,
+    release_quarantined,
+    discard_quarantined,
     settlement_report,
 ]

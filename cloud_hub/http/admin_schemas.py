@@ -72,6 +72,24 @@ class Resolve(_Body, frozen=True):
     value: Any = msgspec.UNSET
 
 
+class ConfirmPayment(_Body, frozen=True):
+    """``POST /api/v1/payments/{id}/confirm``: the authorization or SMS reference, if any."""
+
+    reference: Short | None = None
+
+
+class DeclinePayment(_Body, frozen=True):
+    """``POST /api/v1/payments/{id}/decline``: why the tender was declined."""
+
+    reason: Annotated[str, msgspec.Meta(max_length=500)]
+
+
+class Settle(_Body, frozen=True):
+    """``POST /api/v1/quarantine/{id}/release|discard``: why, for the audit trail."""
+
+    note: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
 class TenantCreated(msgspec.Struct, frozen=True):
     """The answer to ``POST /api/v1/tenants``: the admin token is shown only here."""
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cloud_hub.http.admin import OPEN_HANDLERS, admin_router
 from cloud_hub.http.admin_catalog import CATALOG_HANDLERS
+from cloud_hub.http.admin_money import MONEY_HANDLERS
 from cloud_hub.http.admin_reports import REPORT_HANDLERS
 from cloud_hub.http.errors import HANDLERS
 from cloud_hub.http.monitoring import MONITORING_HANDLERS, Health
@@ -76,7 +77,7 @@ def create_app(
             *MONITORING_HANDLERS,
             *OPEN_HANDLERS,
             *SYNC_HANDLERS,
-            admin_router(*CATALOG_HANDLERS, *REPORT_HANDLERS),
+            admin_router(*CATALOG_HANDLERS, *REPORT_HANDLERS, *MONEY_HANDLERS),
         ],
         lifespan=[lifespan],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]

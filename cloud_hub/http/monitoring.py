@@ -27,7 +27,13 @@ _METRICS = (
     ),
     ("pos_hub_devices", "", "", "devices_revoked", 'status="revoked"'),
     ("pos_hub_ops_total", "counter", "Ops stored (device pushes and hub writes).", "ops", ""),
-    ("pos_hub_quarantined_ops", "gauge", "Quarantined ops not released.", "quarantined", ""),
+    (
+        "pos_hub_quarantined_ops",
+        "gauge",
+        "Quarantined ops held (neither released nor discarded).",
+        "quarantined",
+        "",
+    ),
     ("pos_hub_open_conflicts", "gauge", "Conflicts not yet resolved.", "open_conflicts", ""),
 )
 

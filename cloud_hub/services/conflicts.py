@@ -5,6 +5,12 @@ A conflict is two or more writes of one field made on the same version of it
 a new one; the hub writes that as a ``FieldEdit`` with ``resolves=[conflict_id]``, based
 on the field's current version and stamped after every write of the entity, so it wins
 the field and every replica shows the conflict resolved once it pulls the edit.
+
+A ticket's money conflict (``kind`` ``overpaid``, ``balance_due`` or
+``voided_with_payments``; ``field`` ``money``) is listed beside them while it is open.
+It is derived from the ticket's merged facts, so it has no stored resolution: a till
+settles it with a refund, a late payment or a reinstatement, and it is gone from every
+replica once that op is merged.
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from cloud_hub.services import hub_writer, tenancy
 from cloud_hub.services.errors import ConflictResolved, InvalidInput, NotFound
 from cloud_hub.services.tenancy import Tenant
+from cloud_hub.services.tickets import money_conflict
 from cloud_hub.store import oplog
-from cloud_hub.store.models import conflicts, outlets
+from cloud_hub.store.models import conflicts, outlets, tickets
 from sync_protocol import EntityState
 from sync_protocol.values import check_value
 
@@ -40,6 +47,9 @@ class ConflictView:
     values: dict[str, Any]
     resolved: bool
     detected_ms: int
+    kind: str = "field"
+    amount: int | None = None
+    resolutions: list[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +71,8 @@ async def list_conflicts(
 ) -> list[ConflictView]:
     """The tenant's conflicts, newest first (at most 500); open ones by default.
 
+    Open money conflicts are listed unless only resolved conflicts are asked for.
+
     Raises:
         NotFound: ``outlet_code`` names no outlet of the tenant.
     """
@@ -71,9 +83,10 @@ async def list_conflicts(
         .order_by(conflicts.c.detected_ms.desc(), conflicts.c.conflict_id)
         .limit(PAGE)
     )
+    outlet_id = None
     if outlet_code is not None:
-        outlet = await tenancy.outlet_by_code(conn, tenant, outlet_code)
-        query = query.where(conflicts.c.outlet_id == outlet.id)
+        outlet_id = (await tenancy.outlet_by_code(conn, tenant, outlet_code)).id
+        query = query.where(conflicts.c.outlet_id == outlet_id)
     if resolved is not None:
         query = query.where(conflicts.c.resolved == resolved)
     views = []
@@ -93,6 +106,45 @@ async def list_conflicts(
                 values,
                 bool(row.resolved),
                 row.detected_ms,
+            )
+        )
+    if resolved is not True:
+        views += await _money_conflicts(conn, tenant, outlet_id)
+        views.sort(key=lambda v: (-v.detected_ms, v.conflict_id))
+    return views[:PAGE]
+
+
+async def _money_conflicts(
+    conn: AsyncConnection, tenant: Tenant, outlet_id: str | None
+) -> list[ConflictView]:
+    query = (
+        sa.select(tickets, outlets.c.code.label("outlet"))
+        .join(outlets, outlets.c.id == tickets.c.outlet_id)
+        .where(tickets.c.tenant_id == tenant.id, tickets.c.money_conflict.is_not(None))
+        .order_by(tickets.c.updated_ms.desc(), tickets.c.id)
+        .limit(PAGE)
+    )
+    if outlet_id is not None:
+        query = query.where(tickets.c.outlet_id == outlet_id)
+    views = []
+    for row in (await conn.execute(query)).all():
+        money = money_conflict(row.id, row.money_conflict, row.money_conflict_amount)
+        assert money is not None
+        views.append(
+            ConflictView(
+                money.conflict_id,
+                row.outlet,
+                "ticket",
+                row.id,
+                "money",
+                [],
+                "",
+                {},
+                False,
+                row.updated_ms,
+                kind=money.kind,
+                amount=money.amount,
+                resolutions=money.resolutions,
             )
         )
     return views

@@ -46,6 +46,9 @@ ALL_PERMISSIONS = [
     "reports",
     "drawer_open",
     "manage_drawer",
+    "confirm_payment",
+    "pay_out",
+    "pay_out_above_limit",
 ]
 
 
@@ -147,7 +150,11 @@ CATALOG: dict[str, dict[str, dict[str, Any]]] = {
         }
     },
     "role": {
-        "cashier": {"name": "Cashier", "permissions": ["drawer_open"], "discount_limit_bp": 1000},
+        "cashier": {
+            "name": "Cashier",
+            "permissions": ["drawer_open", "pay_out"],
+            "discount_limit_bp": 1000,
+        },
         "manager": {"name": "Manager", "permissions": ALL_PERMISSIONS, "discount_limit_bp": 10000},
     },
 }
@@ -169,7 +176,7 @@ async def seed(conn: AsyncConnection, *, now_ms: int) -> DemoInfo:
     try:
         await tenancy.outlet_by_code(conn, tenant, OUTLET)
     except NotFound:
-        settings = {"offline_card": OFFLINE_CARD}
+        settings = {"offline_card": OFFLINE_CARD, "pay_out_limit": 200_000}
         await registry.create_outlet(
             conn, tenant, OUTLET, "Demo Café", TIMEZONE, settings=settings, now_ms=now_ms
         )

@@ -33,6 +33,9 @@ Permission = Literal[
     "reports",
     "drawer_open",
     "manage_drawer",
+    "confirm_payment",
+    "pay_out",
+    "pay_out_above_limit",
 ]
 PIN_HASH = r"^scrypt\$[0-9]+\$[0-9]+\$[0-9]+\$[0-9a-f]+\$[0-9a-f]+$"
 
@@ -122,10 +125,20 @@ class OfflineCard(_Doc, frozen=True):
     expiry_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 30)]
 
 
+ZOpenTicketsRule = Literal["warn", "refuse"]
+
+
 class OutletSettings(_Doc, frozen=True):
-    """What an outlet's settings may hold; no ``offline_card``: no offline cards."""
+    """What an outlet's settings may hold; no ``offline_card``: no offline cards.
+
+    ``pay_out_limit``: above it a pay-out takes a manager (none: no limit).
+    ``z_open_tickets``: a Z report with tickets still open warns and lists them
+    (``warn``, the default), or is refused until they are settled (``refuse``).
+    """
 
     offline_card: OfflineCard | None = None
+    pay_out_limit: Money | None = None
+    z_open_tickets: ZOpenTicketsRule | None = None
 
 
 class Outlet(_Doc, frozen=True):
@@ -135,6 +148,8 @@ class Outlet(_Doc, frozen=True):
     currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
     timezone: Text
     offline_card: OfflineCard | None = None
+    pay_out_limit: Money | None = None
+    z_open_tickets: ZOpenTicketsRule | None = None
 
 
 class Role(_Doc, frozen=True):

@@ -15,6 +15,9 @@ HubError                          code (HTTP status: cloud_hub.http.errors)
 │   ├── EntityDeleted             entity_deleted: ids are not reused after deletion
 │   ├── PinInUse                  pin_in_use: another staff member has that PIN
 │   ├── ConflictResolved          conflict_resolved: the conflict is settled already
+│   ├── PaymentAlreadySettled     payment_already_settled: the tender has the other outcome
+│   ├── QuarantineSettled         quarantine_settled: the held op was released or discarded
+│   ├── StillRefused              still_refused: the held op's cause is still there
 │   └── IdempotencyKeyReused      idempotency_key_reused: the key came with another request
 ├── EnrollmentCodeExpired         enrollment_code_expired: the code is past its expiry
 └── SyncRefused                   sync_refused: a /sync/v1 request refused whole
@@ -131,6 +134,24 @@ class ConflictResolved(StateConflict):
     """The conflict was resolved already; edit the field to change it again."""
 
     code = "conflict_resolved"
+
+
+class PaymentAlreadySettled(StateConflict):
+    """A confirmation of a declined tender, or a decline of a confirmed one."""
+
+    code = "payment_already_settled"
+
+
+class QuarantineSettled(StateConflict):
+    """The quarantined op was released or discarded already; that is final."""
+
+    code = "quarantine_settled"
+
+
+class StillRefused(StateConflict):
+    """The quarantined op still cannot be merged: what set it aside has not gone away."""
+
+    code = "still_refused"
 
 
 class IdempotencyKeyReused(StateConflict):

@@ -1,4 +1,5 @@
-"""The hub's own writes: reference data and session control, as ops of a writer device.
+"""The hub's own writes: reference data, session control and ticket facts (a tender's
+confirmation), as ops of a writer device.
 
 Each tenant has a writer device (``tenants.writer_device_id``). A hub write takes the
 next ``writer_seq`` with ``UPDATE ... RETURNING`` (the row lock serialises hub writers of
@@ -24,7 +25,7 @@ from cloud_hub.services.identifiers import HUB_OUTLET
 from cloud_hub.services.tenancy import Outlet, Tenant
 from cloud_hub.store.models import ops, tenants
 from cloud_hub.store.oplog import store_ops
-from sync_protocol import MSGPACK, FieldEdit, HybridLogicalClock, Op, Tombstone, uuid7
+from sync_protocol import MSGPACK, Event, FieldEdit, HybridLogicalClock, Op, Tombstone, uuid7
 
 
 async def lock_writer(conn: AsyncConnection, tenant: Tenant) -> None:
@@ -93,6 +94,25 @@ async def write_fields(
     )
     await _store(conn, tenant, outlet, edit, now_ms)
     return edit
+
+
+async def write_event(
+    conn: AsyncConnection,
+    tenant: Tenant,
+    outlet: Outlet | None,
+    target: tuple[str, str],
+    name: str,
+    data: Mapping[str, Any],
+    *,
+    now_ms: int,
+    floor_hlc: int = 0,
+) -> Event:
+    """Store a hub-written event on ``target`` (entity, entity id): a fact in an outlet's
+    scope (a tender's outcome, an audit of a quarantine decision), or tenant-wide."""
+    envelope = await _envelope(conn, tenant, outlet, target, now_ms, floor_hlc)
+    fact = Event(**envelope, name=name, data=dict(data))
+    await _store(conn, tenant, outlet, fact, now_ms)
+    return fact
 
 
 async def write_tombstone(

@@ -3,8 +3,10 @@
 For each device: when it was last seen, pushed and pulled; ``pending_ops``, the ops
 the device says it holds that the hub has not applied (``device_last_seq -
 last_applied_seq``); ``lag_ops`` and ``lag_ms``, the outlet ops of other devices it has
-not pulled yet and the age of the oldest of them; its measured clock skew; its
-quarantined ops and the open conflicts its writes take part in.
+not pulled yet and the age of the oldest of them; its measured clock skew (its wall clock,
+and the wall part of its last stamp, each minus the hub's clock); the ops the hub holds
+in quarantine for it (not yet released or discarded), how far ahead of the hub's clock
+the furthest-ahead of them was stamped, and the open conflicts its writes take part in.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloud_hub.services import tenancy
+from cloud_hub.services.errors import InvalidInput
 from cloud_hub.services.tenancy import Tenant
 from cloud_hub.store.models import (
     conflicts,
@@ -29,6 +32,14 @@ from cloud_hub.store.models import (
 )
 
 QUARANTINE_PAGE = 500
+#: A quarantined op neither released nor discarded: the hub still holds it.
+HELD = sa.and_(quarantine.c.released_ms.is_(None), quarantine.c.discarded_ms.is_(None))
+_STATE = sa.case(
+    (quarantine.c.released_ms.is_not(None), "released"),
+    (quarantine.c.discarded_ms.is_not(None), "discarded"),
+    else_="held",
+)
+STATES = ("held", "released", "discarded")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +61,8 @@ class DeviceSync:
     clock_skew_ms: int | None
     quarantined: int
     open_conflicts: int
+    hlc_skew_ms: int | None
+    held_ahead_ms: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +89,12 @@ class Quarantined:
     reason: str
     received_ms: int
     released_ms: int | None
+    discarded_ms: int | None
+    settled_by: str | None
+    note: str | None
+    hlc: int | None
+    state: str  # held | released | discarded
+    ahead_ms: int | None = None  # how far ahead of the hub's clock it was stamped
 
 
 async def outlet_sync(
@@ -110,11 +129,14 @@ async def _device(
             sa.select(sa.func.count(), sa.func.min(ops.c.received_ms)).where(unpulled)
         )
     ).one()
-    quarantined = await conn.scalar(
-        sa.select(sa.func.count()).where(
-            quarantine.c.device_id == row.id, quarantine.c.released_ms.is_(None)
+    lead = quarantine.c.hlc // 65536 - quarantine.c.received_ms
+    held, furthest = (
+        await conn.execute(
+            sa.select(sa.func.count(), sa.func.max(lead)).where(
+                quarantine.c.device_id == row.id, HELD
+            )
         )
-    )
+    ).one()
     return DeviceSync(
         row.id,
         row.code,
@@ -129,9 +151,15 @@ async def _device(
         int(lag[0]),
         max(0, now_ms - int(lag[1])) if lag[1] is not None else 0,
         row.clock_skew_ms,
-        int(quarantined or 0),
+        int(held),
         by_device[row.id],
+        row.hlc_skew_ms,
+        int(furthest) if furthest is not None else None,
     )
+
+
+def _ahead(hlc: int, received_ms: int) -> int:
+    return (int(hlc) >> 16) - int(received_ms)
 
 
 async def _conflicts_by_device(
@@ -159,16 +187,23 @@ async def _conflicts_by_device(
 
 
 async def quarantined(
-    conn: AsyncConnection, tenant: Tenant, outlet_code: str | None = None
+    conn: AsyncConnection,
+    tenant: Tenant,
+    outlet_code: str | None = None,
+    state: str | None = None,
 ) -> list[Quarantined]:
-    """The tenant's quarantined ops, newest first (at most 500), optionally of one outlet.
+    """The tenant's quarantined ops, newest first (at most 500), optionally of one outlet
+    and in one state (``held``, ``released``, ``discarded``).
 
     Raises:
         NotFound: ``outlet_code`` names no outlet of the tenant.
+        InvalidInput: an unknown state.
     """
+    if state is not None and state not in STATES:
+        raise InvalidInput(f"state must be one of {', '.join(STATES)}")
     query = (
         sa.select(*[c for c in quarantine.c if c.name not in ("body", "tenant_id", "outlet_id")])
-        .add_columns(outlets.c.code.label("outlet"))
+        .add_columns(outlets.c.code.label("outlet"), _STATE.label("state"))
         .join(outlets, outlets.c.id == quarantine.c.outlet_id)
         .where(quarantine.c.tenant_id == tenant.id)
         .order_by(quarantine.c.id.desc())
@@ -177,7 +212,15 @@ async def quarantined(
     if outlet_code is not None:
         outlet = await tenancy.outlet_by_code(conn, tenant, outlet_code)
         query = query.where(quarantine.c.outlet_id == outlet.id)
-    return [Quarantined(**row._mapping) for row in await conn.execute(query)]
+    if state is not None:
+        query = query.where(_STATE.in_([state]))
+    return [
+        Quarantined(
+            **row._mapping,
+            ahead_ms=_ahead(row.hlc, row.received_ms) if row.hlc is not None else None,
+        )
+        for row in await conn.execute(query)
+    ]
 
 
 async def metrics(conn: AsyncConnection) -> dict[str, int]:
@@ -187,7 +230,7 @@ async def metrics(conn: AsyncConnection) -> dict[str, int]:
         "devices_active": sa.select(sa.func.count()).where(devices.c.status == "active"),
         "devices_revoked": sa.select(sa.func.count()).where(devices.c.status == "revoked"),
         "ops": sa.select(sa.func.count()).select_from(ops),
-        "quarantined": sa.select(sa.func.count()).where(quarantine.c.released_ms.is_(None)),
+        "quarantined": sa.select(sa.func.count()).where(HELD),
         "open_conflicts": sa.select(sa.func.count()).where(conflicts.c.resolved == sa.false()),
     }
     return {name: int(await conn.scalar(query) or 0) for name, query in counts.items()}

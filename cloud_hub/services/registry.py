@@ -98,6 +98,15 @@ async def authenticate_admin(conn: AsyncConnection, token: str | None) -> Tenant
     return tenancy.tenant_of(row)
 
 
+async def admin_name(conn: AsyncConnection, token: str | None) -> str:
+    """Who an admin token speaks for, for audit trails: its name and digest prefix."""
+    digest = credentials.digest(token or "")
+    name = await conn.scalar(
+        sa.select(admin_credentials.c.name).where(admin_credentials.c.token_hash == digest)
+    )
+    return f"{name or 'unknown admin'} ({digest[:8]})"
+
+
 async def create_outlet(
     conn: AsyncConnection,
     tenant: Tenant,

@@ -1,10 +1,14 @@
 """The settlement report: what an outlet took and gave back on one local day.
 
 Built from the ``payments`` projection (one row per ``payment_taken`` or
-``refund_issued`` event), so it needs no ticket logic. The day is the outlet's local
-calendar day; an event belongs to the day of its HLC wall time, the moment the till
-recorded it. Every figure is an integer in minor units, and they add up: ``net`` is
-``taken - refunded``, ``taken`` is ``confirmed + pending``.
+``refund_issued`` event) and the tickets' money (``sync_protocol.ticket_money``). The
+day is the outlet's local calendar day; an event belongs to the day of its HLC wall
+time, the moment the till recorded it. Every figure is an integer in minor units, and
+they add up: ``net`` is ``taken - refunded``, ``taken`` is ``confirmed + pending``
+(declined tenders are counted apart, in ``declined``, and took nothing), and ``sales``
+is ``net - held_on_voided``: money still held by voided tickets is no sale, and each
+such ticket, like every ticket of the day with another money conflict (overpaid, a
+balance due), is listed in ``money_conflicts`` until a till settles it.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from cloud_hub.services import tenancy
 from cloud_hub.services.errors import InvalidInput
 from cloud_hub.services.tenancy import Tenant
-from cloud_hub.store.models import payments
+from cloud_hub.store.models import payments, tickets
 from sync_protocol.hlc import LOGICAL_BITS, MAX_WALL_MS
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -36,6 +40,7 @@ class MethodTotals:
     tip: int = 0
     confirmed: int = 0
     pending: int = 0
+    declined: int = 0
 
 
 @dataclass(slots=True)
@@ -48,6 +53,20 @@ class Totals:
     pending: int = 0
     refunded: int = 0
     net: int = 0
+    declined: int = 0
+    held_on_voided: int = 0
+    sales: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FlaggedTicket:
+    """A ticket with money in the day that breaks a money invariant."""
+
+    ticket_id: str
+    receipt_no: str | None
+    status: str
+    kind: str
+    amount: int
 
 
 @dataclass(slots=True)
@@ -63,6 +82,7 @@ class Settlement:
     payments: list[MethodTotals] = field(default_factory=list)
     refunds: list[MethodTotals] = field(default_factory=list)
     totals: Totals = field(default_factory=Totals)
+    money_conflicts: list[FlaggedTicket] = field(default_factory=list)
 
 
 def day_bounds(day: str, timezone: str) -> tuple[int, int]:
@@ -97,50 +117,89 @@ async def settlement(
     outlet = await tenancy.outlet_by_code(conn, tenant, outlet_code)
     start, end = day_bounds(day, outlet.timezone)
     report = Settlement(outlet.code, day, outlet.timezone, outlet.currency, start, end)
+    in_day = sa.and_(
+        payments.c.tenant_id == tenant.id,
+        payments.c.outlet_id == outlet.id,
+        payments.c.hlc >= start << LOGICAL_BITS,
+        payments.c.hlc < end << LOGICAL_BITS,
+    )
+    voided = sa.and_(tickets.c.status == "voided", tickets.c.reinstated == sa.false())
+    on_ticket = sa.and_(tickets.c.id == payments.c.ticket_id, tickets.c.tenant_id == tenant.id)
+    flag = sa.case((voided, 1), else_=0).label("voided")
     rows = await conn.execute(
         sa.select(
             payments.c.kind,
             payments.c.method,
             payments.c.status,
+            flag,
             sa.func.count(),
             sa.func.coalesce(sa.func.sum(payments.c.amount), 0),
             sa.func.coalesce(sa.func.sum(payments.c.tip), 0),
         )
-        .where(
-            payments.c.tenant_id == tenant.id,
-            payments.c.outlet_id == outlet.id,
-            payments.c.hlc >= start << LOGICAL_BITS,
-            payments.c.hlc < end << LOGICAL_BITS,
-        )
-        .group_by(payments.c.kind, payments.c.method, payments.c.status)
-        .order_by(payments.c.kind, payments.c.method, payments.c.status)
+        .select_from(payments.outerjoin(tickets, on_ticket))
+        .where(in_day)
+        .group_by(payments.c.kind, payments.c.method, payments.c.status, flag)
+        .order_by(payments.c.kind, payments.c.method, payments.c.status, flag)
     )
-    for kind, method, status, count, amount, tip in rows:
-        _add(report, kind, method, status, int(count), int(amount), int(tip))
+    for kind, method, status, is_voided, count, amount, tip in rows:
+        _add(report, kind, method, status, bool(is_voided), int(count), int(amount), int(tip))
+    totals = report.totals
+    totals.net = totals.taken - totals.refunded
+    totals.sales = totals.net - totals.held_on_voided
+    flagged = await conn.execute(
+        sa.select(
+            tickets.c.id,
+            tickets.c.receipt_no,
+            tickets.c.status,
+            tickets.c.money_conflict,
+            tickets.c.money_conflict_amount,
+        )
+        .where(
+            tickets.c.tenant_id == tenant.id,
+            tickets.c.outlet_id == outlet.id,
+            tickets.c.money_conflict.is_not(None),
+            tickets.c.id.in_(sa.select(payments.c.ticket_id).where(in_day)),
+        )
+        .order_by(tickets.c.id)
+    )
+    report.money_conflicts = [
+        FlaggedTicket(
+            row.id, row.receipt_no, row.status, row.money_conflict, row.money_conflict_amount
+        )
+        for row in flagged
+    ]
     return report
 
 
-def _add(report: Settlement, kind: str, method: str, status: str, *numbers: int) -> None:
+def _add(
+    report: Settlement, kind: str, method: str, status: str, voided: bool, *numbers: int
+) -> None:
     count, amount, tip = numbers
     rows = report.refunds if kind == "refund" else report.payments
     entry = next((row for row in rows if row.method == method), None)
     if entry is None:
         entry = MethodTotals(method)
         rows.append(entry)
+    totals = report.totals
+    if kind == "refund":
+        entry.count, entry.amount = entry.count + count, entry.amount + amount
+        totals.refunded += amount
+        totals.held_on_voided -= amount if voided else 0
+        return
+    if status == "declined":
+        entry.declined += amount
+        totals.declined += amount
+        return
     entry.count, entry.amount, entry.tip = (
         entry.count + count,
         entry.amount + amount,
         entry.tip + tip,
     )
-    totals = report.totals
-    if kind == "refund":
-        totals.refunded += amount
-    else:
-        confirmed = status == "confirmed"
-        entry.confirmed += amount if confirmed else 0
-        entry.pending += 0 if confirmed else amount
-        totals.taken += amount
-        totals.tips += tip
-        totals.confirmed += amount if confirmed else 0
-        totals.pending += 0 if confirmed else amount
-    totals.net = totals.taken - totals.refunded
+    confirmed = status == "confirmed"
+    entry.confirmed += amount if confirmed else 0
+    entry.pending += 0 if confirmed else amount
+    totals.taken += amount
+    totals.tips += tip
+    totals.confirmed += amount if confirmed else 0
+    totals.pending += 0 if confirmed else amount
+    totals.held_on_voided += amount if voided else 0

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cloud_hub.domain.push import PushItem, PushPlan, Quarantined, plan_push
 from cloud_hub.domain.quarantine import Writer, refusal
+from cloud_hub.services import quarantine as held_ops
 from cloud_hub.services import sync_devices
 from cloud_hub.services.errors import (
     BatchTooLarge,
@@ -78,6 +79,9 @@ async def handshake(
     """
     now = clock()
     skew = request.device_clock_ms - now
+    # What the device stamps with can run ahead of its wall clock (a clock set right after
+    # running ahead): the lead of its last stamp is measured too.
+    hlc_skew = (request.device_hlc >> 16) - now if request.device_hlc else None
     async with engine.begin() as conn:
         device = await sync_devices.authenticate(conn, token)
         device.check_body(request.device_id)
@@ -86,6 +90,7 @@ async def handshake(
             device,
             now_ms=now,
             clock_skew_ms=skew,
+            hlc_skew_ms=hlc_skew,
             last_seq=request.last_seq,
             agent_version=request.agent_version,
         )
@@ -170,11 +175,14 @@ async def push(
             known_op_ids=await known_op_ids(conn, candidates),
             refuse=lambda op: refusal(op, writer, now, max_drift_ms),
             held=await _held_below(conn, device, items, last_applied),
+            verdicts=await held_ops.verdicts(
+                conn, device.device_id, _first_seq(items), last_applied
+            ),
         )
         if plan.diverged_at is not None:
             await sync_devices.mark_diverged(conn, device, now_ms=now)
         else:
-            checkpoint = await _commit(conn, device, plan, checkpoint, now)
+            checkpoint = await _commit(conn, device, plan, checkpoint, now, _stamp_lead(items, now))
     if plan.diverged_at is not None:
         raise ResetRequired(
             f"op {plan.diverged_at} of this push is not the op the hub applied there: the "
@@ -229,7 +237,12 @@ async def pull(
 
 
 async def _commit(
-    conn: AsyncConnection, device: SyncingDevice, plan: PushPlan, checkpoint: int, now_ms: int
+    conn: AsyncConnection,
+    device: SyncingDevice,
+    plan: PushPlan,
+    checkpoint: int,
+    now_ms: int,
+    stamp_lead_ms: int | None,
 ) -> int:
     """Store a push's applied and quarantined ops; return the device's new checkpoint."""
     if plan.apply:
@@ -243,7 +256,11 @@ async def _commit(
         )
     await _quarantine(conn, device, plan.quarantine, now_ms)
     await sync_devices.record_push(
-        conn, device, last_applied_seq=plan.last_applied_seq, checkpoint=checkpoint
+        conn,
+        device,
+        last_applied_seq=plan.last_applied_seq,
+        checkpoint=checkpoint,
+        hlc_skew_ms=stamp_lead_ms,
     )
     return checkpoint
 
@@ -260,6 +277,20 @@ async def _held_below(
     if not repeated:
         return {}
     return await sync_devices.held_op_ids(conn, device.device_id, min(repeated), max(repeated))
+
+
+def _stamp_lead(items: Sequence[PushItem], now_ms: int) -> int | None:
+    """How far the furthest-ahead stamp of a push is from the hub's clock (None: no op
+    decoded). Ops made before a device re-based its clock carry the lead it had then."""
+    stamps = [item.op.hlc for item in items if item.op is not None]
+    return (max(stamps) >> 16) - now_ms if stamps else None
+
+
+def _first_seq(items: Sequence[PushItem]) -> int:
+    """The lowest ``device_seq`` readable in a push (a resend starts at or below the hub's
+    ``last_applied_seq``)."""
+    seqs = [item.op.device_seq if item.op is not None else item.seq_hint for item in items]
+    return min((seq for seq in seqs if seq is not None), default=_MAX_SEQ)
 
 
 def _cursor(token: str) -> Cursor:
@@ -289,6 +320,7 @@ async def _quarantine(
                 "body": MSGPACK.encode(entry.op) if entry.op is not None else entry.raw,
                 "reason": entry.reason.replace("\x00", "\\x00"),
                 "received_ms": now_ms,
+                "hlc": entry.op.hlc if entry.op is not None else None,
             }
             for entry in held
         ],

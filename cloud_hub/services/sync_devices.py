@@ -93,11 +93,17 @@ async def record_handshake(
     clock_skew_ms: int,
     last_seq: int,
     agent_version: str,
+    hlc_skew_ms: int | None = None,
 ) -> int:
-    """Store what a handshake measured; return the device's ``last_applied_seq``."""
+    """Store what a handshake measured; return the device's ``last_applied_seq``.
+
+    ``clock_skew_ms`` is the device's wall clock minus the hub's; ``hlc_skew_ms`` the wall
+    part of the device's last stamp minus the hub's clock (None: it has stamped nothing).
+    """
     values: dict[str, object] = {
         "last_seen_ms": now_ms,
         "clock_skew_ms": clock_skew_ms,
+        "hlc_skew_ms": hlc_skew_ms,
         "device_last_seq": last_seq,
     }
     version = text(agent_version, 64)
@@ -131,14 +137,19 @@ async def lock_for_push(
 
 
 async def record_push(
-    conn: AsyncConnection, device: SyncingDevice, *, last_applied_seq: int, checkpoint: int
+    conn: AsyncConnection,
+    device: SyncingDevice,
+    *,
+    last_applied_seq: int,
+    checkpoint: int,
+    hlc_skew_ms: int | None = None,
 ) -> None:
-    """Advance ``last_applied_seq`` (in the transaction that applied the ops)."""
-    await conn.execute(
-        sa.update(devices)
-        .where(devices.c.id == device.device_id)
-        .values(last_applied_seq=last_applied_seq, checkpoint=checkpoint)
-    )
+    """Advance ``last_applied_seq`` (in the transaction that applied the ops), and store
+    the lead of the push's furthest-ahead stamp when it had ops."""
+    values: dict[str, object] = {"last_applied_seq": last_applied_seq, "checkpoint": checkpoint}
+    if hlc_skew_ms is not None:
+        values["hlc_skew_ms"] = hlc_skew_ms
+    await conn.execute(sa.update(devices).where(devices.c.id == device.device_id).values(**values))
 
 
 async def record_pull(

@@ -112,6 +112,8 @@ devices = sa.Table(
     sa.Column("last_pull_ms", Millis),
     sa.Column("pulled_seq", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("clock_skew_ms", sa.BigInteger),
+    # How far the wall part of the device's last HLC was from the hub's clock.
+    sa.Column("hlc_skew_ms", sa.BigInteger),
     # Session control: operators signed in before this instant must sign in again.
     sa.Column("signout_before_ms", Millis),
     # Restores: when the hub proved the device's log differs from what it holds, and the
@@ -177,6 +179,11 @@ quarantine = sa.Table(
     sa.Column("body", sa.LargeBinary, nullable=False),
     sa.Column("received_ms", Millis, nullable=False),
     sa.Column("released_ms", Millis),
+    # A manager settles a held op: released (merged) or discarded, by whom, and why.
+    sa.Column("discarded_ms", Millis),
+    sa.Column("settled_by", sa.String(200)),
+    sa.Column("note", sa.String(500)),
+    sa.Column("hlc", sa.BigInteger),  # the op's stamp, when it decoded
     sa.Index("ix_quarantine_device", "device_id", "device_seq"),
 )
 
@@ -223,8 +230,16 @@ tickets = sa.Table(
     sa.Column("refunded", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("opened_ms", Millis),
     sa.Column("updated_ms", Millis, nullable=False),
+    # The ticket's money (sync_protocol.ticket_money): what it costs and still owes, and
+    # the money invariant it breaks (overpaid, balance_due, voided_with_payments) if any.
+    sa.Column("total", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("balance", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("pending", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("reinstated", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("money_conflict", sa.String(32)),
+    sa.Column("money_conflict_amount", sa.BigInteger, nullable=False, server_default="0"),
 )
-"""Settlement read model: what the payments and refunds on each ticket add up to."""
+"""Ticket read model: status, totals, what was paid and refunded, and money conflicts."""
 
 payments = sa.Table(
     "payments",

@@ -88,12 +88,9 @@ async def write_projections(
             state, tenant_id=tenant_id, outlet_id=outlet_id, now_ms=now_ms
         )
         if state.entity == rows.TICKET and outlet_id is not None:
-            paid = rows.payment_rows(state, tenant_id=tenant_id, outlet_id=outlet_id)
-            payment_values += paid
+            payment_values += rows.payment_rows(state, tenant_id=tenant_id, outlet_id=outlet_id)
             ticket_values.append(
-                rows.ticket_row(
-                    state, paid, tenant_id=tenant_id, outlet_id=outlet_id, now_ms=now_ms
-                )
+                rows.ticket_row(state, tenant_id=tenant_id, outlet_id=outlet_id, now_ms=now_ms)
             )
     await _upsert_entities(conn, entity_values)
     await _upsert_guarded(
@@ -104,7 +101,22 @@ async def write_projections(
         tickets,
         "id",
         ticket_values,
-        ("receipt_no", "kind", "status", "currency", "paid", "refunded", "opened_ms", "updated_ms"),
+        (
+            "receipt_no",
+            "kind",
+            "status",
+            "currency",
+            "paid",
+            "refunded",
+            "total",
+            "balance",
+            "pending",
+            "reinstated",
+            "money_conflict",
+            "money_conflict_amount",
+            "opened_ms",
+            "updated_ms",
+        ),
     )
     await _upsert_guarded(conn, payments, "id", payment_values, ("status",))
 

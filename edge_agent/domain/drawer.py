@@ -10,7 +10,7 @@ is short.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from .errors import InvalidAmount, InvalidValue, ReasonRequired
@@ -98,6 +98,29 @@ class XReport:
     tickets_count: int
     voids_count: int
     discounts_total: int
+    tips_by_method: dict[str, int] = field(default_factory=dict)
+    tips_total: int = 0
+    tax_by_rate: dict[str, int] = field(default_factory=dict)
+    tax_total: int = 0
+    refunds_count: int = 0
+    voids_total: int = 0
+    pending_by_method: dict[str, int] = field(default_factory=dict)
+    pending_total: int = 0
+    settled_tickets: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftExtras:
+    """The figures of a shift beyond cash and sales: tips and taxes of what was settled,
+    refunds and voids counted, tenders still waiting for confirmation (all in minor
+    units, by tender method or by tax rate code)."""
+
+    tips_by_method: Mapping[str, int] = field(default_factory=dict)
+    tax_by_rate: Mapping[str, int] = field(default_factory=dict)
+    refunds_count: int = 0
+    voids_total: int = 0
+    pending_by_method: Mapping[str, int] = field(default_factory=dict)
+    settled_tickets: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,15 +140,21 @@ def build_shift_report(
     tickets_count: int,
     voids_count: int,
     discounts_total: int,
+    extras: ShiftExtras | None = None,
 ) -> XReport:
     """Summarize a drawer session and its sales as an X report.
+
+    ``discounts_total`` counts settled tickets only: a voided ticket gave nothing away.
 
     Raises:
         InvalidValue: a count or total is negative.
     """
     moves = list(movements)
+    more = extras or ShiftExtras()
     figures = [*sales_by_method.values(), *refunds_by_method.values()]
-    if min([tickets_count, voids_count, discounts_total, *figures]) < 0:
+    figures += [*more.tips_by_method.values(), *more.tax_by_rate.values()]
+    figures += [*more.pending_by_method.values(), more.refunds_count, more.voids_total]
+    if min([tickets_count, voids_count, discounts_total, more.settled_tickets, *figures]) < 0:
         raise InvalidValue("report counts and totals must not be negative")
 
     def total(kind: str) -> int:
@@ -149,6 +178,15 @@ def build_shift_report(
         tickets_count=tickets_count,
         voids_count=voids_count,
         discounts_total=discounts_total,
+        tips_by_method=dict(sorted(more.tips_by_method.items())),
+        tips_total=sum(more.tips_by_method.values()),
+        tax_by_rate=dict(sorted(more.tax_by_rate.items())),
+        tax_total=sum(more.tax_by_rate.values()),
+        refunds_count=more.refunds_count,
+        voids_total=more.voids_total,
+        pending_by_method=dict(sorted(more.pending_by_method.items())),
+        pending_total=sum(more.pending_by_method.values()),
+        settled_tickets=more.settled_tickets,
     )
 
 

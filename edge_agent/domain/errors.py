@@ -20,6 +20,8 @@ snake_case ``code`` that the HTTP layer puts on the wire unchanged::
     ├── ReferenceRequired                   reference_required
     ├── OfflineCardLimit                    offline_card_limit
     ├── RefundExceedsPayment                refund_exceeds_payment
+    ├── PaymentAlreadySettled               payment_already_settled
+    ├── NothingToReinstate                  nothing_to_reinstate
     ├── WrongPin                            wrong_pin
     ├── StaffLockedOut                      staff_locked_out
     ├── PermissionDenied                    insufficient_permission
@@ -119,6 +121,22 @@ class TicketClosed(DomainError):
     """A change to a ticket that is already paid, closed or voided."""
 
     code = "ticket_closed"
+
+
+class PaymentAlreadySettled(DomainError):
+    """Confirming a declined tender, or declining a confirmed one: the first outcome stands."""
+
+    code = "payment_already_settled"
+
+    def __init__(self, status: str, wanted: str) -> None:
+        super().__init__(f"the tender is already {status}; it cannot become {wanted}")
+        self.status = status
+
+
+class NothingToReinstate(DomainError):
+    """Reinstating a ticket that is not voided, is reinstated already, or holds no money."""
+
+    code = "nothing_to_reinstate"
 
 
 class BalanceDue(DomainError):

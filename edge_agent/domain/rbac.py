@@ -37,6 +37,9 @@ class Permission(StrEnum):
     REPORTS = "reports"
     DRAWER_OPEN = "drawer_open"
     MANAGE_DRAWER = "manage_drawer"
+    CONFIRM_PAYMENT = "confirm_payment"
+    PAY_OUT = "pay_out"
+    PAY_OUT_ABOVE_LIMIT = "pay_out_above_limit"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,9 @@ Rules:
 - Mobile money needs the customer's confirmation reference and stays pending until the
   hub verifies that reference, online or not: the device never verifies it itself.
 - A split tender is several tenders in a row, each against the balance left.
+- A pending tender is later confirmed or declined (the terminal slip, the customer's
+  SMS, or the hub): :func:`settle`. The first outcome stands; asking for it again
+  changes nothing, asking for the other one is refused. A declined tender pays nothing.
 """
 
 from __future__ import annotations
@@ -29,14 +32,17 @@ from .errors import (
     NothingDue,
     OfflineCardLimit,
     OverTender,
+    PaymentAlreadySettled,
     ReferenceRequired,
 )
 from .money import Currency, as_currency, require_positive, round_cash
 
 TenderMethod = Literal["cash", "card", "mobile_money"]
 TENDER_METHODS: frozenset[str] = frozenset({"cash", "card", "mobile_money"})
-PaymentStatus = Literal["confirmed", "pending"]
-PAYMENT_STATUSES: frozenset[str] = frozenset({"confirmed", "pending"})
+PaymentStatus = Literal["confirmed", "pending", "declined"]
+PAYMENT_STATUSES: frozenset[str] = frozenset({"confirmed", "pending", "declined"})
+PaymentOutcome = Literal["confirmed", "declined"]
+PAYMENT_OUTCOMES: frozenset[str] = frozenset({"confirmed", "declined"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,3 +188,22 @@ def _offline_policy(
             policy.cumulative_limit,
         )
     return policy
+
+
+def settle(status: str, outcome: str) -> bool:
+    """Whether confirming or declining a tender in ``status`` needs a new fact.
+
+    Returns:
+        True for a pending tender; False when it already has ``outcome`` (a repeat).
+
+    Raises:
+        InvalidValue: ``outcome`` is neither ``"confirmed"`` nor ``"declined"``.
+        PaymentAlreadySettled: the tender already has the other outcome.
+    """
+    if outcome not in PAYMENT_OUTCOMES:
+        raise InvalidValue(f"a tender is confirmed or declined, not {outcome!r}")
+    if status == outcome:
+        return False
+    if status != "pending":
+        raise PaymentAlreadySettled(status, outcome)
+    return True

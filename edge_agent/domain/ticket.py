@@ -146,9 +146,10 @@ class TicketTotals:
 
     ``total`` is what the customer owes: subtotal less discounts plus exclusive taxes
     (inclusive taxes are inside the prices, and inside ``tax_total`` too). ``paid``
-    counts pending payments as well; ``pending_confirmation`` says how much of it the
-    hub has yet to confirm. ``overpaid`` is money to give back (e.g. a tab paid twice
-    by two offline devices), net of refunds. Tips are outside the total.
+    counts pending payments as well, never declined ones; ``pending_confirmation`` says
+    how much of it is still to be confirmed, ``declined`` what was taken and declined.
+    ``overpaid`` is money to give back (e.g. a tab paid twice by two offline devices),
+    net of refunds. Tips are outside the total.
     """
 
     subtotal: int
@@ -167,6 +168,7 @@ class TicketTotals:
     cash_rounding: int
     overpaid: int
     lines: tuple[LineTotals, ...]
+    declined: int = 0
 
 
 def compute_totals(
@@ -182,7 +184,8 @@ def compute_totals(
         UnknownCurrency: ``currency`` is a code that is not known.
     """
     live = [line for line in lines if not line.voided]
-    pays, backs = list(payments), list(refunds)
+    every = list(payments)
+    pays, backs = [p for p in every if p.status != "declined"], list(refunds)
     after_line = [line.subtotal - line.discount_amount for line in live]
     ticket_off = discount_amount(sum(after_line), ticket_discount)
     shares = prorate(ticket_off, after_line)
@@ -218,6 +221,7 @@ def compute_totals(
         cash_rounding=sum(p.tendered - p.change - p.tip - p.amount for p in cash),
         overpaid=max(0, paid - total - refunded),
         lines=tuple(line_totals),
+        declined=sum(p.amount for p in every if p.status == "declined"),
     )
 
 
@@ -242,9 +246,12 @@ def ensure_can_close(totals: TicketTotals) -> None:
 
 
 def refundable(payments: Iterable[Payment], refunds: Iterable[Refund]) -> dict[str, int]:
-    """What can still be refunded, per tender type: paid by it less earlier refunds to it."""
+    """What can still be refunded, per tender type: paid by it (declined tenders left
+    out) less earlier refunds to it."""
     left: dict[str, int] = {}
     for payment in payments:
+        if payment.status == "declined":
+            continue
         left[payment.method] = left.get(payment.method, 0) + payment.amount
     for refund in refunds:
         left[refund.payment_method] = left.get(refund.payment_method, 0) - refund.amount

@@ -23,6 +23,7 @@ from edge_agent.http.drawer import DRAWER_HANDLERS
 from edge_agent.http.errors import HANDLERS
 from edge_agent.http.local import local_only
 from edge_agent.http.printers import PRINTER_HANDLERS
+from edge_agent.http.settlements import SETTLEMENT_HANDLERS
 from edge_agent.http.sync import SYNC_HANDLERS
 from edge_agent.http.ticket_changes import TICKET_CHANGE_HANDLERS
 from edge_agent.services import staff, tickets
@@ -66,7 +67,8 @@ def list_tickets(
     """Tickets on this device, newest first, optionally by status or on hold."""
     sql = (
         "SELECT id, receipt_no, order_no, kind, status, table_no AS 'table', held, total, paid,"
-        " balance FROM tickets WHERE (? IS NULL OR status = ?) AND (? IS NULL OR held = ?)"
+        " balance, money_conflict FROM tickets"
+        " WHERE (? IS NULL OR status = ?) AND (? IS NULL OR held = ?)"
     )
     params = (status, status, held, held)
     with _store(state).read() as conn:
@@ -204,6 +206,7 @@ async def refund(
             data.amount,
             data.reason,
             line_ids=tuple(data.line_ids),
+            lines=tuple((x.line_id, x.quantity) for x in data.lines),
             manager_pin=data.manager_pin,
         ),
         status=201,
@@ -238,6 +241,7 @@ def create_app(
             void_ticket,
             refund,
             *TICKET_CHANGE_HANDLERS,
+            *SETTLEMENT_HANDLERS,
             *DRAWER_HANDLERS,
             *PRINTER_HANDLERS,
             *SYNC_HANDLERS,

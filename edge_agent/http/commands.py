@@ -12,6 +12,7 @@ from litestar import Request, Response
 from edge_agent.http.schemas import ticket_document
 from edge_agent.services import staff
 from edge_agent.services.commands import request_fingerprint, run_once
+from edge_agent.services.sync_status import online_now
 from edge_agent.services.ticket_view import TicketView
 from edge_agent.services.tickets import Context
 from edge_agent.store.gateway import Store
@@ -41,9 +42,13 @@ async def run_command(
     body = await request.body()
     fingerprint = request_fingerprint(request.method, request.url.path, body)
     token, key = operator_token(request), request.headers.get("idempotency-key")
+    runner = state.get("sync")
+    window = runner.config.online_window_ms if runner is not None else None
 
     def command(conn: Any) -> bytes:
-        return msgspec.json.encode(action(Context(conn, staff.operator(conn, token), clock)))
+        online = window is not None and online_now(conn, clock(), window)
+        ctx = Context(conn, staff.operator(conn, token), clock, online)
+        return msgspec.json.encode(action(ctx))
 
     def run() -> tuple[int, bytes]:
         with staff.counting_pin_failures(store, clock, pin_given=manager_pin_given(request, body)):

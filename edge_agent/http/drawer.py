@@ -8,19 +8,25 @@ render as printable plain text with ``?format=text``. This module imports nothin
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
-from litestar.params import HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
-from edge_agent.domain.money import format_money
 from edge_agent.domain.rbac import Override
 from edge_agent.http.bounds import Amount, Count, Denomination, Pin, Reason
 from edge_agent.http.commands import operator_token, run_command
-from edge_agent.services import drawer, staff
+from edge_agent.printing.day_report import report_text
+from edge_agent.services import drawer, reports, staff
+from edge_agent.services.report_documents import (
+    issue_z,
+    reprint_z,
+    session_document,
+    x_document,
+    z_document,
+)
 from edge_agent.services.tickets import Context
 from edge_agent.store.gateway import Store
 
@@ -52,23 +58,6 @@ def _overrides(overrides: tuple[Override, ...]) -> list[dict[str, str]]:
     return [{"permission": o.permission.value, "manager_id": o.manager_id} for o in overrides]
 
 
-def session_document(session: drawer.Session) -> dict[str, Any]:
-    """A drawer session as the API shows it: no expected cash (the close is blind)."""
-    return {
-        "id": session.id,
-        "status": session.status,
-        "opened_by": session.opened_by,
-        "opened_ms": session.opened_ms,
-        "currency": session.currency,
-        "opening_float": session.opening_float,
-        "movements": [
-            {"kind": m.kind, "amount": m.amount, "reason": m.reason}
-            for m in session.movements
-            if m.kind != "float"
-        ],
-    }
-
-
 def close_document(result: drawer.CloseResult) -> dict[str, Any]:
     """The answer to a blind close: the count, then what was expected and the variance."""
     return {
@@ -82,69 +71,9 @@ def close_document(result: drawer.CloseResult) -> dict[str, Any]:
     }
 
 
-def x_document(summary: drawer.ShiftSummary) -> dict[str, Any]:
-    """An X report as JSON."""
-    return {"session": session_document(summary.session), "report": asdict(summary.report)}
-
-
-def z_document(summary: drawer.ZSummary) -> dict[str, Any]:
-    """A Z report as JSON."""
-    report = summary.report
-    return {
-        "number": report.number,
-        "session": session_document(summary.session),
-        "counts": {str(d): n for d, n in summary.counts.items()},
-        "counted": report.counted_cash,
-        "variance": report.variance,
-        "report": asdict(report.shift),
-    }
-
-
-def render_text(document: dict[str, Any]) -> str:
-    """A printable X or Z report (42 columns, a receipt printer's width)."""
-    session, shift = document["session"], document["report"]
-    cur = session["currency"]
-
-    def row(label: str, amount: int) -> str:
-        money = format_money(amount, cur)
-        return f"{label:<{42 - len(money) - 1}} {money}"
-
-    title = f"Z REPORT #{document['number']}" if "number" in document else "X REPORT (mid-shift)"
-    lines = [
-        title.center(42).rstrip(),
-        "Session",
-        session["id"],
-        f"Opened by {session['opened_by']}",
-    ]
-    lines += ["-" * 42, row("Opening float", shift["opening_float"])]
-    for label, key in (
-        ("Cash sales", "cash_sales"),
-        ("Cash refunds", "cash_refunds"),
-        ("Pay-ins", "pay_ins"),
-        ("Pay-outs", "pay_outs"),
-        ("Drops", "drops"),
-        ("Expected cash", "expected_cash"),
-    ):
-        lines.append(row(label, shift[key]))
-    lines.append(f"{'No-sales':<30} {shift['no_sales']:>11}")
-    lines.append("-" * 42)
-    for method, amount in shift["sales_by_method"].items():
-        lines.append(row(f"Sales {method}", amount))
-    for method, amount in shift["refunds_by_method"].items():
-        lines.append(row(f"Refunds {method}", amount))
-    lines += [row("Gross sales", shift["gross_sales"]), row("Net sales", shift["net_sales"])]
-    lines.append(row("Discounts", shift["discounts_total"]))
-    lines.append(f"{'Tickets':<30} {shift['tickets_count']:>11}")
-    lines.append(f"{'Voids':<30} {shift['voids_count']:>11}")
-    if "number" in document:
-        lines += ["-" * 42, row("Counted cash", document["counted"])]
-        lines.append(row("Variance (+over / -short)", document["variance"]))
-    return "\n".join(lines) + "\n"
-
-
 def _answer(status: int, payload: bytes, output: str) -> Response[bytes]:
     if output == "text" and status < 300:
-        text = render_text(msgspec.json.decode(payload))
+        text = report_text(msgspec.json.decode(payload))
         return Response(text.encode(), status_code=status, media_type="text/plain; charset=utf-8")
     return Response(payload, status_code=status, media_type="application/json")
 
@@ -213,7 +142,7 @@ def x_report(
     guard = staff.counting_pin_failures(store, state.clock, pin_given=manager_pin is not None)
     with guard, store.read() as conn:
         who = staff.operator(conn, operator_token(request))
-        document = x_document(drawer.x_report(conn, who, manager_pin))
+        document = x_document(reports.x_report(conn, who, manager_pin))
     return _answer(200, msgspec.json.encode(document), output)
 
 
@@ -221,14 +150,36 @@ def x_report(
 async def z_report(
     request: Request[Any, Any, Any], data: JSONBody[ZRequest | None] = None, output: Format = "json"
 ) -> Response[bytes]:
-    """Issue the numbered Z report of the last closed session."""
+    """Issue the numbered Z report of the last closed session (printed, if a receipt
+    printer is configured); tickets still open are listed, or refuse it (outlet setting)."""
     manager_pin = data.manager_pin if data else None
-    return await _command(
-        request,
-        lambda ctx: z_document(drawer.z_report(ctx, manager_pin)),
-        status=201,
-        output=output,
-    )
+    return await _command(request, lambda ctx: issue_z(ctx, manager_pin), status=201, output=output)
 
 
-DRAWER_HANDLERS = [open_drawer, add_movement, close_drawer, x_report, z_report]
+@get("/api/v1/reports/z/{number:int}", sync_to_thread=True)
+def read_z(
+    request: Request[Any, Any, Any],
+    state: State,
+    number: FromPath[int],
+    output: Format = "json",
+    manager_pin: Annotated[str | None, HeaderParameter(name="X-Manager-Pin")] = None,
+) -> Response[bytes]:
+    """An issued Z report, as issued (``reports`` permission or ``X-Manager-Pin``)."""
+    store: Store = state.store
+    with store.read() as conn:
+        who = staff.operator(conn, operator_token(request))
+        document = z_document(reports.issued_z(conn, number, who, manager_pin))
+    return _answer(200, msgspec.json.encode(document), output)
+
+
+@post("/api/v1/reports/z/{number:int}/print")
+async def print_z(
+    request: Request[Any, Any, Any], number: FromPath[int], data: JSONBody[ZRequest | None] = None
+) -> Response[bytes]:
+    """Print an issued Z report again, marked COPY."""
+    manager_pin = data.manager_pin if data else None
+    key = request.headers.get("Idempotency-Key")
+    return await _command(request, lambda ctx: reprint_z(ctx, number, manager_pin, key), status=201)
+
+
+DRAWER_HANDLERS = [open_drawer, add_movement, close_drawer, x_report, z_report, read_z, print_z]

@@ -13,6 +13,8 @@ from edge_agent.domain.errors import (
     DomainError,
     NotFound,
     NothingDue,
+    NothingToReinstate,
+    PaymentAlreadySettled,
     PermissionDenied,
     StaffLockedOut,
     TicketClosed,
@@ -30,6 +32,7 @@ from edge_agent.services.errors import (
     NothingToPrint,
     NotInitialised,
     NotSignedIn,
+    PaymentNotFound,
     PrinterNotFound,
     PrintJobNotFound,
     PrintJobNotOpen,
@@ -38,6 +41,8 @@ from edge_agent.services.errors import (
     UnsyncedOps,
     ZAlreadyIssued,
     ZBeforeClose,
+    ZNotFound,
+    ZOpenTickets,
 )
 
 log = logging.getLogger(__name__)
@@ -47,8 +52,10 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (MalformedBody, 400),
     (ControlCharacter, 400),
     (TicketNotFound, 404),
+    (PaymentNotFound, 404),
     (PrinterNotFound, 404),
     (PrintJobNotFound, 404),
+    (ZNotFound, 404),
     (NotFound, 422),
     (NotSignedIn, 401),
     (WrongPin, 401),
@@ -58,12 +65,15 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (TicketClosed, 409),
     (BalanceDue, 409),
     (NothingDue, 409),
+    (PaymentAlreadySettled, 409),
+    (NothingToReinstate, 409),
     (TicketHasPayments, 409),
     (DrawerNotOpen, 409),
     (DrawerAlreadyOpen, 409),
     (UnsyncedOps, 409),
     (ZBeforeClose, 409),
     (ZAlreadyIssued, 409),
+    (ZOpenTickets, 409),
     (NoPrinter, 409),
     (AlreadyPrinted, 409),
     (NothingToPrint, 409),
@@ -85,7 +95,8 @@ def _body(code: str, message: str, detail: object = None) -> dict[str, object]:
 
 
 def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, object]]:
-    return Response(_body(exc.code, str(exc)), status_code=status_for(exc))
+    detail = getattr(exc, "detail", None)
+    return Response(_body(exc.code, str(exc), detail), status_code=status_for(exc))
 
 
 def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, object]]:

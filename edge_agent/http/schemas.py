@@ -21,6 +21,7 @@ from edge_agent.http.bounds import (
     Seat,
     SignedAmount,
 )
+from edge_agent.services import references, refund_lines
 from edge_agent.services.ticket_view import TicketView
 
 
@@ -112,11 +113,31 @@ class PaymentRequest(msgspec.Struct, forbid_unknown_fields=True):
     reference: Reference | None = None
 
 
+class ReturnedLine(msgspec.Struct, forbid_unknown_fields=True):
+    line_id: Id
+    quantity: Quantity
+
+
 class RefundRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """``line_ids``: lines returned whole; ``lines``: lines returned in part."""
+
     method: Literal["cash", "card", "mobile_money"]
     amount: SignedAmount
     reason: Reason
     line_ids: Annotated[list[Id], msgspec.Meta(max_length=200)] = []
+    manager_pin: Pin | None = None
+    lines: Annotated[list[ReturnedLine], msgspec.Meta(max_length=200)] = []
+
+
+class ConfirmPayment(msgspec.Struct, forbid_unknown_fields=True):
+    """The terminal slip's authorization or the customer's SMS reference, if any."""
+
+    reference: Reference | None = None
+    manager_pin: Pin | None = None
+
+
+class DeclinePayment(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Reason
     manager_pin: Pin | None = None
 
 
@@ -136,6 +157,9 @@ def totals_document(totals: TicketTotals) -> dict[str, Any]:
 def ticket_document(view: TicketView) -> dict[str, Any]:
     """The JSON shape of a ticket."""
     totals = view.totals()
+    flags = references.flags(view)
+    flagged = {flag["payment_id"] for flag in flags}
+    returned = refund_lines.by_refund(view)
     return {
         "id": view.id,
         "status": view.status,
@@ -182,13 +206,35 @@ def ticket_document(view: TicketView) -> dict[str, Any]:
                 "change": p.change,
                 "status": p.status,
                 "pending_confirmation": p.status == "pending",
+                "duplicate_reference": p.id in flagged,
             }
             for p in view.payments
         ],
         "refunds": [
-            {"id": r.id, "method": r.payment_method, "amount": r.amount, "reason": r.reason}
+            {
+                "id": r.id,
+                "method": r.payment_method,
+                "amount": r.amount,
+                "reason": r.reason,
+                "lines": [
+                    {"line_id": line_id, "quantity": quantity}
+                    for line_id, quantity in returned.get(r.id, {}).items()
+                ],
+            }
             for r in view.refunds
         ],
         "totals": totals_document(totals),
         "conflicts": view.conflicts,
+        "money_conflicts": [
+            {
+                "conflict_id": c.conflict_id,
+                "kind": c.kind,
+                "amount": c.amount,
+                "resolutions": list(c.resolutions),
+            }
+            for c in view.money_conflicts
+        ],
+        "reinstated": view.reinstated,
+        "flags": flags,
+        "warnings": [{"code": f["code"], "message": f["message"]} for f in flags],
     }

@@ -1,7 +1,8 @@
 """Sync endpoints, exported as ``SYNC_HANDLERS`` for the app.
 
-- ``GET  /api/v1/sync/status``: online or offline (truthfully), pending ops, last success
-  and error, clock skew, quarantined ops, open conflicts, a restore and its recovery,
+- ``GET  /api/v1/sync/status``: online or offline (truthfully), pending ops and the ops
+  the hub holds in quarantine, last success and error, the clock (skew, lead of the
+  stamps, last re-base), quarantined ops, open conflicts, a restore and its recovery,
   and the progress of a run in progress (``sync_progress``: phase, ops done and
   remaining; null between runs);
 - ``POST /api/v1/sync/run``: one sync run now, answering its outcome (a hub failure is an
@@ -28,6 +29,7 @@ from edge_agent.services.sync import SyncOutcome, SyncRunner
 from edge_agent.services.sync_status import SyncStatus, sync_status
 from edge_agent.store import identities, oplog
 from edge_agent.store.gateway import Store
+from edge_agent.store.sync_state import SyncState
 from edge_agent.sync.errors import NotEnrolled
 
 DEFAULT_ONLINE_WINDOW_MS = 30_000
@@ -62,7 +64,12 @@ def status_document(status: SyncStatus, hub_url: str | None) -> dict[str, Any]:
         "last_attempt_ms": state.last_attempt_ms,
         "last_success_ms": state.last_success_ms,
         "last_error": last_error,
+        "held_by_hub": status.held_by_hub,
+        "summary": status.summary,
         "clock_skew_ms": state.clock_skew_ms,
+        "hlc_skew_ms": state.hlc_skew_ms,
+        "clock_measured_ms": state.clock_measured_ms,
+        "hlc_rebased": _rebased(state),
         "clock_problem": clock_problem,
         "push_checkpoint": state.push_checkpoint,
         "pulled_checkpoint": state.pulled_checkpoint,
@@ -70,6 +77,20 @@ def status_document(status: SyncStatus, hub_url: str | None) -> dict[str, Any]:
         "quarantined": [asdict(q) for q in status.quarantined],
         "open_conflicts": status.conflicts_count,
         "conflicts": [asdict(c) for c in status.conflicts],
+    }
+
+
+def _rebased(state: SyncState) -> dict[str, Any] | None:
+    if state.hlc_rebased_ms is None:
+        return None
+    ahead = None
+    if state.hlc_rebased_from is not None and state.hlc_rebased_to is not None:
+        ahead = (state.hlc_rebased_from >> 16) - (state.hlc_rebased_to >> 16)
+    return {
+        "from_hlc": state.hlc_rebased_from,
+        "to_hlc": state.hlc_rebased_to,
+        "ahead_ms": ahead,
+        "at_ms": state.hlc_rebased_ms,
     }
 
 

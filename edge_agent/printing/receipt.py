@@ -81,6 +81,11 @@ def receipt_layout(
     page.line(ticket.ticket_id, align="center")
     for text in ticket.footer:
         page.line(text, align="center")
+    return finish(page, copy=copy, reprinted_at=reprinted_at, cut_partial=cut_partial)
+
+
+def finish(page: Page, *, copy: bool, reprinted_at: str | None, cut_partial: bool) -> Document:
+    """End a page: a copy says COPY (and when it was reprinted) at its foot; then cut."""
     if copy:
         page.line(COPY_BANNER, align="center", bold=True, big=True)
         if reprinted_at:

@@ -140,12 +140,14 @@ _CATALOG: dict[str, dict[str, dict[str, Any]]] = {
                 "cumulative_limit": 5_000_000,
                 "expiry_hours": 72,
             },
+            "pay_out_limit": 200_000,
+            "z_open_tickets": "warn",
         }
     },
     "role": {
         "cashier": {
             "name": "Cashier",
-            "permissions": [Permission.DRAWER_OPEN.value],
+            "permissions": [Permission.DRAWER_OPEN.value, Permission.PAY_OUT.value],
             "discount_limit_bp": 1000,
         },
         "manager": {

@@ -1,68 +1,40 @@
-"""Cash drawer use cases: open with a float, movements, blind close, X and Z reports.
+"""Cash drawer use cases: open with a float, movements, blind close.
 
-A drawer session is the ``drawer_session`` entity in the op log, one open at a time per
-device: ``drawer_opened`` and ``status open`` start it, ``cash_movement`` events record
-pay-ins, pay-outs, drops and no-sales, and ``drawer_counted`` plus ``status closed`` end
-it. Cash sales and refunds are not copied into the session: they are read from this
-device's ticket events stamped between the session's opening and its count. Z reports
-are ``z_report_issued`` events on a ``z_report`` entity, numbered per device from 1
-without gaps; every command runs in the caller's write transaction (``BEGIN IMMEDIATE``),
-so two Z reports can never draw the same number. No table beyond ``ops`` and ``device``
-is needed.
+Sessions are read by :mod:`edge_agent.services.drawer_sessions`; the X and Z reports
+live in :mod:`edge_agent.services.reports`. Every command runs in the caller's write
+transaction (``BEGIN IMMEDIATE``). Every movement opens the drawer (a kick queued in
+the same transaction): cash goes in or out, or a no-sale asks for it. A pay-out needs
+the ``pay_out`` permission, and above the outlet's ``pay_out_limit`` a manager's
+``pay_out_above_limit`` (inline override, recorded in the op).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from edge_agent.domain.drawer import (
-    DrawerMovement,
-    XReport,
-    ZReport,
-    build_shift_report,
-    build_z_report,
-    count_denominations,
-    variance,
-)
-from edge_agent.domain.errors import InvalidValue
+from edge_agent.domain.drawer import DrawerMovement, count_denominations, variance
+from edge_agent.domain.errors import InvalidValue, PermissionDenied
+from edge_agent.domain.money import format_money
 from edge_agent.domain.rbac import Override, Permission, Role
-from edge_agent.services import printing, staff
-from edge_agent.services.errors import (
-    DrawerAlreadyOpen,
-    DrawerNotOpen,
-    UnsyncedOps,
-    ZAlreadyIssued,
-    ZBeforeClose,
+from edge_agent.services import outlet_settings, printing, reports, staff
+from edge_agent.services.drawer_sessions import (
+    CASH_NEEDS_DRAWER,
+    ENTITY,
+    Session,
+    current_session,
+    latest_session,
+    load_session,
 )
-from edge_agent.services.tickets import Context, load
+from edge_agent.services.errors import DrawerAlreadyOpen, PayOutOverLimit, UnsyncedOps
+from edge_agent.services.tickets import Context
 from edge_agent.store import oplog
 from edge_agent.store.device import identity
-from sync_protocol import EntityState, apply_op, uuid7
-from sync_protocol.operations import Event, StatusChange
+from sync_protocol import uuid7
 
-ENTITY = "drawer_session"
-Z_ENTITY = "z_report"
 MOVEMENT_KINDS = frozenset({"pay_in", "pay_out", "drop", "no_sale"})
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    """One drawer session as its ops describe it (no expected cash: the close is blind)."""
-
-    id: str
-    status: str
-    opened_hlc: int
-    opened_ms: int
-    opened_by: str
-    currency: str
-    opening_float: int
-    movements: tuple[DrawerMovement, ...] = ()
-    count: Mapping[str, Any] | None = None
-    closed_hlc: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,80 +48,6 @@ class CloseResult:
     variance: int
     overrides: tuple[Override, ...] = ()
     unsynced_ops: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class ShiftSummary:
-    """An X report of the open session."""
-
-    session: Session
-    report: XReport
-
-
-@dataclass(frozen=True, slots=True)
-class ZSummary:
-    """A numbered Z report of a closed session, with its blind count."""
-
-    session: Session
-    report: ZReport
-    counts: dict[int, int] = field(default_factory=dict)
-
-
-def _fold(state: EntityState) -> Session:
-    events = sorted(state.events.values(), key=lambda e: e.order_key)
-    opened = next(e for e in events if e.name == "drawer_opened")
-    data = opened.data
-    session = Session(
-        id=state.entity_id,
-        status=state.status or "open",
-        opened_hlc=opened.hlc,
-        opened_ms=data["opened_ms"],
-        opened_by=data["by"],
-        currency=data["currency"],
-        opening_float=data["float"],
-        movements=(DrawerMovement("float", data["float"]),),
-    )
-    for event in events:
-        if event.name == "cash_movement":
-            move = DrawerMovement(event.data["kind"], event.data["amount"], event.data["reason"])
-            session = replace(session, movements=(*session.movements, move))
-        elif event.name == "drawer_counted":
-            session = replace(session, count=event.data, closed_hlc=event.hlc)
-    return session
-
-
-def load_session(conn: sqlite3.Connection, session_id: str) -> Session | None:
-    """The drawer session with this id, or None when no op names it."""
-    ops = oplog.entity_ops(conn, ENTITY, session_id)
-    if not ops:
-        return None
-    state = EntityState(ENTITY, session_id)
-    for op in ops:
-        apply_op(state, op)
-    return _fold(state)
-
-
-def latest_session(conn: sqlite3.Connection) -> Session | None:
-    """This device's most recent drawer session, open or closed (None: never opened)."""
-    # Sessions of one device follow each other, so the newest status op names the newest.
-    row = conn.execute(
-        "SELECT entity_id FROM ops WHERE entity = ? AND device_id = ? AND kind = 'status'"
-        " ORDER BY hlc DESC LIMIT 1",
-        (ENTITY, str(identity(conn).device_id)),
-    ).fetchone()
-    return None if row is None else load_session(conn, row[0])
-
-
-def current_session(conn: sqlite3.Connection) -> Session:
-    """The open drawer session of this device.
-
-    Raises:
-        DrawerNotOpen: no session is open.
-    """
-    session = latest_session(conn)
-    if session is None or session.status != "open":
-        raise DrawerNotOpen("open the drawer with a float first")
-    return session
 
 
 def _audit(overrides: tuple[Override, ...]) -> dict[str, Any]:
@@ -198,13 +96,15 @@ def movement(
 ) -> Session:
     """Record a pay-in, pay-out, drop or no-sale in the open session.
 
-    A no-sale opens the drawer for no cash: it needs ``no_sale`` or a manager override.
+    Each opens the drawer. A no-sale opens it for no cash: it needs ``no_sale`` or a
+    manager override. A pay-out needs ``pay_out``, and above the outlet's limit
+    ``pay_out_above_limit`` (a manager's PIN for a cashier).
 
     Raises:
         DrawerNotOpen, InvalidValue (unknown kind), InvalidAmount, ReasonRequired,
-        PermissionDenied, WrongPin.
+        PermissionDenied, PayOutOverLimit, WrongPin.
     """
-    session = current_session(ctx.conn)
+    session = current_session(ctx.conn, CASH_NEEDS_DRAWER)
     if kind not in MOVEMENT_KINDS:
         raise InvalidValue(f"unknown drawer movement {kind!r}; use one of {sorted(MOVEMENT_KINDS)}")
     move = DrawerMovement(kind, amount, reason)  # type: ignore[arg-type]
@@ -212,6 +112,8 @@ def movement(
     if kind == "no_sale":
         override = staff.authorize(ctx.conn, ctx.who, Permission.NO_SALE, manager_pin)
         overrides = () if override is None else (override,)
+    elif kind == "pay_out":
+        overrides = _pay_out_overrides(ctx, session, amount, manager_pin)
     data = {
         "movement_id": str(uuid7(ctx.clock())),
         "kind": move.kind,
@@ -221,70 +123,29 @@ def movement(
         **_audit(overrides),
     }
     oplog.append(ctx.conn, [_event(ENTITY, session.id, "cash_movement", data)], ctx.clock)
-    if kind == "no_sale":
-        printing.kick_drawer(ctx.conn, ctx.clock, data["movement_id"])  # same transaction
+    printing.kick_drawer(ctx.conn, ctx.clock, data["movement_id"])  # same transaction
     return current_session(ctx.conn)
 
 
-@dataclass(slots=True)
-class _TicketFigures:
-    cash_in: int = 0
-    cash_out: int = 0
-    sales: Counter[str] = field(default_factory=Counter)
-    refunds: Counter[str] = field(default_factory=Counter)
-    tickets: int = 0
-    voids: int = 0
-    discounted: set[str] = field(default_factory=set)
-
-
-def _ticket_figures(
-    conn: sqlite3.Connection, start_hlc: int, end_hlc: int | None
-) -> _TicketFigures:
-    figures = _TicketFigures()
-    rows = conn.execute(
-        "SELECT body FROM ops WHERE entity = 'ticket' AND device_id = ? AND hlc >= ?"
-        " AND hlc <= ? ORDER BY hlc",
-        (str(identity(conn).device_id), start_hlc, end_hlc if end_hlc is not None else 2**63 - 1),
-    )
-    for (body,) in rows:
-        op = oplog.decode(body)
-        if isinstance(op, StatusChange) and op.status == "open":
-            figures.tickets += 1
-        if not isinstance(op, Event):
-            continue
-        data = op.data
-        match op.name:
-            case "payment_taken":
-                figures.sales[data["method"]] += data["amount"]
-                if data["method"] == "cash":
-                    # The drawer keeps what was handed over less the change: the amount
-                    # applied plus any cash tip and cash rounding.
-                    figures.cash_in += data.get("tendered", data["amount"]) - data.get("change", 0)
-            case "refund_issued":
-                figures.refunds[data["method"]] += data["amount"]
-                if data["method"] == "cash":
-                    figures.cash_out += data["amount"]
-            case "ticket_voided" | "line_voided":
-                figures.voids += 1
-            case "discount_applied":
-                figures.discounted.add(op.entity_id)
-    return figures
-
-
-def _shift(conn: sqlite3.Connection, session: Session) -> XReport:
-    figures = _ticket_figures(conn, session.opened_hlc, session.closed_hlc)
-    moves = list(session.movements)
-    if figures.cash_in:
-        moves.append(DrawerMovement("cash_sale", figures.cash_in))
-    if figures.cash_out:
-        moves.append(DrawerMovement("cash_refund", figures.cash_out))
-    discounts = 0
-    for ticket_id in sorted(figures.discounted):
-        totals = load(conn, ticket_id).totals()
-        discounts += totals.line_discounts + totals.ticket_discount
-    return build_shift_report(
-        moves, figures.sales, figures.refunds, figures.tickets, figures.voids, discounts
-    )
+def _pay_out_overrides(
+    ctx: Context, session: Session, amount: int, manager_pin: str | None
+) -> tuple[Override, ...]:
+    found = [staff.authorize(ctx.conn, ctx.who, Permission.PAY_OUT, manager_pin)]
+    limit = outlet_settings.pay_out_limit(ctx.conn)
+    if limit is not None and amount > limit:
+        try:
+            found.append(
+                staff.authorize(ctx.conn, ctx.who, Permission.PAY_OUT_ABOVE_LIMIT, manager_pin)
+            )
+        except PermissionDenied as denied:
+            cur = session.currency
+            raise PayOutOverLimit(
+                f"a pay-out of {format_money(amount, cur)} is above this outlet's limit of"
+                f" {format_money(limit, cur)}: a manager approves it with their PIN",
+                denied.role,
+                limit,
+            ) from None
+    return tuple(o for o in found if o is not None)
 
 
 def _unsynced(conn: sqlite3.Connection) -> int:
@@ -330,7 +191,7 @@ def close_drawer(
         raise UnsyncedOps(pending)
     if pending:
         overrides = (*overrides, _force_override(ctx, manager_pin))
-    expected = _shift(ctx.conn, session).expected_cash
+    expected = reports.shift(ctx.conn, session).expected_cash
     data = {
         "counts": {str(d): n for d, n in counts.items()},
         "counted": total,
@@ -346,73 +207,3 @@ def close_drawer(
     closed = load_session(ctx.conn, session.id)
     assert closed is not None
     return CloseResult(closed, counts, total, expected, data["variance"], overrides, pending)
-
-
-def x_report(
-    conn: sqlite3.Connection,
-    who: staff.Operator | None = None,
-    manager_pin: str | None = None,
-) -> ShiftSummary:
-    """The open session's figures so far; changes nothing.
-
-    Args:
-        who: the operator asking; when given, they need ``reports`` or a manager PIN
-            (the X report shows the expected cash a blind count must not know).
-            The command line, run by whoever holds the device, passes None.
-
-    Raises:
-        DrawerNotOpen: no session is open.
-        PermissionDenied, WrongPin: ``who`` may not see reports.
-    """
-    if who is not None:
-        staff.authorize(conn, who, Permission.REPORTS, manager_pin)
-    session = current_session(conn)
-    return ShiftSummary(session, _shift(conn, session))
-
-
-def _issued(conn: sqlite3.Connection) -> list[Mapping[str, Any]]:
-    rows = conn.execute(
-        "SELECT body FROM ops WHERE entity = ? AND device_id = ? AND kind = 'event'",
-        (Z_ENTITY, str(identity(conn).device_id)),
-    )
-    return [op.data for (body,) in rows if isinstance(op := oplog.decode(body), Event)]
-
-
-def z_report(ctx: Context, manager_pin: str | None = None) -> ZSummary:
-    """Issue the numbered Z report of the last closed session.
-
-    Numbers run 1, 2, 3... per device with no gap, and each is used once. Needs the
-    ``reports`` permission or a manager override, recorded in the op.
-
-    Raises:
-        PermissionDenied, WrongPin: the operator may not issue reports.
-        ZBeforeClose: the drawer is open, or no session was ever closed.
-        ZAlreadyIssued: the last closed session already has its Z report.
-    """
-    override = staff.authorize(ctx.conn, ctx.who, Permission.REPORTS, manager_pin)
-    session = latest_session(ctx.conn)
-    if session is None or session.count is None:
-        raise ZBeforeClose("close the drawer before the Z report")
-    issued = _issued(ctx.conn)
-    for earlier in issued:
-        if earlier["session_id"] == session.id:
-            raise ZAlreadyIssued(earlier["number"])
-    number = max((z["number"] for z in issued), default=0) + 1
-    report = build_z_report(number, _shift(ctx.conn, session), session.count["counted"])
-    shift = report.shift
-    data = {
-        "number": number,
-        "session_id": session.id,
-        "by": ctx.who.staff_id,
-        "counted": report.counted_cash,
-        "expected": shift.expected_cash,
-        "variance": report.variance,
-        "net_sales": shift.net_sales,
-        "sales_by_method": shift.sales_by_method,
-        "refunds_by_method": shift.refunds_by_method,
-        **_audit(() if override is None else (override,)),
-    }
-    z_id = str(uuid7(ctx.clock()))
-    oplog.append(ctx.conn, [_event(Z_ENTITY, z_id, "z_report_issued", data)], ctx.clock)
-    counts = {int(d): n for d, n in session.count["counts"].items()}
-    return ZSummary(session, report, counts)

@@ -3,12 +3,18 @@
 DomainError
 ├── NotSignedIn           not_signed_in: no operator session, or an ended one
 ├── TicketNotFound        ticket_not_found: (also LookupError) no such ticket
+├── PaymentNotFound       payment_not_found: (also LookupError) no such tender on the ticket
 ├── StaffNotFound         staff_not_found: (also LookupError) no such staff member
 ├── IdempotencyKeyReused  idempotency_key_reused: the key came with another request
 ├── NotInitialised        not_initialised: the device database has no identity yet
 ├── TicketHasPayments     ticket_has_payments: a void of a ticket that took money
 ├── DrawerNotOpen         drawer_not_open: no drawer session is open
 ├── DrawerAlreadyOpen     drawer_already_open: one is open already (session_id)
+├── PayOutOverLimit       pay_out_over_limit: (a PermissionDenied) a pay-out above the
+│                         outlet's limit without ``pay_out_above_limit``
+├── ZOpenTickets          z_open_tickets: the outlet refuses a Z while tickets are open
+│                         (``detail`` lists them)
+├── ZNotFound             z_report_not_found: (also LookupError) no Z with this number
 ├── UnsyncedOps           unsynced_ops: close refused while ops are unsynced (count)
 ├── ZBeforeClose          z_before_close: a Z report before the drawer closed
 ├── ZAlreadyIssued        z_already_issued: the last session has its Z (number)
@@ -28,7 +34,10 @@ DomainError
 
 from __future__ import annotations
 
-from edge_agent.domain.errors import DomainError, NotFound
+from typing import Any
+
+from edge_agent.domain.errors import DomainError, NotFound, PermissionDenied
+from edge_agent.domain.rbac import Permission
 
 
 class NotSignedIn(DomainError):
@@ -42,6 +51,13 @@ class TicketNotFound(NotFound):
 
     code = "ticket_not_found"
     entity = "ticket"
+
+
+class PaymentNotFound(NotFound):
+    """No tender with this id on the ticket."""
+
+    code = "payment_not_found"
+    entity = "payment"
 
 
 class StaffNotFound(NotFound):
@@ -73,6 +89,33 @@ class DrawerNotOpen(DomainError):
     """No drawer session is open on this device."""
 
     code = "drawer_not_open"
+
+
+class PayOutOverLimit(PermissionDenied):
+    """A pay-out above the outlet's limit, without ``pay_out_above_limit`` (``limit``)."""
+
+    code = "pay_out_over_limit"
+
+    def __init__(self, message: str, role: str, limit: int) -> None:
+        super().__init__(Permission.PAY_OUT_ABOVE_LIMIT, role, message)
+        self.limit = limit
+
+
+class ZOpenTickets(DomainError):
+    """The outlet refuses a Z report while tickets are open; ``detail`` lists them."""
+
+    code = "z_open_tickets"
+
+    def __init__(self, message: str, open_tickets: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.detail = {"open_tickets": open_tickets}
+
+
+class ZNotFound(NotFound):
+    """No Z report with this number on this device."""
+
+    code = "z_report_not_found"
+    entity = "Z report"
 
 
 class DrawerAlreadyOpen(DomainError):

@@ -25,6 +25,7 @@ from edge_agent.printing.plain import to_html, to_text
 from edge_agent.printing.queue import JobInfo as JobInfo
 from edge_agent.printing.queue import listing as listing
 from edge_agent.printing.receipt import ReceiptTicket, receipt_layout
+from edge_agent.printing.refund_slip import RefundSlip, refund_layout
 from edge_agent.printing.registry import PrinterOverview as PrinterOverview
 from edge_agent.printing.registry import alerts as alerts
 from edge_agent.printing.registry import overview as overview
@@ -141,14 +142,29 @@ def _queue(
     copy: bool = False,
     who: str | None = None,
 ) -> queue.JobInfo:
+    return _enqueue(conn, job_id, printer, kind, document, now_ms, view.id, copy, who)
+
+
+def _enqueue(
+    conn: sqlite3.Connection,
+    job_id: str,
+    printer: PrinterConfig,
+    kind: str,
+    document: Document,
+    now_ms: int,
+    ticket_id: str | None,
+    copy: bool,
+    who: str | None,
+) -> queue.JobInfo:
+    payload = to_escpos(document)
     queue.enqueue(
         conn,
         job_id,
         printer.name,
         kind,
-        to_escpos(document),
+        payload,
         now_ms,
-        ticket_id=view.id,
+        ticket_id=ticket_id,
         copy=copy,
         requested_by=who,
     )
@@ -221,6 +237,73 @@ def on_payment(
         now = clock()
         document = receipt_document(conn, view, now, receipt)
         _queue(conn, f"receipt:{view.id}", receipt, "receipt", document, now, view)
+
+
+def on_refund(
+    conn: sqlite3.Connection, view: TicketView, refund: Mapping[str, Any], clock: Clock
+) -> None:
+    """After a refund: kick the drawer for cash given back; print the refund slip."""
+    if refund["method"] == "cash":
+        kick_drawer(conn, clock, str(refund["refund_id"]), view.id)
+    printer = _role(registry.configs(conn), "receipt")
+    if printer is None:
+        return
+    now = clock()
+    me = identity(conn)
+    slip = RefundSlip(
+        refund_id=str(refund["refund_id"]),
+        receipt_no=str(view.header.get("receipt_no", "")),
+        currency=view.currency,
+        outlet_name=str((reference.get(conn, "outlet", me.outlet) or {}).get("name", me.outlet)),
+        when=_local(conn, now),
+        method=str(refund["method"]),
+        amount=int(refund["amount"]),
+        reason=str(refund["reason"]),
+        lines=[
+            (int(x["quantity"]), view.lines[x["line_id"]].name)
+            for x in refund.get("lines", ())
+            if x["line_id"] in view.lines
+        ],
+        by=_staff_name(conn, refund.get("by")),
+    )
+    document = refund_layout(
+        slip,
+        columns=printer.columns,
+        code_page=printer.code_page,
+        cut_partial=printer.cut == "partial",
+    )
+    _queue(conn, f"refund:{slip.refund_id}", printer, "refund", document, now, view)
+
+
+def print_document(
+    conn: sqlite3.Connection,
+    job_id: str,
+    kind: str,
+    document: Document,
+    now_ms: int,
+    *,
+    copy: bool = False,
+    who: str | None = None,
+) -> queue.JobInfo:
+    """Queue a document that belongs to no ticket (a Z report) on the receipt printer.
+
+    Raises:
+        NoPrinter: no receipt printer is configured.
+    """
+    printer = _role(registry.configs(conn), "receipt")
+    if printer is None:
+        raise NoPrinter("receipt")
+    return _enqueue(conn, job_id, printer, kind, document, now_ms, None, copy, who)
+
+
+def local_time(conn: sqlite3.Connection, ms: int) -> str:
+    """``ms`` as the outlet's local date and time, as receipts print it."""
+    return _local(conn, ms)
+
+
+def receipt_printer(conn: sqlite3.Connection) -> PrinterConfig | None:
+    """The printer receipts (and reports) go to, if one is configured."""
+    return _role(registry.configs(conn), "receipt")
 
 
 def kick_drawer(

@@ -23,6 +23,7 @@ from edge_agent.store import oplog, reference
 from edge_agent.store.gateway import Store
 
 LOCKOUT = LockoutPolicy()
+KNOWN_PERMISSIONS = frozenset(p.value for p in Permission)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,8 @@ def _role(conn: sqlite3.Connection, role_id: str) -> Role:
         raise LookupError(f"role {role_id!r} is not on this device")
     return Role(
         data["name"],
-        frozenset(Permission(p) for p in data["permissions"]),
+        # A permission this agent does not know (a newer hub's) grants nothing here.
+        frozenset(Permission(p) for p in data["permissions"] if p in KNOWN_PERMISSIONS),
         data["discount_limit_bp"],
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from edge_agent.services.drawer import latest_session
+from edge_agent.services.drawer_sessions import latest_session
 from edge_agent.store.device import identity
 
 

@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from edge_agent.services import restore
+from edge_agent.services import restore, trusted_time
 from edge_agent.services.sync_projection import apply_page
 from edge_agent.store import identities, oplog, sync_state
 from edge_agent.store.device import DeviceIdentity, identity
@@ -261,12 +261,14 @@ class SyncRunner:
         with self.store.read() as conn:
             position = sync_state.positions(conn)
             acked_op = identities.own_op_id(conn, me, position.acked_seq)
+        # The wall clock as it is, never corrected: the hub measures it, not trusted time.
+        sent_ms = self.clock()
         accepted = session.client.handshake(
             Handshake(
                 protocol_version=PROTOCOL_VERSION,
                 schema_version=SCHEMA_VERSION,
                 device_id=session.me.device_id,
-                device_clock_ms=self.clock(),
+                device_clock_ms=sent_ms,
                 device_hlc=position.hlc,
                 last_seq=position.last_seq,
                 agent_version=self.config.agent_version,
@@ -276,7 +278,8 @@ class SyncRunner:
         )
         with self.store.write() as conn:
             restore.check_boundary(conn, me, accepted, self.clock())
-            sync_state.record_handshake(conn, accepted.hub_epoch, accepted.clock_skew_ms)
+            trusted_time.measured(conn, accepted, sent_ms, self.clock(), position.hlc)
+            oplog.rebase_if_ahead(conn, self.clock)
             position = sync_state.positions(conn)
             applied = min(accepted.last_applied_seq, position.last_seq)
             if applied != position.acked_seq:

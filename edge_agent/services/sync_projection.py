@@ -7,9 +7,15 @@ Runs inside the page's write transaction (the caller stores the cursor in the sa
   the op is still stored and merged (facts are never dropped), the clock is left alone
   and the clock problem is recorded for the outlet manager;
 - each entity the page touched is re-folded from all its ops and projected: ``ticket``
-  into the ``tickets`` read model, ``ref.<name>`` into ``reference_data`` (the folded
+  into the ``tickets`` read model (with its money conflict, and its offline card tenders
+  settled once confirmed or declined), ``ref.<name>`` into ``reference_data`` (the folded
   ``doc``, or removal on a tombstone), ``device.session`` for this device closes the
-  operator sessions opened before ``signout_before_ms``.
+  operator sessions opened before ``signout_before_ms``, ``device.quarantine`` for this
+  device records which of its held ops a manager released or discarded on the hub (a
+  discarded op is no longer folded, so this replica keeps the hub's state).
+
+Stamps are received against trusted time, the wall clock corrected by a skew the last
+handshake found beyond the drift bound.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from edge_agent.services import references
+from edge_agent.services.ticket_rows import refresh_money
 from edge_agent.services.ticket_view import fold
 from edge_agent.store import oplog, reference, sync_state
 from edge_agent.store.device import DeviceIdentity
@@ -35,6 +43,9 @@ from sync_protocol.hlc import format_timestamp
 
 log = logging.getLogger(__name__)
 REFERENCE_PREFIX = "ref."
+#: The hub's audit events about this device's held ops, and what each settles them as.
+HELD_OPS = "device.quarantine"
+_SETTLED = {"op_released": sync_state.RELEASED, "op_discarded": sync_state.DISCARDED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +60,9 @@ def apply_page(
     conn: sqlite3.Connection, ops: Sequence[Op], me: DeviceIdentity, clock: Callable[[], int]
 ) -> PageApplied:
     """Store, clock and project a page of pulled ops; call inside a write transaction."""
-    hlc = HybridLogicalClock(clock, last=sync_state.positions(conn).hlc)
+    hlc = HybridLogicalClock(
+        sync_state.trusted_clock(conn, clock), last=sync_state.positions(conn).hlc
+    )
     touched: dict[tuple[str, str], None] = {}
     stored, drifted, problem = 0, 0, ""
     for op in ops:
@@ -102,6 +115,8 @@ def project(
         _reference(conn, entity.removeprefix(REFERENCE_PREFIX), entity_id)
     elif entity == "device.session" and entity_id == str(me.device_id):
         _session_control(conn, merged_state(conn, entity, entity_id), now_ms)
+    elif entity == HELD_OPS and entity_id == str(me.device_id):
+        _held_ops(conn, merged_state(conn, entity, entity_id), me, now_ms)
 
 
 def _ticket(conn: sqlite3.Connection, state: EntityState, now_ms: int) -> None:
@@ -137,6 +152,8 @@ def _ticket(conn: sqlite3.Connection, state: EntityState, now_ms: int) -> None:
                 "table" in header,
             ),
         )
+        refresh_money(conn, view, now_ms)
+        references.index(conn, view)  # a reference given again here is then flagged
     except (KeyError, TypeError, ValueError, sqlite3.IntegrityError):
         # A ticket another agent version shaped differently: its ops are stored and
         # merged all the same; only this device's listing misses it.
@@ -150,6 +167,46 @@ def _reference(conn: sqlite3.Connection, name: str, entity_id: str) -> None:
         reference.delete(conn, name, entity_id)
     elif isinstance(doc, dict):
         reference.put(conn, name, entity_id, doc)
+
+
+def _held_ops(
+    conn: sqlite3.Connection, state: EntityState, me: DeviceIdentity, now_ms: int
+) -> None:
+    for event in sorted(state.events.values(), key=lambda e: e.order_key):
+        outcome = _SETTLED.get(event.name)
+        data = event.data if isinstance(event.data, dict) else {}
+        op_id, seq = data.get("op_id"), data.get("device_seq")
+        if outcome is None or not isinstance(op_id, str) or not isinstance(seq, int):
+            continue
+        at_ms, by = data.get("at_ms"), data.get("by")
+        settled = sync_state.QuarantinedOp(
+            op_id,
+            seq,
+            str(data.get("code") or "quarantined"),
+            str(data.get("note") or ""),
+            now_ms,
+            outcome,
+            at_ms if isinstance(at_ms, int) else now_ms,
+            by if isinstance(by, str) else None,
+        )
+        sync_state.settle(conn, settled)
+        if outcome == sync_state.DISCARDED:
+            touched = oplog.discard(conn, op_id)
+            if touched is not None:
+                project(conn, *touched, me, now_ms)
+                if touched[0] == "ticket":
+                    _drop_headless_ticket(conn, touched[1])
+
+
+def _drop_headless_ticket(conn: sqlite3.Connection, ticket_id: str) -> None:
+    """Unlist a ticket whose header op was discarded (its other ops stay in the log)."""
+    if "receipt_no" in merged_state(conn, "ticket", ticket_id).fields:
+        return
+    conn.execute(
+        "DELETE FROM tickets WHERE id = ? AND NOT EXISTS"
+        " (SELECT 1 FROM offline_card_payments WHERE ticket_id = ?)",
+        (ticket_id, ticket_id),
+    )
 
 
 def _session_control(conn: sqlite3.Connection, state: EntityState, now_ms: int) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from edge_agent.services.sync_projection import merged_state
 from edge_agent.store import sync_state
 from edge_agent.store.sync_state import QuarantinedOp, SyncState
+from sync_protocol.ticket_money import money_conflict_id
 
 #: How many conflicts and quarantined ops the status lists (the counts are complete).
 LISTED = 50
@@ -20,12 +21,16 @@ LISTED = 50
 
 @dataclass(frozen=True, slots=True)
 class OpenConflict:
-    """Concurrent writes of one field that no resolving edit has settled yet."""
+    """Concurrent writes of one field that no resolving edit has settled yet, or a
+    ticket's money conflict (``field`` ``money``; ``kind`` ``overpaid``, ``balance_due``
+    or ``voided_with_payments``, ``amount`` what is at stake)."""
 
     conflict_id: str
     entity: str
     entity_id: str
     field: str
+    kind: str = "field"
+    amount: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,22 @@ class SyncStatus:
         """Ops written here that the hub has not acknowledged."""
         return max(0, self.last_seq - self.acked_seq)
 
+    @property
+    def held_by_hub(self) -> int:
+        """Ops the hub acknowledged but holds in quarantine (not released or discarded):
+        acknowledged is not applied, so they are not "synced"."""
+        return self.quarantined_count
+
+    @property
+    def summary(self) -> str:
+        """One line for people: what is pending and what the hub holds."""
+        parts = []
+        if self.pending_ops:
+            parts.append(f"{self.pending_ops} ops pending")
+        if self.held_by_hub:
+            parts.append(f"{self.held_by_hub} ops held by the hub")
+        return ", ".join(parts) or "nothing pending"
+
 
 def is_online(state: SyncState, now_ms: int, online_window_ms: int) -> bool:
     """Whether the last run succeeded recently and no run failed after it."""
@@ -57,8 +78,18 @@ def is_online(state: SyncState, now_ms: int, online_window_ms: int) -> bool:
     return state.last_error_ms is None or state.last_error_ms < success
 
 
+def online_now(conn: sqlite3.Connection, now_ms: int, online_window_ms: int) -> bool:
+    """Whether an enrolled device is online now, by the same rule its status shows.
+
+    A till that is online takes cards as confirmed (authorized while the hub answers);
+    offline, a card is stored and forwarded, within the offline limits.
+    """
+    state = sync_state.read(conn)
+    return state.enrolled_ms is not None and is_online(state, now_ms, online_window_ms)
+
+
 def open_conflicts(conn: sqlite3.Connection) -> list[OpenConflict]:
-    """Every unresolved conflict the device holds.
+    """Every unresolved conflict the device holds, field conflicts then money conflicts.
 
     Only entities edited by more than one writer can hold one (a writer's own edits
     build on each other), so only those are folded.
@@ -72,6 +103,13 @@ def open_conflicts(conn: sqlite3.Connection) -> list[OpenConflict]:
         for conflict in merged_state(conn, entity, entity_id).conflicts():
             if not conflict.resolved:
                 found.append(OpenConflict(conflict.conflict_id, entity, entity_id, conflict.field))
+    money = conn.execute(
+        "SELECT id, money_conflict, money_conflict_amount FROM tickets"
+        " WHERE money_conflict IS NOT NULL ORDER BY id"
+    )
+    for ticket_id, kind, amount in money:
+        conflict_id = money_conflict_id(ticket_id, kind)
+        found.append(OpenConflict(conflict_id, "ticket", ticket_id, "money", kind, amount))
     return found
 
 
@@ -92,7 +130,7 @@ def sync_status(
         state=state,
         last_seq=position.last_seq,
         acked_seq=position.acked_seq,
-        quarantined_count=sync_state.quarantined_count(conn),
+        quarantined_count=sync_state.quarantined_count(conn, sync_state.HELD),
         quarantined=sync_state.quarantined(conn, LISTED),
         conflicts_count=len(conflicts),
         conflicts=conflicts[:LISTED],

@@ -1,19 +1,23 @@
 """A ticket as its ops describe it: header fields, lines, discounts, payments, refunds.
 
 The ticket's facts are events on the ``ticket`` entity, merged by sync_protocol; this
-module folds them, in HLC order, into the domain's value objects and totals.
+module folds them, in HLC order, into the domain's value objects and totals. A tender's
+confirmation or decline (``payment_confirmed``), a reinstatement and the money
+conflicts come from ``sync_protocol.ticket_money``, the fold the hub uses too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from edge_agent.domain.catalog import Modifier
 from edge_agent.domain.discounts import Discount
+from edge_agent.domain.money import split_evenly
 from edge_agent.domain.taxes import TaxRate
+from edge_agent.domain.tendering import PAYMENT_STATUSES, PaymentStatus
 from edge_agent.domain.ticket import Payment, Refund, TicketLine, TicketTotals, compute_totals
-from sync_protocol import DEFAULT_LIFECYCLES, EntityState
+from sync_protocol import DEFAULT_LIFECYCLES, EntityState, MoneyConflict, TicketMoney, ticket_money
 
 
 @dataclass(slots=True)
@@ -33,6 +37,17 @@ class TicketView:
     merged_into: str | None = None
     conflicts: list[str] = field(default_factory=list)
     late_ops: list[str] = field(default_factory=list)
+    money: TicketMoney | None = None
+
+    @property
+    def reinstated(self) -> bool:
+        """A voided ticket brought back as a sale (its money is no longer held)."""
+        return self.money is not None and self.money.reinstated
+
+    @property
+    def money_conflicts(self) -> list[MoneyConflict]:
+        """The money invariants the merged ticket breaks (at most one)."""
+        return self.money.conflicts() if self.money is not None else []
 
     @property
     def held(self) -> bool:
@@ -104,6 +119,7 @@ def _discount(data: dict[str, Any]) -> Discount:
 
 def fold(state: EntityState) -> TicketView:
     """Build the view of a ticket from its merged state."""
+    money = ticket_money(state)
     view = TicketView(
         id=state.entity_id,
         state=state,
@@ -111,7 +127,9 @@ def fold(state: EntityState) -> TicketView:
         status=state.status or "open",
         conflicts=[c.conflict_id for c in state.conflicts() if not c.resolved],
         late_ops=state.late_op_ids(DEFAULT_LIFECYCLES.get("ticket")),
+        money=money,
     )
+    split: tuple[int, int] | None = None
     for event in sorted(state.events.values(), key=lambda e: e.order_key):
         data = event.data
         match event.name:
@@ -123,7 +141,8 @@ def fold(state: EntityState) -> TicketView:
             case "line_moved":
                 view.lines.pop(data["line_id"], None)
             case "split_evenly":
-                view.shares = list(data["shares"])
+                # Shares follow the total: the parts are kept, the amounts recomputed.
+                split = (data["parts"], sum(p.amount for p in view.payments))
             case "merged_into":
                 view.merged_into = data["ticket_id"]
             case "line_voided" if data["line_id"] in view.lines:
@@ -161,4 +180,12 @@ def fold(state: EntityState) -> TicketView:
                         data["reason"],
                     )
                 )
+    outcome = {t.payment_id: t.status for t in money.tenders if t.status in PAYMENT_STATUSES}
+    view.payments = [
+        replace(p, status=cast(PaymentStatus, outcome.get(p.id, p.status))) for p in view.payments
+    ]
+    view.conflicts += [c.conflict_id for c in money.conflicts()]
+    if split is not None:
+        parts, paid_before = split
+        view.shares = split_evenly(max(0, view.totals().total - paid_before), parts)
     return view

@@ -29,9 +29,11 @@ from edge_agent.domain.ticket import (
     ensure_open,
     ensure_refundable,
 )
-from edge_agent.services import printing, staff
+from edge_agent.services import printing, references, refund_lines, staff
 from edge_agent.services.catalog import load_catalog, offline_card_policy
+from edge_agent.services.drawer_sessions import cash_session
 from edge_agent.services.errors import TicketHasPayments, TicketNotFound
+from edge_agent.services.ticket_rows import refresh_money
 from edge_agent.services.ticket_view import TicketView, fold, line_data
 from edge_agent.store import oplog
 from edge_agent.store.device import identity
@@ -87,6 +89,7 @@ def record(ctx: Context, state: EntityState, drafts: list[oplog.Draft]) -> Ticke
             view.id,
         ),
     )
+    refresh_money(ctx.conn, view, ctx.clock())
     return view
 
 
@@ -401,13 +404,21 @@ def pay(
 ) -> TicketView:
     """Take a tender; the ticket is paid once nothing is owed.
 
+    A paid or closed ticket (or a reinstated one) that owes money again, because a
+    round was added on another till or a tender was declined, takes the balance as a
+    late payment (``late: true`` in the event) and keeps its status.
+    Cash lands in this device's open drawer session, named in the payment. A reference
+    already used by another payment is taken but flagged on both tickets.
+
     Raises:
         TicketNotFound, TicketClosed, NothingDue, InvalidAmount, OverTender,
-        ReferenceRequired, OfflineCardLimit.
+        ReferenceRequired, OfflineCardLimit, DrawerNotOpen (cash, no open drawer).
     """
     view = load(ctx.conn, ticket_id)
-    ensure_open(view.status)
     totals = view.totals()
+    late = view.status in ("paid", "closed", "voided")
+    if not (late and view.money is not None and view.money.settled and totals.balance_due):
+        ensure_open(view.status)
     me = identity(ctx.conn)
     (offline_so_far,) = ctx.conn.execute(
         "SELECT coalesce(sum(amount), 0) FROM offline_card_payments WHERE confirmed_ms IS NULL"
@@ -423,7 +434,7 @@ def pay(
         offline_card_total_so_far=offline_so_far,
         policy=offline_card_policy(ctx.conn, me.outlet),
     )
-    data = {
+    data: dict[str, Any] = {
         "payment_id": new_id(ctx),
         "method": result.method,
         "amount": result.applied_amount,
@@ -434,16 +445,22 @@ def pay(
         "reference": result.reference,
         "expires_in_hours": result.expires_in_hours,
         "by": ctx.who.staff_id,
+        **({"late": True} if late else {}),
+        **cash_session(ctx.conn, result.method),
     }
+    earlier = references.earlier_uses(ctx.conn, result.method, result.reference)
+    if earlier:
+        data["duplicate_reference_of"] = earlier
     if result.method == "card" and result.status == "pending":
         ctx.conn.execute(
             "INSERT INTO offline_card_payments (payment_id, ticket_id, amount) VALUES (?, ?, ?)",
             (data["payment_id"], ticket_id, result.tendered),
         )
     drafts = [event(ticket_id, "payment_taken", data)]
-    if result.applied_amount >= totals.balance_due:
+    if result.applied_amount >= totals.balance_due and not late:
         drafts.append(status_change(ticket_id, "paid"))
     view = record(ctx, view.state, drafts)
+    references.remember(ctx.conn, view, data, ctx.clock)  # flags earlier uses; same tx
     printing.on_payment(ctx.conn, view, data, ctx.clock)  # drawer kick, receipt; same tx
     return view
 
@@ -490,14 +507,22 @@ def refund(
     reason: str,
     *,
     line_ids: tuple[str, ...] = (),
+    lines: tuple[tuple[str, int], ...] = (),
     manager_pin: str | None = None,
 ) -> TicketView:
     """Give money back to the tender type it was paid with; works on closed tickets.
 
+    ``line_ids`` names lines returned whole, ``lines`` ``(line id, quantity)`` pairs
+    returned in part; both are recorded. A refund slip prints, and cash given back
+    comes out of this device's open drawer session, which opens.
+
     Raises:
-        TicketNotFound, RefundExceedsPayment, ReasonRequired, PermissionDenied.
+        TicketNotFound, RefundExceedsPayment, ReasonRequired, PermissionDenied,
+        LineNotFound, InvalidValue (more returned than sold), DrawerNotOpen (cash).
     """
     view = load(ctx.conn, ticket_id)
+    returned = refund_lines.returned(view, line_ids, lines)
+    line_ids = tuple(returned)
     new = Refund(new_id(ctx), method, amount, line_ids, reason)  # type: ignore[arg-type]
     ensure_refundable(view.payments, view.refunds, new)
     override = staff.authorize(ctx.conn, ctx.who, Permission.REFUND, manager_pin)
@@ -509,5 +534,9 @@ def refund(
         "reason": new.reason,
         "by": ctx.who.staff_id,
         **audit(override),
+        "lines": [{"line_id": i, "quantity": q} for i, q in returned.items()],
+        **cash_session(ctx.conn, new.payment_method),
     }
-    return record(ctx, view.state, [event(ticket_id, "refund_issued", data)])
+    view = record(ctx, view.state, [event(ticket_id, "refund_issued", data)])
+    printing.on_refund(ctx.conn, view, data, ctx.clock)  # slip, drawer kick; same tx
+    return view

@@ -217,6 +217,40 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE sync_state ADD COLUMN recovery_note TEXT;
     ALTER TABLE sync_state ADD COLUMN proposed_device_id TEXT;
     """,
+    # 8: the money conflict a ticket's merged facts show (overpaid, balance due on a
+    #    settled ticket, a voided ticket holding money), for the list and sync status.
+    """
+    ALTER TABLE tickets ADD COLUMN money_conflict TEXT;
+    ALTER TABLE tickets ADD COLUMN money_conflict_amount INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 9: every confirmation reference a tender carried (card or mobile money), to flag a
+    #    reference used twice; the ops stay the record, this is their index.
+    """
+    CREATE TABLE payment_references (
+        payment_id TEXT PRIMARY KEY,
+        method TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        ticket_id TEXT NOT NULL,
+        receipt_no TEXT
+    );
+    CREATE INDEX payment_references_by_reference ON payment_references (method, reference);
+    """,
+    # 10: trusted time (the lead of the device's stamps at the last handshake, and the
+    #     last re-base of its HLC), what the hub did with each held op, and own ops a
+    #     manager discarded on the hub (kept in the log, never folded).
+    """
+    ALTER TABLE sync_state ADD COLUMN hlc_skew_ms INTEGER;
+    ALTER TABLE sync_state ADD COLUMN clock_measured_ms INTEGER;
+    ALTER TABLE sync_state ADD COLUMN clock_measured_boot_ms INTEGER;
+    ALTER TABLE sync_state ADD COLUMN hlc_rebased_from INTEGER;
+    ALTER TABLE sync_state ADD COLUMN hlc_rebased_to INTEGER;
+    ALTER TABLE sync_state ADD COLUMN hlc_rebased_ms INTEGER;
+    ALTER TABLE quarantined_ops ADD COLUMN state TEXT NOT NULL DEFAULT 'held'
+        CHECK (state IN ('held', 'released', 'discarded'));
+    ALTER TABLE quarantined_ops ADD COLUMN settled_ms INTEGER;
+    ALTER TABLE quarantined_ops ADD COLUMN settled_by TEXT;
+    ALTER TABLE ops ADD COLUMN discarded INTEGER NOT NULL DEFAULT 0
+    """,
 )
 
 

@@ -4,6 +4,15 @@
 next gapless ``device_seq`` and a fresh hybrid-logical timestamp, checks it against the
 wire schema (so the device never logs an op the hub would quarantine), and inserts it in
 ``ops``. If the transaction rolls back, the ops and the change vanish together.
+
+Stamps follow **trusted time** (:func:`edge_agent.store.sync_state.trusted_clock`): the
+wall clock, corrected by the skew the last handshake measured while that skew is beyond
+the drift bound. A persisted HLC more than the drift bound ahead of trusted time is
+**re-based** before anything is stamped: an audit event (entity ``device_clock``, name
+``hlc_rebased``, with the stamps it moved from and to) is logged first, and the HLC
+carries on from trusted time, or from the latest stamp the device holds within the
+bound, whichever is later. Own ops a manager discarded on the hub stay in the log but
+are never folded (``discarded = 1``).
 """
 
 from __future__ import annotations
@@ -13,8 +22,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from edge_agent.store.device import identity
+from edge_agent.store import sync_state
+from edge_agent.store.device import DeviceIdentity, identity
 from sync_protocol import MSGPACK, HybridLogicalClock, Op, Replica, uuid7
+from sync_protocol.hlc import (
+    DEFAULT_MAX_DRIFT_MS,
+    LOGICAL_MASK,
+    MAX_WALL_MS,
+    format_timestamp,
+    is_far_ahead,
+    pack,
+)
 from sync_protocol.operations import CounterDelta, Event, FieldEdit, StatusChange, Tombstone
 
 KINDS: Mapping[str, type[Op]] = {
@@ -24,6 +42,9 @@ KINDS: Mapping[str, type[Op]] = {
     "counter": CounterDelta,
     "tombstone": Tombstone,
 }
+#: The audit event of a re-based HLC: entity and event name.
+REBASE_ENTITY = "device_clock"
+REBASE_EVENT = "hlc_rebased"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,13 +75,37 @@ def append(
 ) -> list[Op]:
     """Number, stamp, validate and log drafts; call inside a write transaction.
 
+    Returns:
+        The drafts' ops (a re-base's audit op, logged first, is not among them).
+
     Raises:
         sync_protocol.DecodeError: if a draft does not make a valid operation.
         LookupError: if the device is not initialised.
     """
+    drafts = list(drafts)
+    ops = _stamp(conn, drafts, wall_clock)
+    return ops[len(ops) - len(drafts) :]
+
+
+def rebase_if_ahead(conn: sqlite3.Connection, wall_clock: Callable[[], int]) -> Op | None:
+    """Re-base the HLC now if it is far ahead of trusted time and return the audit op;
+    call inside a write transaction, after a handshake measured the clock."""
+    ops = _stamp(conn, [], wall_clock)
+    return ops[0] if ops else None
+
+
+def _stamp(
+    conn: sqlite3.Connection, drafts: list[Draft], wall_clock: Callable[[], int]
+) -> list[Op]:
     me = identity(conn)
     hlc_last, seq = conn.execute("SELECT hlc, last_seq FROM device").fetchone()
-    clock = HybridLogicalClock(wall_clock, last=hlc_last)
+    trusted = sync_state.trusted_clock(conn, wall_clock)
+    now_ms = trusted()
+    if is_far_ahead(hlc_last, now_ms):
+        rebased = _rebase_target(conn, now_ms)
+        drafts = [_rebase(conn, me, hlc_last, rebased, now_ms, wall_clock()), *drafts]
+        hlc_last = rebased
+    clock = HybridLogicalClock(trusted, last=hlc_last)
     ops: list[Op] = []
     for draft in drafts:
         seq += 1
@@ -84,6 +129,56 @@ def append(
     return ops
 
 
+def _rebase_target(conn: sqlite3.Connection, now_ms: int) -> int:
+    """Trusted time, or the latest stamp the device holds within the drift bound: the
+    HLC never goes behind an op it has seen and could have been caused by."""
+    ceiling = pack(min(now_ms + DEFAULT_MAX_DRIFT_MS, MAX_WALL_MS), LOGICAL_MASK)
+    (latest,) = conn.execute("SELECT max(hlc) FROM ops WHERE hlc <= ?", (ceiling,)).fetchone()
+    return max(pack(now_ms, 0), latest or 0)
+
+
+def _rebase(
+    conn: sqlite3.Connection,
+    me: DeviceIdentity,
+    from_hlc: int,
+    to_hlc: int,
+    now_ms: int,
+    wall_ms: int,
+) -> Draft:
+    sync_state.record_rebase(conn, from_hlc, to_hlc, wall_ms)
+    ahead_ms = (from_hlc >> 16) - now_ms
+    # Kept beside a problem the handshake recorded (a wrong wall clock): both are true.
+    known = sync_state.read(conn).clock_problem
+    sync_state.record_clock_problem(
+        conn,
+        wall_ms,
+        (f"{known}; " if known else "")
+        + f"this device's stamps ran {ahead_ms} ms ahead of trusted time; its clock was "
+        f"re-based from {format_timestamp(from_hlc)} to {format_timestamp(to_hlc)}",
+    )
+    data = {
+        "from_hlc": from_hlc,
+        "to_hlc": to_hlc,
+        "ahead_ms": ahead_ms,
+        "trusted_ms": now_ms,
+        "wall_ms": wall_ms,
+    }
+    payload = {"name": REBASE_EVENT, "data": data}
+    return Draft("event", REBASE_ENTITY, str(me.device_id), payload)
+
+
+def discard(conn: sqlite3.Connection, op_id: str) -> tuple[str, str] | None:
+    """Mark one of this device's own ops discarded (by a manager on the hub): it stays in
+    the log and is never folded again. Returns its entity, to refresh its read model."""
+    row = conn.execute(
+        "SELECT entity, entity_id FROM ops WHERE op_id = ? AND local = 1", (op_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    conn.execute("UPDATE ops SET discarded = 1 WHERE op_id = ?", (op_id,))
+    return row[0], row[1]
+
+
 def insert(conn: sqlite3.Connection, op: Op, body: bytes, *, local: bool) -> bool:
     """Store an op (own or pulled); return False if it was already stored."""
     cursor = conn.execute(
@@ -105,9 +200,10 @@ def insert(conn: sqlite3.Connection, op: Op, body: bytes, *, local: bool) -> boo
 
 
 def entity_ops(conn: sqlite3.Connection, entity: str, entity_id: str) -> list[Op]:
-    """Every op stored for one entity, in HLC order."""
+    """Every op stored for one entity (but discarded ones), in HLC order."""
     rows = conn.execute(
-        "SELECT body FROM ops WHERE entity = ? AND entity_id = ? ORDER BY hlc, device_id",
+        "SELECT body FROM ops WHERE entity = ? AND entity_id = ? AND discarded = 0"
+        " ORDER BY hlc, device_id",
         (entity, entity_id),
     )
     return [decode(row[0]) for row in rows]
@@ -124,8 +220,8 @@ def local_ops(conn: sqlite3.Connection, after_seq: int = 0, limit: int | None = 
 
 
 def replay(conn: sqlite3.Connection) -> Replica:
-    """A replica holding every op the device has stored, own and pulled."""
+    """A replica holding every op the device has stored, own and pulled (but discarded)."""
     replica = Replica()
-    for (body,) in conn.execute("SELECT body FROM ops ORDER BY rowid"):
+    for (body,) in conn.execute("SELECT body FROM ops WHERE discarded = 0 ORDER BY rowid"):
         replica.apply(decode(body))
     return replica

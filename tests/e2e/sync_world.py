@@ -7,9 +7,11 @@ drop answers, or kill and restart the hub while the agents keep selling.
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,8 @@ from tests.processes import AgentProcess, HubProcess, enroll, free_port
 from tests.proxy import Faults, hub_proxy
 
 ADMIN_TOKEN = "demo-admin-token-not-for-production"  # what `pos-hub serve --demo` seeds
+#: The test-only ``sitecustomize`` that shifts an agent's wall clock (see its docstring).
+CLOCKSHIFT = Path(__file__).resolve().parent.parent / "clockshift"
 
 
 def fresh_database(kind: str, tmp_path: Path, postgres_url: str | None) -> str:
@@ -46,6 +50,7 @@ class Till:
     """One enrolled agent process and a signed-in cashier on it."""
 
     agent: AgentProcess
+    clock_file: Path | None = None
     client: httpx.Client = field(init=False)
 
     def __post_init__(self) -> None:
@@ -55,6 +60,30 @@ class Till:
         answer = self.client.post("/auth/pin", json={"pin": pin})
         assert answer.status_code == 201, answer.text
         self.client.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+
+    def open_drawer(self) -> None:
+        """Open the drawer, which cash needs, unless it is open already."""
+        answer = self.client.post("/drawer/open", json={"float": 0})
+        assert answer.status_code == 201 or answer.json()["code"] == "drawer_already_open"
+
+    def set_clock(self, offset_ms: int) -> None:
+        """Set the till's wall clock ``offset_ms`` off real time (0: set it right); a
+        rebooted till keeps its new boot clock."""
+        assert self.clock_file is not None, "start the world with clock_offsets"
+        boot = [*self.clock_file.read_text().split(), "0", "0"][1]
+        self.clock_file.write_text(f"{offset_ms} {boot}\n")
+
+    def reboot(self, clock_offset_ms: int) -> None:
+        """Restart the till's agent as after a machine reboot (its boot clock starts
+        over) with its wall clock ``clock_offset_ms`` off real time."""
+        assert self.clock_file is not None, "start the world with clock_offsets"
+        booted_ms = time.clock_gettime_ns(time.CLOCK_BOOTTIME) // 1_000_000
+        self.agent.stop()
+        self.clock_file.write_text(f"{clock_offset_ms} {1_000 - booted_ms}\n")
+        self.agent.start()
+
+    def status(self) -> dict:
+        return dict(self.client.get("/sync/status").json())
 
     def sync(self) -> dict:
         """One sync run now; the answer of ``POST /sync/run``."""
@@ -71,6 +100,7 @@ class Till:
                 f"/tickets/{ticket['id']}/lines", json={"variant_id": variant, **extra}
             ).json()
         if pay:
+            self.open_drawer()
             total = ticket["totals"]["total"]
             self.client.post(
                 f"/tickets/{ticket['id']}/payments", json={"method": "cash", "amount": total}
@@ -114,12 +144,19 @@ DRIVEN = {"POS_AGENT_SYNC_INTERVAL_S": "3600"}
 
 @contextmanager
 def sync_world(
-    database_url: str, tmp_path: Path, tills: int = 2, agent_env: dict[str, str] | None = None
+    database_url: str,
+    tmp_path: Path,
+    tills: int = 2,
+    *,
+    clock_offsets: Sequence[int] = (),
+    agent_env: dict[str, str] | None = None,
 ) -> Iterator[World]:
     """A demo hub, a proxy to it and ``tills`` agents of DEMO1 enrolled through the proxy.
 
-    ``agent_env`` is the agents' environment (default :data:`DRIVEN`; ``{}`` for the
-    agents' own sync interval and backoff).
+    With ``clock_offsets`` (ms, one per till), each agent runs with the clock seam of
+    ``tests/clockshift`` and its own offset file (``Till.set_clock``), starting that far
+    off real time. ``agent_env`` is the agents' environment (default :data:`DRIVEN`;
+    ``{}`` for the agents' own sync interval and backoff).
     """
     with ExitStack() as stack:
         hub = HubProcess(database_url)
@@ -138,11 +175,20 @@ def sync_world(
             ).split()[0]
             data_dir = tmp_path / f"agent-d0{n}"
             enroll(data_dir, proxy_url, code)
-            env = DRIVEN if agent_env is None else agent_env
+            env = dict(DRIVEN if agent_env is None else agent_env)
+            clock_file = None
+            if clock_offsets:
+                clock_file = tmp_path / f"agent-d0{n}.clock"
+                clock_file.write_text(f"{clock_offsets[n - 1]}\n")
+                paths = (str(CLOCKSHIFT), os.environ.get("PYTHONPATH", ""))
+                env |= {
+                    "POS_TEST_CLOCK_FILE": str(clock_file),
+                    "PYTHONPATH": os.pathsep.join(p for p in paths if p),
+                }
             agent = AgentProcess(data_dir, free_port(), env=env)
             agent.start()
             stack.callback(agent.stop)
-            till = Till(agent)
+            till = Till(agent, clock_file)
             stack.callback(till.client.close)
             world_tills.append(till)
         yield World(hub, proxy_url, faults, world_tills, admin)

@@ -70,6 +70,14 @@ class Till:
         response = httpx.post(f"{self.agent.api}/auth/pin", json={"pin": "1111"}, timeout=10)
         assert response.status_code == 201, response.text
         self.token = response.json()["token"]
+        # Cash goes only into an open drawer session; a restart keeps the one opened.
+        opened = httpx.post(
+            f"{self.agent.api}/drawer/open",
+            json={"float": 0},
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=10,
+        )
+        assert opened.status_code in (201, 409), opened.text
 
     def send_once(self, path: str, body: bytes, key: str) -> dict[str, Any]:
         """One attempt; the generator decides whether and how the agent dies during it.

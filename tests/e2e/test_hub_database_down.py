@@ -10,6 +10,7 @@ A port that refuses: the application, in process, on an engine whose server is n
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,10 +59,7 @@ def every_operation(client: httpx.Client) -> list[tuple[str, str, str]]:
     paths = client.get("/schema/openapi.json").json()["paths"]
     found = []
     for path, operations in paths.items():
-        concrete = path
-        for name in ("code", "entity", "doc_id", "role_id", "staff_id", "device_id"):
-            concrete = concrete.replace("{" + name + "}", "x")
-        concrete = concrete.replace("{conflict_id}", "x").replace("{entity}", "category")
+        concrete = re.sub(r"\{[^}]+\}", "x", path.replace("{entity}", "category"))
         found += [(method.upper(), path, concrete) for method in operations]
     return found
 

@@ -116,3 +116,35 @@ def test_a_price_changed_on_the_hub_reaches_every_till_and_a_revoked_till_is_ref
     assert revoked.status_code == 200, revoked.text
     assert refused["ok"] is False
     assert b_status["last_error"]["code"] == "device_revoked"
+
+
+def test_a_reference_already_used_on_another_till_is_flagged_on_both_sales(tmp_path) -> None:
+    with sync_world(fresh_database("sqlite", tmp_path, None), tmp_path) as world:
+        a, b = world.tills
+        world.sync_all()
+        a.sign_in()
+        b.sign_in()
+        first = a.sale("croissant", pay=False)
+        a.client.post(
+            f"/tickets/{first['id']}/payments",
+            json={"method": "mobile_money", "amount": first["totals"]["total"], "reference": "QK7"},
+        )
+        world.sync_all()
+        second = b.sale("espresso", pay=False)
+
+        taken = b.client.post(
+            f"/tickets/{second['id']}/payments",
+            json={
+                "method": "mobile_money",
+                "amount": second["totals"]["total"],
+                "reference": "QK7",
+            },
+        )
+        world.sync_all()
+        on_a = a.client.get(f"/tickets/{first['id']}").json()
+
+        assert taken.status_code == 201
+        assert [w["code"] for w in taken.json()["warnings"]] == ["duplicate_reference"]
+        assert on_a["flags"][0]["other_ticket_id"] == second["id"]
+        assert on_a["payments"][0]["duplicate_reference"] is True
+        assert world.converged()

@@ -7,6 +7,8 @@ import pytest
 from cloud_hub import cli as hub_cli
 from cloud_hub.settings import HubSettings
 from edge_agent import cli as agent_cli
+from edge_agent.store import sync_state
+from edge_agent.store.gateway import Store
 
 
 @pytest.mark.parametrize("main", [hub_cli.main, agent_cli.main])
@@ -106,3 +108,24 @@ def test_pos_agent_status_shows_unsynced_ops_and_the_drawer(tmp_path, capsys) ->
     assert "DEMO1-D01" in out
     assert "0 ops, 0 not yet acknowledged" in out
     assert "never opened" in out
+
+
+def test_pos_agent_status_shows_the_ops_the_hub_holds_and_the_clock_problem(
+    tmp_path, capsys
+) -> None:
+    data_dir = tmp_path / "till"
+    agent_cli.main(["--data-dir", str(data_dir), "init", "--demo"])
+    store = Store(data_dir / "agent.sqlite3")
+    with store.write() as conn:
+        sync_state.set_enrolled(conn, "http://hub.test", "epoch-1", 1_000)
+        sync_state.quarantine(conn, sync_state.QuarantinedOp("op-1", 1, "clock_drift", "", 1))
+        sync_state.record_clock_problem(conn, 1_000, "this device's clock is wrong")
+    store.close()
+    capsys.readouterr()
+
+    code = agent_cli.main(["--data-dir", str(data_dir), "status"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "1 ops held by the hub" in out
+    assert "clock problem: this device's clock is wrong" in out

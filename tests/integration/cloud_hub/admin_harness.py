@@ -23,7 +23,7 @@ from cloud_hub.services import tenancy
 from cloud_hub.settings import HubSettings
 from cloud_hub.store.engine import create_engine
 from cloud_hub.store.oplog import store_ops
-from sync_protocol import MSGPACK, Event, FieldEdit, uuid7
+from sync_protocol import MSGPACK, Event, FieldEdit, StatusChange, uuid7
 from sync_protocol.hlc import pack
 
 OPERATOR_TOKEN = "operator-secret-for-tests"
@@ -182,3 +182,6 @@ class Till:
 
     def event(self, ticket_id: str, name: str, data: dict[str, Any]) -> Event:
         return Event(**self._envelope("ticket", ticket_id), name=name, data=data)
+
+    def status(self, ticket_id: str, status: str) -> StatusChange:
+        return StatusChange(**self._envelope("ticket", ticket_id), status=status)

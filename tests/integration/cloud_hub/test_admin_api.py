@@ -519,13 +519,29 @@ async def test_the_settlement_adds_up_payments_tips_refunds_and_pending(hub, acm
         "pending": 42000,
         "refunded": 5000,
         "net": 87000,
+        "declined": 0,
+        "held_on_voided": 0,
+        "sales": 87000,
     }
     assert {p["method"]: (p["count"], p["amount"], p["pending"]) for p in report["payments"]} == {
         "cash": (2, 50000, 0),
         "card": (1, 42000, 42000),
     }
     assert report["refunds"] == [
-        {"method": "cash", "count": 1, "amount": 5000, "tip": 0, "confirmed": 0, "pending": 0}
+        {
+            "method": "cash",
+            "count": 1,
+            "amount": 5000,
+            "tip": 0,
+            "confirmed": 0,
+            "pending": 0,
+            "declined": 0,
+        }
+    ]
+    # These tickets have no lines: every shilling they took is an overpayment.
+    assert [(t["ticket_id"], t["kind"], t["amount"]) for t in report["money_conflicts"]] == [
+        ("t1", "overpaid", 77000),
+        ("t2", "overpaid", 10000),
     ]
 
 

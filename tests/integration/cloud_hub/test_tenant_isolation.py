@@ -22,7 +22,7 @@ MARKER = "zulusecret"
 B_OUTLET = "ZOUT1"
 DAY = "2026-03-02"
 #: Paths whose parameters name one of B's things: A must get no answer but 401/403/404.
-B_ONLY = ("{code}", "{device_id}", "{conflict_id}")
+B_ONLY = ("{code}", "{device_id}", "{conflict_id}", "{ticket_id}", "{payment_id}")
 SNAPSHOT = (
     "/api/v1/outlets",
     "/api/v1/devices",
@@ -33,6 +33,8 @@ SNAPSHOT = (
     f"/api/v1/quarantine?outlet={B_OUTLET}",
     f"/api/v1/sync/status?outlet={B_OUTLET}",
     f"/api/v1/reports/settlement?outlet={B_OUTLET}&day={DAY}",
+    f"/api/v1/tickets?outlet={B_OUTLET}",
+    "/api/v1/tickets/zt",
 )
 
 
@@ -90,7 +92,8 @@ async def _conflict_and_payment(hub, token, ids) -> str:
         B_OUTLET,
         [one.edit("zt", {"note": MARKER}), two.edit("zt", {"note": "x"}), paid],
     )
-    [conflict] = (await hub.client.get("/api/v1/conflicts", headers=auth(token))).json()
+    listed = (await hub.client.get("/api/v1/conflicts", headers=auth(token))).json()
+    [conflict] = [c for c in listed if c["kind"] == "field"]
     return str(conflict["conflict_id"])
 
 
@@ -134,6 +137,8 @@ def fill(path: str, b: dict) -> str:
         "doc_id": "zcat",
         "role_id": "zrole",
         "staff_id": "zstaff",
+        "ticket_id": "zt",
+        "payment_id": "zp",
     }
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values.get(m.group(1), "zvalue"), path)
 
@@ -148,6 +153,8 @@ BODIES = {
     "/api/v1/roles/{role_id}": {"name": "Alpha role", "permissions": [], "discount_limit_bp": 0},
     "/api/v1/staff/{staff_id}": {"name": "Alpha staff", "role": "zrole", "pin": "8642"},
     "/api/v1/conflicts/{conflict_id}/resolve": {"value": "hijacked"},
+    "/api/v1/payments/{payment_id}/confirm": {},
+    "/api/v1/payments/{payment_id}/decline": {"reason": "hijacked"},
 }
 
 
@@ -155,7 +162,7 @@ async def call(hub, method: str, path: str, b: dict, headers: dict):
     url = fill(path, b)
     if "?" not in url and any(p in path for p in ("/sync/status", "/settlement", "state-hash")):
         url += f"?outlet={B_OUTLET}&day={DAY}"
-    elif path in ("/api/v1/conflicts", "/api/v1/quarantine", "/api/v1/devices"):
+    elif path in ("/api/v1/conflicts", "/api/v1/quarantine", "/api/v1/devices", "/api/v1/tickets"):
         url += f"?outlet={B_OUTLET}"
     body = BODIES.get(path)
     return await hub.client.request(method, url, json=body, headers=headers)

@@ -19,7 +19,7 @@ from edge_agent.bootstrap import init_device
 from edge_agent.domain.errors import PermissionDenied, ReasonRequired
 from edge_agent.http.drawer import DRAWER_HANDLERS
 from edge_agent.http.errors import HANDLERS
-from edge_agent.services import drawer, errors, staff, tickets
+from edge_agent.services import drawer, drawer_sessions, errors, reports, staff, tickets
 from edge_agent.services.tickets import Context
 from edge_agent.settings import AgentSettings
 from edge_agent.store import oplog
@@ -101,7 +101,7 @@ def test_opening_the_drawer_starts_an_open_session_with_the_float(store, cashier
     assert session.opening_float == 100_000
     assert session.opened_by == cashier.staff_id
     with store.read() as conn:
-        assert drawer.current_session(conn).id == session.id
+        assert drawer_sessions.current_session(conn).id == session.id
 
 
 def test_a_second_open_is_refused_while_a_session_is_open(store, cashier, clock) -> None:
@@ -201,7 +201,7 @@ def test_x_report_mid_shift_shows_the_figures_and_changes_nothing(
     before = ops_count(store)
 
     with store.read() as conn:
-        summary = drawer.x_report(conn, manager)
+        summary = reports.x_report(conn, manager)
 
     report = summary.report
     assert report.opening_float == 100_000
@@ -212,14 +212,14 @@ def test_x_report_mid_shift_shows_the_figures_and_changes_nothing(
     assert report.tickets_count == 1
     assert ops_count(store) == before
     with store.read() as conn:
-        assert drawer.current_session(conn).status == "open"
+        assert drawer_sessions.current_session(conn).status == "open"
 
 
 def test_a_cashier_sees_no_x_report_without_the_reports_permission(store, cashier, clock) -> None:
     run(store, cashier, clock, lambda ctx: drawer.open_drawer(ctx, 100_000))
 
     with store.read() as conn, pytest.raises(PermissionDenied):
-        drawer.x_report(conn, cashier)
+        reports.x_report(conn, cashier)
 
 
 def test_a_cash_refund_in_the_session_comes_out_of_expected_cash(store, manager, clock) -> None:
@@ -235,7 +235,7 @@ def test_a_cash_refund_in_the_session_comes_out_of_expected_cash(store, manager,
 
     sold = run(store, manager, clock, sell_and_refund)
     with store.read() as conn:
-        report = drawer.x_report(conn).report
+        report = reports.x_report(conn).report
 
     assert report.cash_refunds == 12_000
     assert report.expected_cash == 50_000 + sold - 12_000
@@ -246,7 +246,7 @@ def test_z_report_is_refused_before_the_drawer_closes(store, manager, clock) -> 
     run(store, manager, clock, lambda ctx: drawer.open_drawer(ctx, 10_000))
 
     with pytest.raises(errors.ZBeforeClose):
-        run(store, manager, clock, drawer.z_report)
+        run(store, manager, clock, reports.z_report)
 
 
 def test_z_reports_are_numbered_1_then_2_across_two_sessions(store, manager, clock) -> None:
@@ -256,7 +256,7 @@ def test_z_reports_are_numbered_1_then_2_across_two_sessions(store, manager, clo
         mark_synced(store)
         run(store, manager, clock, lambda ctx, f=float_amount: drawer.close_drawer(ctx, {f: 1}))
 
-        numbers.append(run(store, manager, clock, drawer.z_report).report.number)
+        numbers.append(run(store, manager, clock, reports.z_report).report.number)
 
     assert numbers == [1, 2]
     assert drawer_event(store, "z_report_issued")["number"] == 2
@@ -266,10 +266,10 @@ def test_a_z_number_is_never_used_twice_for_one_session(store, manager, clock) -
     run(store, manager, clock, lambda ctx: drawer.open_drawer(ctx, 10_000))
     mark_synced(store)
     run(store, manager, clock, lambda ctx: drawer.close_drawer(ctx, {10_000: 1}))
-    run(store, manager, clock, drawer.z_report)
+    run(store, manager, clock, reports.z_report)
 
     with pytest.raises(errors.ZAlreadyIssued) as refused:
-        run(store, manager, clock, drawer.z_report)
+        run(store, manager, clock, reports.z_report)
 
     assert refused.value.number == 1
 
@@ -284,7 +284,7 @@ def test_close_is_refused_while_ops_are_unsynced(store, manager, clock) -> None:
     assert refused.value.count > 0
     assert ops_count(store) == before
     with store.read() as conn:
-        assert drawer.current_session(conn).status == "open"
+        assert drawer_sessions.current_session(conn).status == "open"
 
 
 def test_forcing_a_close_with_unsynced_ops_takes_a_manager_pin(store, manager, clock) -> None:

@@ -90,6 +90,7 @@ def sign_in(agent: AgentProcess, pin: str) -> httpx.Client:
 @pytest.fixture(scope="module")
 def cashier(till):
     with sign_in(till.agent, "1111") as client:
+        assert client.post("/drawer/open", json={"float": 500_000}).status_code == 201
         yield client
 
 
@@ -224,7 +225,6 @@ def test_a_kitchen_reprint_says_copy(till, cashier) -> None:
 
 def test_only_an_authorised_no_sale_opens_the_drawer(till, cashier) -> None:
     manager_pin = {"manager_pin": "9999"}
-    cashier.post("/drawer/open", json={"float": 500_000})
     kicks_before = len(till.receipt.printed.realtime_kicks)
 
     refused = cashier.post("/drawer/movements", json={"kind": "no_sale"})
@@ -285,6 +285,7 @@ def test_a_sale_goes_through_while_the_printer_is_off_and_prints_once_complete_w
     till.agent.start()
     try:
         with sign_in(till.agent, "1111") as cashier:
+            cashier.post("/drawer/open", json={"float": 0})
             ticket = order(cashier, "chai")
             started = time.monotonic()
             paid = pay_cash(cashier, ticket)
@@ -398,3 +399,61 @@ def test_printer_settings_follow_the_printers_file_without_a_restart(tmp_path) -
     assert applied.status_code == 200
     assert {p["name"] for p in applied.json()} == {"receipt", "kitchen", "bar", "label"}
     assert cleared == []
+
+
+def test_a_cash_refund_prints_a_refund_slip_and_opens_the_drawer(till, cashier) -> None:
+    ticket = order(cashier, "chai", "samosa")
+    pay_cash(cashier, ticket)
+    samosa = ticket["lines"][1]["id"]
+    kicks_before = len(till.receipt.printed.realtime_kicks)
+
+    refund = cashier.post(
+        f"/tickets/{ticket['id']}/refunds",
+        json={
+            "method": "cash",
+            "amount": 12_000,
+            "reason": "cold samosa",
+            "lines": [{"line_id": samosa, "quantity": 1}],
+            "manager_pin": "9999",
+        },
+    )
+
+    assert refund.status_code == 201
+    refund_id = refund.json()["refunds"][0]["id"]
+    slip = eventually(
+        lambda: [j for j in till.receipt.printed.jobs if refund_id in j.decoded.qr],
+        what="the refund slip",
+    )[0]
+    assert "REFUND" in slip.decoded.text
+    assert "1 x Beef samosa returned" in slip.decoded.text
+    assert "Reason: cold samosa" in slip.decoded.text
+    eventually(lambda: len(till.receipt.printed.realtime_kicks) > kicks_before, what="the kick")
+    jobs = cashier.get("/print-jobs", params={"ticket_id": ticket["id"]}).json()
+    assert sorted(j["kind"] for j in jobs) == ["drawer_kick", "drawer_kick", "receipt", "refund"]
+
+
+def test_a_card_refund_prints_a_slip_but_never_opens_the_drawer(till, cashier) -> None:
+    ticket = order(cashier, "espresso")
+    cashier.post(
+        f"/tickets/{ticket['id']}/payments",
+        json={"method": "card", "amount": ticket["totals"]["total"]},
+    )
+
+    cashier.post(
+        f"/tickets/{ticket['id']}/refunds",
+        json={"method": "card", "amount": 5_000, "reason": "cold", "manager_pin": "9999"},
+    )
+
+    jobs = cashier.get("/print-jobs", params={"ticket_id": ticket["id"]}).json()
+    assert sorted(j["kind"] for j in jobs) == ["receipt", "refund"]
+
+
+def test_a_pay_out_opens_the_drawer(till, cashier) -> None:
+    kicks_before = len(till.receipt.printed.realtime_kicks)
+
+    paid_out = cashier.post(
+        "/drawer/movements", json={"kind": "pay_out", "amount": 5_000, "reason": "milk"}
+    )
+
+    assert paid_out.status_code == 201
+    eventually(lambda: len(till.receipt.printed.realtime_kicks) > kicks_before, what="the kick")

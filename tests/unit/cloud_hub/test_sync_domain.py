@@ -8,7 +8,7 @@ import pytest
 
 from cloud_hub.domain import projections
 from cloud_hub.domain.push import UNKNOWN_OP_ID, PushItem, plan_push, read_push
-from cloud_hub.domain.quarantine import Writer, refusal
+from cloud_hub.domain.quarantine import Refusal, Writer, refusal
 from sync_protocol import JSON, MSGPACK, DecodeError, EntityState, Op, apply_op
 from tests.hub_rows import NOW_MS, HubDevice, OpMaker
 
@@ -32,6 +32,21 @@ def test_ops_up_to_the_last_applied_are_duplicates_and_the_next_ones_apply() -> 
 
     assert [r.status for r in plan.results] == ["duplicate", "duplicate", "applied", "applied"]
     assert (plan.apply, plan.last_applied_seq, plan.resend_from) == (batch[2:], 4, None)
+
+
+def test_a_resent_op_the_hub_holds_answers_its_quarantine_verdict_not_duplicate() -> None:
+    maker = OpMaker(DEVICE)
+    batch = [maker.event("ticket", "t", "line_added") for _ in range(3)]
+    held = {1: Refusal("clock_drift", "stamped a day ahead")}
+
+    plan = plan_push(items(batch), 2, known_op_ids=set(), refuse=never, verdicts=held)
+
+    assert [(r.status, r.code, r.reason) for r in plan.results] == [
+        ("quarantined", "clock_drift", "stamped a day ahead"),
+        ("duplicate", None, None),
+        ("applied", None, None),
+    ]
+    assert (plan.apply, plan.quarantine) == (batch[2:], [])
 
 
 def test_a_gap_stops_the_plan_and_asks_to_resend() -> None:
@@ -146,7 +161,7 @@ def test_payments_are_keyed_by_their_id_and_confirmations_update_their_status() 
         apply_op(state, op)
 
     rows = projections.payment_rows(state, tenant_id="T", outlet_id="O")
-    ticket = projections.ticket_row(state, rows, tenant_id="T", outlet_id="O", now_ms=1)
+    ticket = projections.ticket_row(state, tenant_id="T", outlet_id="O", now_ms=1)
 
     assert sorted((r["kind"], r["amount"], r["status"]) for r in rows) == [
         ("payment", 100, "confirmed"),

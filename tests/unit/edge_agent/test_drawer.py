@@ -6,6 +6,7 @@ import pytest
 
 from edge_agent.domain.drawer import (
     DrawerMovement,
+    ShiftExtras,
     build_shift_report,
     build_z_report,
     count_denominations,
@@ -126,3 +127,28 @@ def test_a_z_report_numbered_zero_is_refused() -> None:
 
     with pytest.raises(InvalidValue):
         build_z_report(0, shift, counted_cash=0)
+
+
+def test_the_x_report_totals_tips_taxes_and_pending_tenders_from_their_breakdowns() -> None:
+    extras = ShiftExtras(
+        tips_by_method={"mobile_money": 2_000, "cash": 5_000},
+        tax_by_rate={"VAT16": 4_000, "CTL2": 500},
+        refunds_count=1,
+        voids_total=8_000,
+        pending_by_method={"card": 30_000},
+        settled_tickets=3,
+    )
+
+    report = build_shift_report(SHIFT, {"cash": 102_600}, {"cash": 5000}, 3, 1, 0, extras)
+
+    assert report.tips_by_method == {"cash": 5_000, "mobile_money": 2_000}
+    assert report.tips_total == 7_000
+    assert report.tax_by_rate == {"CTL2": 500, "VAT16": 4_000}
+    assert report.tax_total == 4_500
+    assert report.pending_total == 30_000
+    assert (report.refunds_count, report.voids_total, report.settled_tickets) == (1, 8_000, 3)
+
+
+def test_negative_extras_are_refused() -> None:
+    with pytest.raises(InvalidValue):
+        build_shift_report(SHIFT, {}, {}, 0, 0, 0, ShiftExtras(tips_by_method={"cash": -1}))

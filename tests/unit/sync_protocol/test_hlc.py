@@ -14,8 +14,10 @@ from sync_protocol.hlc import (
     LOGICAL_MASK,
     MAX_WALL_MS,
     HybridLogicalClock,
+    corrected_ms,
     ensure_within_drift,
     format_timestamp,
+    is_far_ahead,
     pack,
     unpack,
 )
@@ -354,3 +356,32 @@ def test_receiving_a_full_counter_borrows_the_next_millisecond() -> None:
     issued = clock.receive(pack(START_MS + 20, LOGICAL_MASK))
 
     assert issued == pack(START_MS + 21, 0)
+
+
+# --- trusted time -----------------------------------------------------------------------
+
+
+def test_a_stamp_beyond_the_drift_bound_is_far_ahead_and_one_at_the_bound_is_not() -> None:
+    at_bound = pack(START_MS + DEFAULT_MAX_DRIFT_MS, 7)
+    beyond = pack(START_MS + DEFAULT_MAX_DRIFT_MS + 1, 0)
+
+    assert not is_far_ahead(at_bound, START_MS)
+    assert is_far_ahead(beyond, START_MS)
+    assert not is_far_ahead(beyond, START_MS, DEFAULT_MAX_DRIFT_MS + 1)
+
+
+def test_a_skew_beyond_the_drift_bound_is_taken_off_the_wall_clock() -> None:
+    day = 86_400_000
+
+    assert corrected_ms(START_MS + day, day) == START_MS
+    assert corrected_ms(START_MS - day, -day) == START_MS
+
+
+def test_a_skew_within_the_drift_bound_or_unknown_leaves_the_wall_clock_as_is() -> None:
+    assert corrected_ms(START_MS, DEFAULT_MAX_DRIFT_MS) == START_MS
+    assert corrected_ms(START_MS, -DEFAULT_MAX_DRIFT_MS, DEFAULT_MAX_DRIFT_MS) == START_MS
+    assert corrected_ms(START_MS, None) == START_MS
+
+
+def test_a_correction_never_takes_trusted_time_below_zero() -> None:
+    assert corrected_ms(1_000, 10 * DEFAULT_MAX_DRIFT_MS) == 0

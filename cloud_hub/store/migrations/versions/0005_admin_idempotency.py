@@ -1,7 +1,7 @@
 """admin_idempotency: the first answer to each Idempotency-Key of an admin creating request
 
 Revision ID: 0005_admin_idempotency
-Revises: 0002_device_successors
+Revises: 0004_ticket_money
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_admin_idempotency"
-down_revision = "0002_device_successors"
+down_revision = "0004_ticket_money"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,32 @@
+"""The outlet's cashier-day settings, read from its reference document (hub-authoritative).
+
+- ``pay_out_limit`` (minor units): above it a pay-out takes ``pay_out_above_limit``, a
+  manager's PIN for a cashier; absent, ``pay_out`` covers any amount.
+- ``z_open_tickets``: ``"warn"`` (the default) issues a Z that lists the tickets still
+  open; ``"refuse"`` refuses the Z until they are settled.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Literal
+
+from edge_agent.store import reference
+from edge_agent.store.device import identity
+
+ZOpenTicketsRule = Literal["warn", "refuse"]
+
+
+def _outlet(conn: sqlite3.Connection) -> dict[str, Any]:
+    return reference.get(conn, "outlet", identity(conn).outlet) or {}
+
+
+def pay_out_limit(conn: sqlite3.Connection) -> int | None:
+    """The largest pay-out ``pay_out`` allows on its own, or None for no limit."""
+    limit = _outlet(conn).get("pay_out_limit")
+    return None if limit is None else int(limit)
+
+
+def z_open_tickets(conn: sqlite3.Connection) -> ZOpenTicketsRule:
+    """What a Z report does while tickets are open: ``warn`` or ``refuse``."""
+    return "refuse" if _outlet(conn).get("z_open_tickets") == "refuse" else "warn"
