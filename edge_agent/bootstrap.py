@@ -95,12 +95,15 @@ def sync_runner(
 
 
 def start_sync(app: Litestar, settings: AgentSettings, runner: SyncRunner) -> SyncScheduler:
-    """Sync on a timer and after every local commit while the app runs."""
+    """Sync on a timer and after every local commit while the app runs; while the hub
+    does not answer, probe it every few seconds so the run starts once it does."""
     # A run every few seconds must not fill the log: per-run and per-request lines of the
     # scheduler and httpx stay at debug level; failures are recorded in the sync status.
     for noisy in ("apscheduler", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    scheduler = SyncScheduler(runner.run, Backoff(settings.sync_interval_s))
+    scheduler = SyncScheduler(
+        runner.run, Backoff(settings.sync_interval_s), probe=runner.hub_answers
+    )
     runner.store.on_commit(scheduler.kick)
 
     def stop() -> None:

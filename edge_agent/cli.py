@@ -290,6 +290,8 @@ def _sync(settings: AgentSettings) -> int:
         store.close()
     if not outcome.ok:
         print(f"pos-agent sync: {outcome.error_code}: {outcome.error_message}", file=sys.stderr)
+        if outcome.failed_phase == "push":
+            print(f"pos-agent sync: pulled {outcome.pulled} ops all the same", file=sys.stderr)
         return 1
     summary = f"synced: pushed {outcome.pushed} ops"
     if outcome.quarantined:

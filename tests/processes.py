@@ -145,6 +145,7 @@ class HubProcess(_ServerProcess):
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[str] | None = None
     log_path: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)
 
     def cli(self, *args: str) -> str:
         """Run a ``pos-hub`` command on the same database; return its stdout."""
@@ -159,7 +160,7 @@ class HubProcess(_ServerProcess):
 
     def start(self) -> None:
         args = ["cloud_hub.cli", "--database-url", self.database_url, "serve", "--demo"]
-        self._launch(args, {}, timeout_s=40)
+        self._launch(args, self.env, timeout_s=40)
 
 
 def enroll(data_dir: Path, hub_url: str, code: str) -> None:

@@ -1,7 +1,8 @@
 """A real HTTP proxy on 127.0.0.1 between agents and the hub, for fault tests.
 
 It forwards every request to the hub and can cut the link (``offline``: connections are
-closed before anything is forwarded) or drop answers: the request reaches the hub, the
+closed before anything is forwarded; ``refused``: the same for some paths only) or drop
+answers: the request reaches the hub, the
 hub commits and answers, and the proxy closes the connection instead of passing the
 answer on, which is what a device sees when a response is lost.
 """
@@ -24,6 +25,7 @@ class Faults:
     """What the proxy does to traffic; tests change it while agents run."""
 
     offline: bool = False
+    refused: set[str] = field(default_factory=set)  # paths whose requests never reach the hub
     drop_answers: dict[str, int] = field(default_factory=dict)  # path -> answers to drop
     dropped: list[str] = field(default_factory=list)
     arrived: list[str] = field(default_factory=list)
@@ -60,7 +62,7 @@ class _Handler(BaseHTTPRequestHandler):
         faults = self.server.faults
         length = int(self.headers.get("content-length", 0))
         body = self.rfile.read(length) if length else b""
-        if faults.offline:
+        if faults.offline or self.path.split("?")[0] in faults.refused:
             self.close_connection = True
             return
         with faults.lock:

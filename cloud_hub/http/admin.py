@@ -2,6 +2,7 @@
 
 Thin handlers: decode, call one use case inside one transaction, return its result.
 Every route under the admin router needs an admin token; its tenant scopes everything.
+Creating requests (POST, PUT) run once per ``Idempotency-Key`` (``http/idempotency.py``).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from cloud_hub.http import admin_schemas as schemas
 from cloud_hub.http.admin_context import (
     ADMIN_DEPENDENCIES,
+    AnyRequest,
     CallerTenant,
     admin_guard,
     now_ms,
     operator_guard,
     transaction,
 )
+from cloud_hub.http.idempotency import once
 from cloud_hub.services import devices, enrollment, registry, tenancy
 from cloud_hub.services.tenancy import Outlet
 
@@ -28,26 +31,34 @@ JSONObject = dict[str, Any]
 
 
 @post("/api/v1/tenants", guards=[operator_guard], status_code=201)
-async def create_tenant(data: JSONBody[schemas.NewTenant], state: State) -> schemas.TenantCreated:
+async def create_tenant(
+    data: JSONBody[schemas.NewTenant], state: State, request: AnyRequest
+) -> schemas.TenantCreated:
     """Create a tenant (hub operator only); its first admin token is shown only here."""
-    async with transaction(state) as conn:
+    async with once(request, "operator") as unit:
         tenant, token = await registry.create_tenant(
-            conn, data.slug, data.name, data.currency, now_ms=now_ms(state)
+            unit.conn, data.slug, data.name, data.currency, now_ms=now_ms(state)
         )
-    return schemas.TenantCreated(tenant.slug, tenant.name, tenant.currency, token)
+        return await unit.answer(
+            schemas.TenantCreated(tenant.slug, tenant.name, tenant.currency, token)
+        )
 
 
 @post("/api/v1/enroll", status_code=201)
-async def enroll(data: JSONBody[schemas.Enroll], state: State) -> enrollment.Enrolled:
+async def enroll(
+    data: JSONBody[schemas.Enroll], state: State, request: AnyRequest
+) -> enrollment.Enrolled:
     """Redeem an enrollment code: the device gets its credential (no auth: the code is it)."""
-    async with transaction(state) as conn:
-        return await enrollment.redeem(
-            conn,
-            data.code,
-            str(data.device_id),
-            name=data.name,
-            agent_version=data.agent_version,
-            now_ms=now_ms(state),
+    async with once(request, "enroll") as unit:
+        return await unit.answer(
+            await enrollment.redeem(
+                unit.conn,
+                data.code,
+                str(data.device_id),
+                name=data.name,
+                agent_version=data.agent_version,
+                now_ms=now_ms(state),
+            )
         )
 
 
@@ -60,12 +71,12 @@ async def list_outlets(tenant: CallerTenant, state: State) -> list[Outlet]:
 
 @post("/outlets", status_code=201)
 async def create_outlet(
-    data: JSONBody[schemas.NewOutlet], tenant: CallerTenant, state: State
+    data: JSONBody[schemas.NewOutlet], tenant: CallerTenant, state: State, request: AnyRequest
 ) -> Outlet:
     """Create an outlet and publish its settings document to the tenant's devices."""
-    async with transaction(state) as conn:
-        return await registry.create_outlet(
-            conn,
+    async with once(request, tenant.id) as unit:
+        written = await registry.create_outlet(
+            unit.conn,
             tenant,
             data.code,
             data.name,
@@ -74,6 +85,7 @@ async def create_outlet(
             settings=data.settings,
             now_ms=now_ms(state),
         )
+        return await unit.answer(written)
 
 
 @get("/outlets/{code:str}")
@@ -85,11 +97,18 @@ async def get_outlet(code: FromPath[str], tenant: CallerTenant, state: State) ->
 
 @put("/outlets/{code:str}/settings")
 async def put_outlet_settings(
-    code: FromPath[str], data: JSONBody[JSONObject], tenant: CallerTenant, state: State
+    code: FromPath[str],
+    data: JSONBody[JSONObject],
+    tenant: CallerTenant,
+    state: State,
+    request: AnyRequest,
 ) -> Outlet:
     """Replace an outlet's settings (offline card limits); devices receive them on pull."""
-    async with transaction(state) as conn:
-        return await registry.update_outlet_settings(conn, tenant, code, data, now_ms=now_ms(state))
+    async with once(request, tenant.id) as unit:
+        written = await registry.update_outlet_settings(
+            unit.conn, tenant, code, data, now_ms=now_ms(state)
+        )
+        return await unit.answer(written)
 
 
 @post("/outlets/{code:str}/enrollment-codes", status_code=201)
@@ -98,17 +117,19 @@ async def issue_code(
     data: JSONBody[schemas.NewEnrollmentCode],
     tenant: CallerTenant,
     state: State,
+    request: AnyRequest,
 ) -> enrollment.IssuedCode:
     """Issue a one-time code that enrolls a device at the outlet (shown only here)."""
-    async with transaction(state) as conn:
-        return await enrollment.issue(
-            conn,
+    async with once(request, tenant.id) as unit:
+        written = await enrollment.issue(
+            unit.conn,
             tenant,
             code,
             data.device_code,
             expires_hours=data.expires_hours,
             now_ms=now_ms(state),
         )
+        return await unit.answer(written)
 
 
 @get("/devices")
@@ -122,20 +143,22 @@ async def list_devices(
 
 @post("/devices/{device_id:str}/revoke", status_code=200)
 async def revoke_device(
-    device_id: FromPath[str], tenant: CallerTenant, state: State
+    device_id: FromPath[str], tenant: CallerTenant, state: State, request: AnyRequest
 ) -> devices.Device:
     """Revoke a device: its credential stops working at once."""
-    async with transaction(state) as conn:
-        return await devices.revoke(conn, tenant, device_id, now_ms=now_ms(state))
+    async with once(request, tenant.id) as unit:
+        written = await devices.revoke(unit.conn, tenant, device_id, now_ms=now_ms(state))
+        return await unit.answer(written)
 
 
 @post("/devices/{device_id:str}/signout", status_code=200)
 async def sign_out_device(
-    device_id: FromPath[str], tenant: CallerTenant, state: State
+    device_id: FromPath[str], tenant: CallerTenant, state: State, request: AnyRequest
 ) -> devices.SignOut:
     """End every operator session open on a device now (synced as session control)."""
-    async with transaction(state) as conn:
-        return await devices.sign_out(conn, tenant, device_id, now_ms=now_ms(state))
+    async with once(request, tenant.id) as unit:
+        written = await devices.sign_out(unit.conn, tenant, device_id, now_ms=now_ms(state))
+        return await unit.answer(written)
 
 
 def admin_router(*handlers: Any) -> Router:

@@ -13,7 +13,8 @@ from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
 from cloud_hub.http import admin_schemas as schemas
-from cloud_hub.http.admin_context import CallerTenant, now_ms, transaction
+from cloud_hub.http.admin_context import AnyRequest, CallerTenant, now_ms, transaction
+from cloud_hub.http.idempotency import once
 from cloud_hub.services import documents, reference, staff
 from cloud_hub.services.errors import NotFound
 
@@ -45,12 +46,14 @@ async def put_catalog(
     data: JSONBody[JSONObject],
     tenant: CallerTenant,
     state: State,
+    request: AnyRequest,
 ) -> reference.Written:
     """Create or replace a catalog document (category, product, price_book, ...)."""
-    async with transaction(state) as conn:
-        return await reference.put(
-            conn, tenant, _catalog_entity(entity), doc_id, data, now_ms=now_ms(state)
+    async with once(request, tenant.id) as unit:
+        written = await reference.put(
+            unit.conn, tenant, _catalog_entity(entity), doc_id, data, now_ms=now_ms(state)
         )
+        return await unit.answer(written)
 
 
 @delete("/catalog/{entity:str}/{doc_id:str}", status_code=200)
@@ -73,11 +76,18 @@ async def list_roles(tenant: CallerTenant, state: State) -> list[JSONObject]:
 
 @put("/roles/{role_id:str}")
 async def put_role(
-    role_id: FromPath[str], data: JSONBody[JSONObject], tenant: CallerTenant, state: State
+    role_id: FromPath[str],
+    data: JSONBody[JSONObject],
+    tenant: CallerTenant,
+    state: State,
+    request: AnyRequest,
 ) -> reference.Written:
     """Create or replace a role: its permissions and discount limit."""
-    async with transaction(state) as conn:
-        return await reference.put(conn, tenant, "role", role_id, data, now_ms=now_ms(state))
+    async with once(request, tenant.id) as unit:
+        written = await reference.put(
+            unit.conn, tenant, "role", role_id, data, now_ms=now_ms(state)
+        )
+        return await unit.answer(written)
 
 
 @delete("/roles/{role_id:str}", status_code=200)
@@ -99,12 +109,16 @@ async def list_staff(tenant: CallerTenant, state: State) -> list[JSONObject]:
 
 @put("/staff/{staff_id:str}")
 async def put_staff(
-    staff_id: FromPath[str], data: JSONBody[schemas.StaffMember], tenant: CallerTenant, state: State
+    staff_id: FromPath[str],
+    data: JSONBody[schemas.StaffMember],
+    tenant: CallerTenant,
+    state: State,
+    request: AnyRequest,
 ) -> JSONObject:
     """Create or update a staff member; the PIN is hashed and never stored or returned."""
-    async with transaction(state) as conn:
+    async with once(request, tenant.id) as unit:
         written = await staff.put_staff(
-            conn,
+            unit.conn,
             tenant,
             staff_id,
             name=data.name,
@@ -112,12 +126,14 @@ async def put_staff(
             pin=data.pin,
             now_ms=now_ms(state),
         )
-    return {
-        "id": staff_id,
-        "version": written.version,
-        "changed": written.changed,
-        **staff.public(written.doc or {}),
-    }
+        return await unit.answer(
+            {
+                "id": staff_id,
+                "version": written.version,
+                "changed": written.changed,
+                **staff.public(written.doc or {}),
+            }
+        )
 
 
 @delete("/staff/{staff_id:str}", status_code=200)

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
@@ -70,6 +71,9 @@ def _tenant(request: ASGIConnection[Any, Any, Any, Any]) -> Tenant:
     tenant: Tenant = request.state.tenant
     return tenant
 
+
+#: The request, for handlers that need its headers or raw body (``Idempotency-Key``).
+AnyRequest = Request[Any, Any, Any]
 
 #: A handler parameter ``tenant: CallerTenant`` receives the caller's tenant.
 CallerTenant = NamedDependency[Tenant]

@@ -9,7 +9,8 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from cloud_hub.http import admin_schemas as schemas
-from cloud_hub.http.admin_context import CallerTenant, now_ms, transaction
+from cloud_hub.http.admin_context import AnyRequest, CallerTenant, now_ms, transaction
+from cloud_hub.http.idempotency import once
 from cloud_hub.services import payments, tickets
 
 
@@ -43,12 +44,19 @@ async def confirm_payment(
     data: JSONBody[schemas.ConfirmPayment],
     tenant: CallerTenant,
     state: State,
+    request: AnyRequest,
 ) -> payments.PaymentSettled:
     """Confirm a pending tender; the tills pull the confirmation."""
-    async with transaction(state) as conn:
-        return await payments.settle_payment(
-            conn, tenant, payment_id, "confirmed", reference=data.reference, now_ms=now_ms(state)
+    async with once(request, tenant.id) as unit:
+        settled = await payments.settle_payment(
+            unit.conn,
+            tenant,
+            payment_id,
+            "confirmed",
+            reference=data.reference,
+            now_ms=now_ms(state),
         )
+        return await unit.answer(settled)
 
 
 @post("/payments/{payment_id:str}/decline", status_code=200)
@@ -57,12 +65,14 @@ async def decline_payment(
     data: JSONBody[schemas.DeclinePayment],
     tenant: CallerTenant,
     state: State,
+    request: AnyRequest,
 ) -> payments.PaymentSettled:
     """Decline a pending tender: it pays nothing, and its ticket owes it again."""
-    async with transaction(state) as conn:
-        return await payments.settle_payment(
-            conn, tenant, payment_id, "declined", reason=data.reason, now_ms=now_ms(state)
+    async with once(request, tenant.id) as unit:
+        settled = await payments.settle_payment(
+            unit.conn, tenant, payment_id, "declined", reason=data.reason, now_ms=now_ms(state)
         )
+        return await unit.answer(settled)
 
 
 MONEY_HANDLERS = [list_tickets, get_ticket, confirm_payment, decline_payment]

@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from cloud_hub.http import admin_schemas as schemas
-from cloud_hub.http.admin_context import CallerTenant, bearer, now_ms, transaction
+from cloud_hub.http.admin_context import AnyRequest, CallerTenant, bearer, now_ms, transaction
+from cloud_hub.http.idempotency import once
 from cloud_hub.services import conflicts, monitoring, quarantine, registry, settlement
 from cloud_hub.services.errors import Malformed
 from cloud_hub.services.tenancy import Tenant
@@ -40,16 +39,26 @@ async def list_conflicts(
 
 @post("/conflicts/{conflict_id:str}/resolve", status_code=200)
 async def resolve_conflict(
-    conflict_id: FromPath[str], data: JSONBody[schemas.Resolve], tenant: CallerTenant, state: State
+    conflict_id: FromPath[str],
+    data: JSONBody[schemas.Resolve],
+    tenant: CallerTenant,
+    state: State,
+    request: AnyRequest,
 ) -> conflicts.Resolution:
     """Settle a conflict with one write's value or a new one, as a synced edit."""
     if (data.op_id is None) == (data.value is msgspec.UNSET):
         raise Malformed("give exactly one of 'op_id' (a write to keep) and 'value'")
     value = None if data.value is msgspec.UNSET else data.value
-    async with transaction(state) as conn:
-        return await conflicts.resolve(
-            conn, tenant, conflict_id, choose=data.op_id, value=value, now_ms=now_ms(state)
+    async with once(request, tenant.id) as unit:
+        written = await conflicts.resolve(
+            unit.conn,
+            tenant,
+            conflict_id,
+            choose=data.op_id,
+            value=value,
+            now_ms=now_ms(state),
         )
+        return await unit.answer(written)
 
 
 @get("/quarantine")
@@ -71,7 +80,7 @@ async def release_quarantined(
     data: JSONBody[schemas.Settle],
     tenant: CallerTenant,
     state: State,
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
 ) -> quarantine.Settled:
     """Merge a held op into its outlet's log (every device pulls it); audited."""
     return await _settle(quarantine.release, entry_id, data, tenant, state, request)
@@ -83,7 +92,7 @@ async def discard_quarantined(
     data: JSONBody[schemas.Settle],
     tenant: CallerTenant,
     state: State,
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
 ) -> quarantine.Settled:
     """Keep a held op for the record but never merge it; audited."""
     return await _settle(quarantine.discard, entry_id, data, tenant, state, request)
@@ -95,11 +104,14 @@ async def _settle(
     data: schemas.Settle,
     tenant: Tenant,
     state: State,
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
 ) -> quarantine.Settled:
-    async with transaction(state) as conn:
-        who = await registry.admin_name(conn, bearer(request))
-        return await action(conn, tenant, entry_id, by=who, note=data.note, now_ms=now_ms(state))
+    async with once(request, tenant.id) as unit:
+        who = await registry.admin_name(unit.conn, bearer(request))
+        settled = await action(
+            unit.conn, tenant, entry_id, by=who, note=data.note, now_ms=now_ms(state)
+        )
+        return await unit.answer(settled)
 
 
 @get("/reports/settlement")

@@ -3,9 +3,11 @@
 Every error answer is ``{"code": str, "message": str}``. Bad input is always a 4xx:
 a body that does not decode is 400 ``malformed``; a value the use case refuses is 422;
 unknown credentials 401; anything of another tenant 404, as if it did not exist.
-A 5xx is a bug: it is logged and answered without details. The one bad input only
-the database finds is a NUL in a text parameter (PostgreSQL text cannot hold it):
-400 ``malformed``, whichever lookup met it.
+A database that cannot serve now (down, restarting, unreachable, unreadable, locked)
+is 503 ``unavailable`` with ``Retry-After``, on every endpoint: nothing was written and
+the request may be sent again. Any other 5xx is a bug: it is logged and answered without
+details. The one bad input only the database finds is a NUL in a text parameter
+(PostgreSQL text cannot hold it): 400 ``malformed``, whichever lookup met it.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, NotSupportedError, ProgrammingError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from cloud_hub.http.idempotency import Replayed, replayed
 from cloud_hub.services.errors import (
     AlreadyExists,
     EnrollmentCodeExpired,
@@ -47,6 +51,25 @@ _HTTP_CODES = {
     415: "unsupported_media_type",
     429: "too_many_requests",
 }
+
+
+#: Database errors that mean a bug in the hub, not a store that cannot serve now.
+_BUGS = (ProgrammingError, DataError, NotSupportedError)
+#: What the store raises when it cannot serve now: an error of the database or its
+#: driver, no connection from the pool in time, or no connection at all (refused, timed
+#: out: asyncpg raises those as OSError).
+STORE_FAILURES = (DBAPIError, PoolTimeout, OSError)
+#: Seconds a client waits before sending a request the store could not serve again.
+RETRY_AFTER_S = 1
+
+
+def store_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database cannot serve now, rather than a bug.
+
+    That includes a raced write (two devices inserting one new op id at once): nothing
+    was applied, and the same request may be sent again.
+    """
+    return isinstance(exc, STORE_FAILURES) and not isinstance(exc, _BUGS)
 
 
 def status_for(error: HubError) -> int:
@@ -86,11 +109,21 @@ def undecodable(
 _NUL_IN_TEXT = "22021"
 
 
-def database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, str]]:
-    """A NUL in a text parameter is bad input (400); any other database error a bug."""
-    if getattr(exc.orig, "sqlstate", None) == _NUL_IN_TEXT:
+def database_error(
+    request: Request[Any, Any, Any], exc: DBAPIError | PoolTimeout | OSError
+) -> Response[dict[str, str]]:
+    """A NUL in a text parameter is bad input (400); a database that cannot serve now
+    is 503 ``unavailable``; any other database error is a bug."""
+    if getattr(getattr(exc, "orig", None), "sqlstate", None) == _NUL_IN_TEXT:
         message = "text in the request may not contain NUL characters"
         return Response(error_body("malformed", message), status_code=400)
+    if store_unavailable(exc):
+        log.warning("request not served, the database cannot serve now: %s", exc)
+        return Response(
+            error_body("unavailable", "the hub's database cannot serve now; retry"),
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
     return internal_error(request, exc)
 
 
@@ -111,10 +144,13 @@ def _validation_message(exc: ValidationException) -> str:
 
 
 HANDLERS = {
+    Replayed: replayed,
     HubError: hub_error,
     HTTPException: http_error,
     UnicodeDecodeError: undecodable,
     RecursionError: undecodable,
     DBAPIError: database_error,
+    PoolTimeout: database_error,
+    OSError: database_error,
     Exception: internal_error,
 }

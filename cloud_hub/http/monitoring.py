@@ -1,4 +1,9 @@
-"""Unauthenticated operational endpoints: liveness and Prometheus metrics."""
+"""Unauthenticated operational endpoints: health and Prometheus metrics.
+
+``/health`` reads one row of the database outside any transaction (never waiting for a
+writer): 200 when the hub can serve, 503 ``unavailable`` while its database cannot.
+Devices probe it while the hub does not answer them, so it stays that cheap.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from litestar.datastructures import State
 
 from cloud_hub.http.admin_context import transaction
 from cloud_hub.services import monitoring
+from cloud_hub.store.engine import ping
 from sync_protocol import PROTOCOL_VERSION, SCHEMA_VERSION
 
 _METRICS = (
@@ -41,9 +47,10 @@ class Health(msgspec.Struct, frozen=True):
     schema_version: int
 
 
-@get("/health", sync_to_thread=False)
-def health() -> Health:
-    """Tell a load balancer the hub is up."""
+@get("/health")
+async def health(state: State) -> Health:
+    """Tell a load balancer, or a device waiting for the hub, that the hub can serve."""
+    await ping(state.engine)
     return Health("ok", "pos-hub", PROTOCOL_VERSION, SCHEMA_VERSION)
 
 

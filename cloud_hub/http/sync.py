@@ -20,8 +20,6 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromQuery
-from sqlalchemy.exc import DataError, DBAPIError, NotSupportedError, ProgrammingError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from cloud_hub.domain.push import read_push
 from cloud_hub.http.admin_context import (
@@ -31,6 +29,7 @@ from cloud_hub.http.admin_context import (
     bearer,
     transaction,
 )
+from cloud_hub.http.errors import RETRY_AFTER_S, STORE_FAILURES, store_unavailable
 from cloud_hub.services import successors, sync, sync_state
 from cloud_hub.services.errors import HubError, Unauthorized
 from sync_protocol import (
@@ -52,7 +51,6 @@ log = logging.getLogger(__name__)
 #: A push of 5000 ops with large payloads still fits; bigger is ``batch_too_large``.
 MAX_PUSH_BYTES = 32 * 1024 * 1024
 MAX_MESSAGE = 2000
-RETRY_AFTER_S = 1
 
 _STATUS: dict[str, int] = {
     ErrorCode.MALFORMED: 400,
@@ -69,9 +67,6 @@ _STATUS: dict[str, int] = {
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.UNAVAILABLE: 503,
 }
-
-# Database errors that mean a bug in the hub, not a store that cannot serve now.
-_BUGS = (ProgrammingError, DataError, NotSupportedError)
 
 UseCase = Callable[[State, str, Codec, bytes], Awaitable[Message]]
 
@@ -127,11 +122,9 @@ async def _serve(request: Request[Any, Any, Any], use_case: UseCase) -> Response
         return _error(codec, ErrorCode.BATCH_TOO_LARGE, "the request body is too large")
     except (HubError, SyncProtocolError) as exc:
         return _error(codec, exc.code, str(exc))
-    except (DBAPIError, PoolTimeout) as exc:
-        if isinstance(exc, _BUGS):
+    except STORE_FAILURES as exc:
+        if not store_unavailable(exc):
             raise
-        # A store that is down, restarting, locked, or raced (two devices pushing one new
-        # op id at once): nothing was applied, and the same request may be sent again.
         log.warning("sync request not served: %s", exc)
         return _error(
             codec, ErrorCode.UNAVAILABLE, "the hub cannot serve now; retry", RETRY_AFTER_S

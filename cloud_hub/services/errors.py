@@ -17,7 +17,8 @@ HubError                          code (HTTP status: cloud_hub.http.errors)
 │   ├── ConflictResolved          conflict_resolved: the conflict is settled already
 │   ├── PaymentAlreadySettled     payment_already_settled: the tender has the other outcome
 │   ├── QuarantineSettled         quarantine_settled: the held op was released or discarded
-│   └── StillRefused              still_refused: the held op's cause is still there
+│   ├── StillRefused              still_refused: the held op's cause is still there
+│   └── IdempotencyKeyReused      idempotency_key_reused: the key came with another request
 ├── EnrollmentCodeExpired         enrollment_code_expired: the code is past its expiry
 └── SyncRefused                   sync_refused: a /sync/v1 request refused whole
     ├── DeviceRevoked             device_revoked: the credential's device is revoked
@@ -151,6 +152,12 @@ class StillRefused(StateConflict):
     """The quarantined op still cannot be merged: what set it aside has not gone away."""
 
     code = "still_refused"
+
+
+class IdempotencyKeyReused(StateConflict):
+    """An ``Idempotency-Key`` already used for a different request by the same caller."""
+
+    code = "idempotency_key_reused"
 
 
 class EnrollmentCodeExpired(HubError):

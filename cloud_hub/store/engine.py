@@ -3,13 +3,15 @@
 On SQLite every connection runs in WAL mode with ``synchronous=FULL`` and foreign keys
 on, and every transaction starts with ``BEGIN IMMEDIATE``: writers queue for the one
 write lock up front instead of failing with "database is locked" when a read
-transaction tries to become a write.
+transaction tries to become a write. A connection in ``AUTOCOMMIT`` (:func:`ping`) opens
+no transaction, so a health check never waits for the write lock.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -60,6 +62,18 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """Read one row of the hub's own table, outside any transaction.
+
+    Raises:
+        DBAPIError, OSError: the database cannot serve (down, unreachable, unreadable).
+    """
+    async with engine.connect() as conn:
+        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(sa.text("SELECT 1 FROM hub_meta LIMIT 1"))

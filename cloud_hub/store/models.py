@@ -60,6 +60,21 @@ admin_credentials = sa.Table(
     sa.Column("revoked_ms", Millis),
 )
 
+admin_idempotency = sa.Table(
+    "admin_idempotency",
+    metadata,
+    sa.Column("scope", sa.String(64), primary_key=True),
+    sa.Column("key_hash", sa.String(64), primary_key=True),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("answer", sa.LargeBinary, nullable=False),
+    sa.Column("created_ms", Millis, nullable=False),
+)
+"""The first answer to each ``Idempotency-Key`` of an admin creating request, per caller
+scope (the tenant's id, ``operator`` or ``enroll``). Only the key's hash is kept, and the
+answer is sealed under the key itself: answers that show a secret once (an admin token,
+an enrollment code, a device credential) are readable only by whoever sends the key."""
+
 outlets = sa.Table(
     "outlets",
     metadata,

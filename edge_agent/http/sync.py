@@ -2,7 +2,9 @@
 
 - ``GET  /api/v1/sync/status``: online or offline (truthfully), pending ops and the ops
   the hub holds in quarantine, last success and error, the clock (skew, lead of the
-  stamps, last re-base), quarantined ops, open conflicts, a restore and its recovery;
+  stamps, last re-base), quarantined ops, open conflicts, a restore and its recovery,
+  and the progress of a run in progress (``sync_progress``: phase, ops done and
+  remaining; null between runs);
 - ``POST /api/v1/sync/run``: one sync run now, answering its outcome (a hub failure is an
   outcome with ``ok: false``; ``409 not_enrolled`` when the device has no hub);
 - ``GET  /api/v1/sync/state-hash``: the canonical hash over every op the device holds, to
@@ -104,9 +106,14 @@ def get_status(state: State) -> dict[str, Any]:
         printer_alerts = printing.alerts(conn)
         recovery = identities.recovery(conn)
     hub_url = (runner.access.hub_url if runner else None) or status.state.hub_url
+    progress = runner.progress if runner else None
+    in_progress = None
+    if progress is not None:
+        in_progress = dict(zip(("phase", "done", "remaining"), progress, strict=True))
     return status_document(status, hub_url) | {
         "printer_alerts": printer_alerts,
         "restore": restore_document(recovery),
+        "sync_progress": in_progress,
     }
 
 

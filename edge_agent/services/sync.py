@@ -8,7 +8,12 @@
   cursor, so the cashier's requests interleave with a long catch-up and a run cut short
   resumes from the stored cursor. On ``reset`` the cursor is dropped, the pull starts
   over, then the device handshakes and pushes again.
+- A push that fails (but for a refused credential or a reset) does not stop the pull:
+  the device keeps receiving the other devices' ops while its own wait for the next run;
+  the outcome reports the push's error and what was pulled.
 - Hub errors never stop selling: they are recorded and reported in the outcome.
+- The latest ``(phase, done, remaining)`` of a run in progress is :attr:`SyncRunner.progress`,
+  for the device's sync status.
 """
 
 from __future__ import annotations
@@ -25,7 +30,13 @@ from edge_agent.store.device import DeviceIdentity, identity
 from edge_agent.store.gateway import Store
 from edge_agent.sync.access import HubAccess
 from edge_agent.sync.client import HubClient
-from edge_agent.sync.errors import HubBadAnswer, HubRefused, NotEnrolled, SyncError
+from edge_agent.sync.errors import (
+    CredentialRejected,
+    HubBadAnswer,
+    HubRefused,
+    NotEnrolled,
+    SyncError,
+)
 from sync_protocol import (
     PROTOCOL_VERSION,
     SCHEMA_VERSION,
@@ -41,6 +52,10 @@ from sync_protocol import (
 #: ``(phase, ops done, ops remaining)``; phase is ``push`` or ``pull``.
 Progress = Callable[[str, int, int], None]
 _STALLS_ALLOWED = 3
+#: Push refusals after which pulling is pointless or wrong: the device must act first.
+_PUSH_FAILURES_THAT_STOP_THE_RUN = frozenset(
+    {ErrorCode.WRONG_DEVICE, ErrorCode.RESET_REQUIRED, ErrorCode.SCHEMA_TOO_NEW}
+)
 
 
 def _quiet(_phase: str, _done: int, _remaining: int) -> None:
@@ -72,6 +87,9 @@ class SyncOutcome:
         retry_after_s: the hub's "not before", on a refusal that gave one.
         recovered: the hub proved this device restored from a backup and it took a
             successor identity: what was done.
+        failed_phase: where the reported error happened (``handshake``, ``push`` or
+            ``pull``); after a failed push the pull still ran: ``pulled`` says what it got
+            (a pull that fails too reports its own error).
     """
 
     ok: bool = True
@@ -84,6 +102,7 @@ class SyncOutcome:
     error_message: str | None = None
     retry_after_s: int | None = None
     recovered: str | None = None
+    failed_phase: str | None = None
 
 
 @dataclass(slots=True)
@@ -92,6 +111,7 @@ class _Session:
     me: DeviceIdentity
     progress: Progress
     outcome: SyncOutcome = field(default_factory=SyncOutcome)
+    phase: str = "handshake"
 
 
 class SyncRunner:
@@ -117,9 +137,20 @@ class SyncRunner:
         self.config = config or SyncConfig()
         self._one_at_a_time = threading.Lock()
         self._stopping = threading.Event()
+        #: ``(phase, done, remaining)`` of the run in progress; None between runs.
+        self.progress: tuple[str, int, int] | None = None
 
     def enrolled(self) -> bool:
         return self.access.enrolled(self.store)
+
+    def hub_answers(self) -> bool:
+        """Whether the hub answers a cheap probe now (no credential used, nothing written)."""
+        try:
+            client = self.access.open(self.store)
+        except NotEnrolled:
+            return False
+        with client:
+            return client.answers()
 
     def stop(self) -> None:
         """Make a run in progress end at its next page or batch (agent shutdown)."""
@@ -144,7 +175,7 @@ class SyncRunner:
             except NotEnrolled as exc:
                 self._record_failure(exc)
                 raise
-            session = _Session(client, me, progress or _quiet)
+            session = _Session(client, me, self._showing(progress or _quiet))
             try:
                 with client:
                     self._sync(session)
@@ -154,10 +185,13 @@ class SyncRunner:
                 session.outcome.error_code = exc.code
                 session.outcome.error_message = str(exc)
                 session.outcome.retry_after_s = exc.retry_after_s
+                session.outcome.failed_phase = session.phase
                 return session.outcome
             except Exception as exc:
                 self._record_failure(SyncError(f"the agent failed while syncing: {exc!r}"))
                 raise
+            finally:
+                self.progress = None
             with self.store.write() as conn:
                 sync_state.record_success(conn, self.clock())
             return session.outcome
@@ -189,11 +223,38 @@ class SyncRunner:
             with self.access.open(self.store) as client:
                 self._session(_Session(client, adopted.current, session.progress, session.outcome))
 
+    def _showing(self, progress: Progress) -> Progress:
+        def report(phase: str, done: int, remaining: int) -> None:
+            self.progress = (phase, done, remaining)
+            progress(phase, done, remaining)
+
+        return report
+
     def _session(self, session: _Session) -> None:
-        self._push(session, self._handshake(session))
+        accepted = self._handshake(session)
+        session.phase = "push"
+        push_failure = self._push_or_report(session, accepted)
+        session.phase = "pull"
         if self._pull(session):
             session.outcome.reset = True
+            session.phase = "push"
             self._push(session, self._handshake(session))
+        if push_failure is not None:
+            session.phase = "push"
+            raise push_failure
+
+    def _push_or_report(self, session: _Session, accepted: HandshakeAccepted) -> SyncError | None:
+        """Push; return a failure that should not keep the device from pulling."""
+        try:
+            self._push(session, accepted)
+        except SyncError as exc:
+            fatal = isinstance(exc, CredentialRejected) or exc.code in (
+                _PUSH_FAILURES_THAT_STOP_THE_RUN
+            )
+            if fatal or self._stopping.is_set():
+                raise
+            return exc
+        return None
 
     def _handshake(self, session: _Session) -> HandshakeAccepted:
         me = str(session.me.device_id)

@@ -4,7 +4,9 @@ Requests are MessagePack (compact on slow links) with the device credential as a
 token. Every failure comes out as one of :mod:`edge_agent.sync.errors`: no answer is
 :class:`HubUnreachable`, an ``ErrorMessage`` is :class:`HubRefused` (or
 :class:`CredentialRejected`), anything else the protocol does not allow is
-:class:`HubBadAnswer`. Every request is safe to repeat (section 2 of the protocol).
+:class:`HubBadAnswer`. Every request is safe to repeat (section 2 of the protocol), so
+a request whose answer is lost on the way (the connection closes after it was sent) is
+sent once more at once, rather than failing the run and waiting for the next one.
 """
 
 from __future__ import annotations
@@ -44,10 +46,14 @@ T = TypeVar("T", bound=Message)
 
 #: Connect fast, read patiently: a big pull page over a slow link takes a while.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+#: A probe is one small answer: a hub that needs longer is not back yet.
+PROBE_TIMEOUT = httpx.Timeout(3.0)
 _CREDENTIAL_CODES = frozenset({"unauthorized", "device_revoked"})
 _GATEWAY_STATUSES = frozenset({502, 503, 504})
 # Answers of /sync/v1/successor and /known, which are not in the core message union.
 _RECOVERY: frozenset[type[Message]] = frozenset({SuccessorGranted, KnownOpsResponse})
+#: The request went out and the connection closed before an answer came back.
+_ANSWER_LOST = (httpx.RemoteProtocolError, httpx.ReadError)
 
 
 class HubClient:
@@ -120,6 +126,16 @@ class HubClient:
         """
         return self._call("/sync/v1/known", message, KnownOpsResponse)
 
+    def answers(self) -> bool:
+        """Whether the hub answers ``GET /health`` with 200 now: a cheap probe that needs
+        no credential and writes nothing (the hub answers 503 while its database is down).
+        """
+        try:
+            response = self._http.get("/health", timeout=PROBE_TIMEOUT)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
     def close(self) -> None:
         self._http.close()
 
@@ -130,8 +146,12 @@ class HubClient:
         self.close()
 
     def _call(self, path: str, message: Message, expected: type[T]) -> T:
+        body = MSGPACK.encode(message)
         try:
-            response = self._http.post(path, content=MSGPACK.encode(message))
+            try:
+                response = self._http.post(path, content=body)
+            except _ANSWER_LOST:
+                response = self._http.post(path, content=body)  # safe to repeat
         except httpx.TimeoutException as exc:
             raise HubUnreachable(f"the hub at {self.base_url} did not answer in time") from exc
         except httpx.TransportError as exc:

@@ -6,6 +6,16 @@ backoff (at least the hub's ``retry_after_s``) when it failed. While the hub ans
 :meth:`SyncScheduler.kick` moves the next run to now, and a kick that arrives while a run
 is in progress makes another run follow at once, so an op committed after the push phase
 never waits for the timer; while it fails, kicks leave the backoff alone.
+
+While the hub does not answer (``hub_unreachable``) or cannot serve (``unavailable``),
+the job wakes every few seconds (``Backoff.probe_delay``) to probe the hub (``GET
+/health``) instead of sleeping out the backoff: the full run starts as soon as a probe
+gets an answer, and otherwise when the backoff runs out. The hub's ``retry_after_s``
+still holds: no probe comes sooner. Failures of another kind (a refused credential, a
+rate limit, a bad answer) are not probed: a healthy ``/health`` says nothing about them.
+After such a spell ends, runs come every second or so for a short while
+(``Backoff.catch_up_delay``), so this device pulls what the outlet's other devices push
+as they drain their own backlogs.
 One run at a time: the job has ``max_instances=1`` and the runner its own lock.
 """
 
@@ -14,6 +24,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -26,6 +37,8 @@ from edge_agent.sync.errors import SyncError
 
 log = logging.getLogger(__name__)
 JOB_ID = "sync"
+#: Failures after which the hub may answer again any moment: probed, not waited out.
+PROBED_FAILURES = frozenset({"hub_unreachable", "unavailable"})
 
 
 class SyncScheduler:
@@ -36,6 +49,8 @@ class SyncScheduler:
         backoff: the interval and the retry policy.
         draw: random numbers in [0, 1) for the jitter.
         scheduler: an APScheduler scheduler (default: a background one, UTC).
+        probe: whether the hub answers now (``SyncRunner.hub_answers``); none: no probes.
+        clock: monotonic seconds.
     """
 
     def __init__(
@@ -45,8 +60,16 @@ class SyncScheduler:
         *,
         draw: Callable[[], float] = random.random,
         scheduler: BaseScheduler | None = None,
+        probe: Callable[[], bool] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._run = run
+        self._probe = probe
+        self._clock = clock
+        # While probing: when the backoff lets the next run start anyway (monotonic s).
+        self._run_due: float | None = None
+        # When the last failed spell ended: runs come at the catch-up interval for a while.
+        self._recovered_at: float | None = None
         self.backoff = backoff
         self._draw = draw
         self._scheduler = scheduler or BackgroundScheduler(timezone=UTC)
@@ -57,6 +80,7 @@ class SyncScheduler:
         self._kicks = 0
         self.failures = 0
         self.runs = 0
+        self.probes = 0
 
     def start(self) -> None:
         """Start the scheduler and sync once right away."""
@@ -104,13 +128,19 @@ class SyncScheduler:
         self._scheduler.modify_job(JOB_ID, next_run_time=run_at)
 
     def _tick(self) -> None:
+        if self._still_unanswered():
+            return
         with self._lock:
             self._running = True
+            self._run_due = None
             kicks_seen = self._kicks
         outcome: SyncOutcome | None = None
+        code: str | None = None
         try:
             outcome = self._run()
+            code = outcome.error_code
         except SyncError as exc:
+            code = exc.code
             log.warning("sync run failed: %s", exc)
         except Exception:
             log.exception("sync run failed")
@@ -118,11 +148,48 @@ class SyncScheduler:
             self._running = False
             self.runs += 1
             ok = outcome is not None and outcome.ok
+            if ok and self.failures:
+                self._recovered_at = self._clock()
             self.failures = 0 if ok else self.failures + 1
             retry_after = outcome.retry_after_s if outcome is not None else None
             if ok and self._kicks != kicks_seen:
                 delay = 0.0
+            elif ok and self._catching_up():
+                delay = self.backoff.catch_up_delay(self._draw())
             else:
                 delay = self.backoff.delay(self.failures, self._draw(), retry_after)
+            if not ok and self._probe is not None and code in PROBED_FAILURES:
+                probe_in = max(float(retry_after or 0), self.backoff.probe_delay(self._draw()))
+                if probe_in < delay:
+                    self._run_due = self._clock() + delay
+                    delay = probe_in
             if not self._closed:
                 self._schedule(delay)
+
+    def _catching_up(self) -> bool:
+        since = self._recovered_at
+        return since is not None and self._clock() - since < self.backoff.catch_up_window_s
+
+    def _still_unanswered(self) -> bool:
+        """While probing: ask the hub; True (and the next probe set) when it did not answer.
+
+        A probe that gets an answer ends the wait: the full run starts now.
+        """
+        with self._lock:
+            due = self._run_due
+        if due is None or self._probe is None or self._clock() >= due:
+            return False
+        try:
+            answered = self._probe()
+        except Exception:
+            log.exception("probing the hub failed")
+            answered = False
+        with self._lock:
+            self.probes += 1
+            if answered:
+                log.info("the hub answers again after %d failed runs: syncing now", self.failures)
+                return False
+            if not self._closed:
+                left = max(0.0, due - self._clock())
+                self._schedule(min(left, self.backoff.probe_delay(self._draw())))
+        return True

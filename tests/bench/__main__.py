@@ -11,7 +11,10 @@
 3. The till: a real ``pos-agent`` enrolled to the PostgreSQL hub sells (open a ticket, add
    a line) idle, then while ``POST /api/v1/sync/run`` applies the catch-up; request
    latency percentiles of both phases and the catch-up's ops/s.
-4. The sync_protocol core in process, against the raw SQLite baseline it always had.
+4. Catch-up: three real tills behind the fault proxy sell 500 tickets during an outage;
+   the link comes back losing answers; seconds from the hub answering until nothing is
+   pending on any till and until every till has pulled the others' (``catch_up.py``).
+5. The sync_protocol core in process, against the raw SQLite baseline it always had.
 
 Progress goes to stderr; one table to stdout at the end. See ``docs/performance.md``.
 """
@@ -33,7 +36,7 @@ import asyncpg
 from edge_agent.services.sync import SyncConfig
 from sync_protocol import Op
 from sync_protocol.messages import MAX_BATCH, MAX_PAGE
-from tests.bench import baselines, protocol
+from tests.bench import baselines, catch_up, protocol
 from tests.bench.cpu import CpuMeter
 from tests.bench.hub import Device, backend_pids, running_hub, scratch_postgres
 from tests.bench.report import Report, machine_line
@@ -58,6 +61,8 @@ class Settings:
     idle_actions: int
     think_s: float
     pg_settings: dict[str, str]
+    catch_up_tickets: int
+    outage_s: float
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
@@ -74,6 +79,15 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     parser.add_argument("--skip-postgres", action="store_true", help="no PostgreSQL runs")
     parser.add_argument("--skip-sqlite-hub", action="store_true", help="no hub run on SQLite")
     parser.add_argument("--skip-till", action="store_true", help="no agent latency run")
+    parser.add_argument(
+        "--catch-up-tickets",
+        type=int,
+        default=500,
+        help="tickets the three tills sell offline before the catch-up (0: no catch-up run)",
+    )
+    parser.add_argument(
+        "--outage-s", type=float, default=40, help="how long the catch-up's outage lasts"
+    )
     parser.add_argument(
         "--idle-actions", type=int, default=100, help="cashier actions measured without catch-up"
     )
@@ -105,6 +119,8 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         idle_actions=args.idle_actions,
         think_s=args.think_ms / 1000,
         pg_settings=pg_settings,
+        catch_up_tickets=args.catch_up_tickets,
+        outage_s=args.outage_s,
     )
 
 
@@ -274,6 +290,14 @@ def main(argv: list[str] | None = None) -> None:
         if settings.sqlite_hub or not till_done:
             run = HubRun("SQLite", f"sqlite:///{directory / 'hub.sqlite3'}", None, [SQLITE_OPS])
             hub_run(report, run, ops, device_id, directory, settings, with_till=not till_done)
+        if settings.catch_up_tickets > 0:
+            if pg_url is not None and postgres_url is not None:
+                url, name = stack.enter_context(scratch_postgres(postgres_url)), "PostgreSQL"
+            else:
+                url, name = f"sqlite:///{directory / 'catch-up.sqlite3'}", "SQLite"
+            where = directory / "catch-up"
+            where.mkdir()
+            catch_up.run(report, url, name, where, settings.catch_up_tickets, settings.outage_s)
     report.progress("sync_protocol in process")
     protocol.run(report, settings.count)
     report.notes.append(

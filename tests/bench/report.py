@@ -38,6 +38,17 @@ class Target:
         return f"  {self.label:<52} {self.rate:>9,.0f} ops/s  goal {self.goal:,.0f}: {verdict}"
 
 
+@dataclass(frozen=True)
+class Deadline:
+    label: str
+    seconds: float
+    goal: float
+
+    def row(self) -> str:
+        verdict = "met" if self.seconds <= self.goal else "MISSED"
+        return f"  {self.label:<52} {self.seconds:>9.1f} s      goal {self.goal:.0f} s: {verdict}"
+
+
 class Report:
     """Collects measurements section by section; :meth:`print` renders them."""
 
@@ -45,7 +56,7 @@ class Report:
         self.title = title
         self.sections: dict[str, list[Measured | tuple[str, Latency]]] = {}
         self.baselines: dict[str, Measured] = {}
-        self.targets: list[Target] = []
+        self.targets: list[Target | Deadline] = []
         self.notes: list[str] = []
 
     @staticmethod
@@ -79,6 +90,9 @@ class Report:
     def target(self, label: str, rate: float, goal: float) -> None:
         self.targets.append(Target(label, rate, goal))
 
+    def deadline(self, label: str, seconds: float, goal: float) -> None:
+        self.targets.append(Deadline(label, seconds, goal))
+
     def print(self) -> None:
         out = [self.title, "=" * WIDTH]
         out.append(f"  {'measurement':<52} {'count':>7} {'seconds':>8} {'ops/s':>10}   ratio")
@@ -87,7 +101,7 @@ class Report:
             for row in rows:
                 out += self._render(row)
         if self.targets:
-            out.append("Targets (issue 4)")
+            out.append("Targets")
             out += [target.row() for target in self.targets]
         out += self.notes
         out.append("=" * WIDTH)

@@ -138,6 +138,10 @@ class World:
         return len(hashes) == 1
 
 
+#: A long interval: most tests drive sync runs themselves, so they are repeatable.
+DRIVEN = {"POS_AGENT_SYNC_INTERVAL_S": "3600"}
+
+
 @contextmanager
 def sync_world(
     database_url: str,
@@ -145,12 +149,14 @@ def sync_world(
     tills: int = 2,
     *,
     clock_offsets: Sequence[int] = (),
+    agent_env: dict[str, str] | None = None,
 ) -> Iterator[World]:
     """A demo hub, a proxy to it and ``tills`` agents of DEMO1 enrolled through the proxy.
 
     With ``clock_offsets`` (ms, one per till), each agent runs with the clock seam of
     ``tests/clockshift`` and its own offset file (``Till.set_clock``), starting that far
-    off real time.
+    off real time. ``agent_env`` is the agents' environment (default :data:`DRIVEN`;
+    ``{}`` for the agents' own sync interval and backoff).
     """
     with ExitStack() as stack:
         hub = HubProcess(database_url)
@@ -169,8 +175,7 @@ def sync_world(
             ).split()[0]
             data_dir = tmp_path / f"agent-d0{n}"
             enroll(data_dir, proxy_url, code)
-            # A long interval: the tests drive sync runs themselves, so they are repeatable.
-            env = {"POS_AGENT_SYNC_INTERVAL_S": "3600"}
+            env = dict(DRIVEN if agent_env is None else agent_env)
             clock_file = None
             if clock_offsets:
                 clock_file = tmp_path / f"agent-d0{n}.clock"

@@ -12,7 +12,9 @@ import pytest
 from keyring.backends import null
 
 from edge_agent import cli
-from tests.fakes import FakeHub, Writer, serve_fake_hub
+from edge_agent.store import oplog
+from edge_agent.store.gateway import Store
+from tests.fakes import FakeHub, Writer, serve_fake_hub, wall_ms
 from tests.processes import AgentProcess, free_port, init_agent
 
 
@@ -169,3 +171,25 @@ def stop_or_kill(serving: AgentProcess) -> None:
     except subprocess.TimeoutExpired:
         serving.kill()
         raise
+
+
+def test_a_sync_whose_push_fails_says_so_and_what_it_pulled_all_the_same(
+    tmp_path, hub, hub_url, capsys
+) -> None:
+    agent(tmp_path, "enroll", "--hub", hub_url, "--code", hub.issue_code())
+    agent(tmp_path, "sync")
+    hub.commit(Writer("demo", "DEMO1").ticket("DEMO1-D02-000009", 15000, 22000))
+    store = Store(tmp_path / "agent.sqlite3")
+    with store.write() as conn:
+        draft = oplog.Draft("event", "memo", "m-1", {"name": "noted", "data": {}})
+        oplog.append(conn, [draft], wall_ms)
+    store.close()
+    hub.refuse("/sync/v1/push", "unavailable")
+    capsys.readouterr()
+
+    code = agent(tmp_path, "sync")
+
+    lines = [line for line in own_lines(capsys.readouterr().err) if "sync:" in line]
+    assert code == 1
+    assert lines[0].startswith("pos-agent sync: unavailable:")
+    assert lines[1] == "pos-agent sync: pulled 4 ops all the same"

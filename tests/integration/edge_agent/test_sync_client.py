@@ -56,9 +56,26 @@ def test_ops_are_marked_synced_only_up_to_the_hubs_last_applied_seq(till, hub) -
     assert hub.device(till.device_id).last_applied_seq == 4
 
 
-def test_a_lost_push_answer_is_retried_without_duplicating_any_op(till, hub) -> None:
+def test_a_lost_push_answer_is_sent_again_in_the_same_run_without_duplicating_any_op(
+    till, hub
+) -> None:
     till.write_ops(7)
     hub.lose_answers[PUSH] = 1
+
+    outcome = till.sync()
+
+    assert outcome.ok
+    assert hub.lose_answers[PUSH] == 0  # the answer was lost, and the run went on
+    seqs = [op.device_seq for op in hub.pushed_ops(till.device_id)]
+    assert seqs == list(range(1, 8))
+    assert till.positions().acked_seq == 7
+
+
+def test_an_answer_lost_twice_fails_the_run_and_the_next_run_pushes_nothing_twice(
+    till, hub
+) -> None:
+    till.write_ops(7)
+    hub.lose_answers[PUSH] = 2
 
     lost = till.sync()
     retried = till.sync()
@@ -296,3 +313,46 @@ def test_an_answer_garbled_on_the_way_is_a_failed_run_not_an_agent_error(till, h
     assert answer.json()["error_code"] == "hub_bad_answer"
     assert shown["last_error"]["code"] == "hub_bad_answer"
     assert shown["pending_ops"] == 1
+
+
+def test_a_push_the_hub_cannot_serve_still_lets_the_run_pull_the_other_tills_ops(till, hub) -> None:
+    bar = Writer("demo", "DEMO1")
+    hub.commit(bar.ticket("DEMO1-D02-000008", 15000, 22000))
+    till.write_ops(3)
+    hub.refuse(PUSH, "unavailable", retry_after_s=1)
+
+    outcome = till.sync()
+
+    assert not outcome.ok
+    assert (outcome.failed_phase, outcome.error_code) == ("push", "unavailable")
+    assert outcome.retry_after_s == 1
+    assert outcome.pulled > 0
+    assert till.positions().acked_seq == 0
+    with till.api() as api:
+        listed = [t["receipt_no"] for t in api.get("/api/v1/tickets").json()]
+    assert "DEMO1-D02-000008" in listed
+
+
+@pytest.mark.parametrize("code", ["device_revoked", "wrong_device", "schema_too_new"])
+def test_a_push_refused_for_the_device_itself_ends_the_run_before_any_pull(till, hub, code) -> None:
+    till.write_ops(3)
+    hub.refuse(PUSH, code)
+
+    outcome = till.sync()
+
+    assert (outcome.failed_phase, outcome.error_code) == ("push", code)
+    assert "/sync/v1/pull" not in [path for path, _ in hub.requests]
+
+
+def test_a_run_shows_its_progress_while_it_runs_and_none_after(till, hub) -> None:
+    bar = Writer("demo", "DEMO1")
+    for n in range(3):
+        hub.commit(bar.ticket(f"DEMO1-D02-00001{n}", 15000, 22000))
+    seen: list[tuple[str, int, int] | None] = []
+
+    till.runner.run(lambda *_: seen.append(till.runner.progress))
+
+    assert seen
+    assert all(p is not None and p[0] == "pull" for p in seen)
+    assert seen[-1][2] == 0  # nothing remaining at the last page
+    assert till.runner.progress is None

@@ -158,3 +158,18 @@ def test_a_credential_the_agent_cannot_read_is_a_recorded_refusal_not_an_agent_e
     assert shown["online"] is False
     assert shown["last_error"]["code"] == "not_enrolled"
     assert "cannot be read" in shown["last_error"]["message"]
+
+
+def test_the_status_shows_the_progress_of_a_run_in_progress_and_none_between_runs(
+    till, hub
+) -> None:
+    till.write_ops(7)
+    shown: list[dict] = []
+
+    with till.api() as api:
+        till.runner.run(lambda *_: shown.append(api.get("/api/v1/sync/status").json()))
+        after = api.get("/api/v1/sync/status").json()
+
+    assert shown[0]["sync_progress"]["phase"] == "push"
+    assert shown[0]["sync_progress"]["done"] + shown[0]["sync_progress"]["remaining"] == 7
+    assert after["sync_progress"] is None

@@ -43,7 +43,20 @@ class FakeAPScheduler:
         self.job["func"]()
 
 
-def scheduler_with(outcomes: list[Any], *, during_run=None):
+@dataclass
+class Hub:
+    """What the probes find, and a clock the test moves (monotonic seconds)."""
+
+    answers: list[bool] = field(default_factory=list)
+    probes: int = 0
+    now: float = 1000.0
+
+    def probe(self) -> bool:
+        self.probes += 1
+        return self.answers.pop(0)
+
+
+def scheduler_with(outcomes: list[Any], *, during_run=None, hub: Hub | None = None):
     fake = FakeAPScheduler()
 
     def run() -> SyncOutcome:
@@ -55,7 +68,22 @@ def scheduler_with(outcomes: list[Any], *, during_run=None):
         return result
 
     policy = Backoff(interval_s=5.0)
-    return SyncScheduler(run, policy, draw=lambda: 0.5, scheduler=fake), fake
+    if hub is None:
+        return SyncScheduler(run, policy, draw=lambda: 0.5, scheduler=fake), fake
+    scheduler = SyncScheduler(
+        run, policy, draw=lambda: 0.5, scheduler=fake, probe=hub.probe, clock=lambda: hub.now
+    )
+    return scheduler, fake
+
+
+DOWN = SyncOutcome(ok=False, error_code="hub_unreachable")
+
+
+def runs_after_each_backoff(fake: FakeAPScheduler, hub: Hub, runs: int) -> None:
+    """Run the job ``runs`` times, each once its backoff has run out (no probe due)."""
+    for _ in range(runs):
+        fake.run_pending()
+        hub.now += 100
 
 
 def test_starting_syncs_at_once_with_one_replaceable_job() -> None:
@@ -89,8 +117,9 @@ def test_failures_back_off_and_a_success_resets_the_interval() -> None:
         fake.run_pending()
         delays.append(fake.delay_of_last_job())
 
-    # Windows of 1, 2 and 4 s with the draw at half (3/4 of each); then the interval.
-    assert delays == pytest.approx([0.75, 1.5, 3.0, 5.0], abs=0.1)
+    # Windows of 1, 2 and 4 s with the draw at half (3/4 of each); then the catch-up
+    # interval, as the hub just came back.
+    assert delays == pytest.approx([0.75, 1.5, 3.0, 1.0], abs=0.1)
     assert scheduler.failures == 0
 
 
@@ -163,3 +192,93 @@ def test_a_run_ending_after_shutdown_schedules_nothing() -> None:
     scheduler.kick()
 
     assert len(fake.run_times) == runs_set_before
+
+
+def test_while_the_hub_does_not_answer_a_probe_comes_every_two_seconds_not_the_backoff() -> None:
+    hub = Hub(answers=[False, False])
+    scheduler, fake = scheduler_with([DOWN] * 7, hub=hub)
+    scheduler.start()
+    runs_after_each_backoff(fake, hub, 6)
+    fake.run_pending()
+    backoff = scheduler.backoff.delay(7, 0.5)
+
+    delays = [fake.delay_of_last_job()]
+    for _ in range(2):
+        hub.now += 2
+        fake.run_pending()
+        delays.append(fake.delay_of_last_job())
+
+    assert backoff > 30
+    assert delays == pytest.approx([2.0, 2.0, 2.0], abs=0.1)
+    assert (hub.probes, scheduler.runs) == (2, 7)
+
+
+def test_a_probe_that_gets_an_answer_starts_the_run_at_once() -> None:
+    hub = Hub(answers=[False, True])
+    scheduler, fake = scheduler_with([DOWN] * 6 + [SyncOutcome()], hub=hub)
+    scheduler.start()
+    runs_after_each_backoff(fake, hub, 5)
+    fake.run_pending()
+
+    hub.now += 2
+    fake.run_pending()
+    hub.now += 2
+    fake.run_pending()
+
+    assert (hub.probes, scheduler.runs, scheduler.failures) == (2, 7, 0)
+
+
+def test_once_the_backoff_runs_out_the_run_comes_without_a_probe() -> None:
+    hub = Hub(answers=[])
+    scheduler, fake = scheduler_with([DOWN, SyncOutcome()], hub=hub)
+    scheduler.start()
+    fake.run_pending()
+
+    hub.now += 1  # the 1 s window after a first failure ends before any probe is due
+    fake.run_pending()
+
+    assert (hub.probes, scheduler.runs, scheduler.failures) == (0, 2, 0)
+
+
+@pytest.mark.parametrize("code", ["rate_limited", "unauthorized", "hub_bad_answer"])
+def test_failures_a_healthy_hub_would_not_cure_are_not_probed(code) -> None:
+    hub = Hub(answers=[])
+    refused = SyncOutcome(ok=False, error_code=code)
+    scheduler, fake = scheduler_with([refused] * 7, hub=hub)
+    scheduler.start()
+
+    runs_after_each_backoff(fake, hub, 7)
+
+    assert fake.delay_of_last_job() > 30
+    assert hub.probes == 0
+
+
+def test_no_probe_comes_before_the_hubs_retry_after() -> None:
+    hub = Hub(answers=[])
+    unavailable = SyncOutcome(ok=False, error_code="unavailable", retry_after_s=5)
+    scheduler, fake = scheduler_with([DOWN] * 6 + [unavailable], hub=hub)
+    scheduler.start()
+
+    runs_after_each_backoff(fake, hub, 7)
+
+    assert fake.delay_of_last_job() == pytest.approx(5.0, abs=0.1)
+
+
+def test_after_the_hub_came_back_runs_come_every_second_for_a_while_then_the_interval() -> None:
+    hub = Hub(answers=[])
+    scheduler, fake = scheduler_with([DOWN, SyncOutcome(), SyncOutcome(), SyncOutcome()], hub=hub)
+    scheduler.start()
+    fake.run_pending()
+    hub.now += 1
+    fake.run_pending()
+
+    soon = fake.delay_of_last_job()
+    hub.now += 5
+    fake.run_pending()
+    still = fake.delay_of_last_job()
+    hub.now += 15
+    fake.run_pending()
+
+    assert soon == pytest.approx(1.0, abs=0.1)
+    assert still == pytest.approx(1.0, abs=0.1)
+    assert fake.delay_of_last_job() == pytest.approx(5.0, abs=0.1)
