@@ -4,24 +4,30 @@ The first answer is stored in the transaction of the request's effects, so a rep
 the same request with the same key gets that answer back and changes nothing; the key
 with another request is refused. Keys are scoped by caller (a tenant, the operator,
 enrolling devices) and kept :data:`KEPT_MS`. Only a hash of the key is stored, and the
-answer is sealed under the key (a SHAKE-256 keystream of the scope and key): answers
-that show a secret once (an admin token, an enrollment code, a device credential) are no
-easier to read from the database than the secrets' own digests. Keys should be random
-(a UUID), as for any bearer secret.
+answer is encrypted under the key with AES-256-GCM (``cryptography``; the AES key is
+derived from the scope and the idempotency key by HKDF-SHA256, a fresh nonce per
+answer): answers that show a secret once (an admin token, an enrollment code, a device
+credential) are no easier to read from the database than the secrets' own digests.
+Keys should be random (a UUID), as for any bearer secret.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloud_hub.services.errors import IdempotencyKeyReused, Malformed
 from cloud_hub.store.models import admin_idempotency
 
 MAX_KEY_LENGTH = 200
+_NONCE_BYTES = 12
 #: How long a key's answer is kept: a repeat after that runs the request again.
 KEPT_MS = 24 * 3600 * 1000
 
@@ -63,7 +69,7 @@ async def recall(
         return None
     if row.request_hash != fingerprint:
         raise IdempotencyKeyReused(f"Idempotency-Key {key!r} was used for another request")
-    return Answer(row.status, _seal(scope, key, bytes(row.answer)))
+    return Answer(row.status, _unseal(scope, key, bytes(row.answer)))
 
 
 async def remember(
@@ -97,9 +103,18 @@ def _key_hash(scope: str, key: str) -> str:
 
 
 def _seal(scope: str, key: str, data: bytes) -> bytes:
-    """XOR with a keystream of the scope and key: seals and unseals alike."""
-    stream = hashlib.shake_256(b"pos-hub idempotency answer\x00" + _tag(scope, key))
-    return bytes(a ^ b for a, b in zip(data, stream.digest(len(data)), strict=True))
+    nonce = os.urandom(_NONCE_BYTES)
+    return nonce + AESGCM(_answer_key(scope, key)).encrypt(nonce, data, None)
+
+
+def _unseal(scope: str, key: str, sealed: bytes) -> bytes:
+    nonce, ciphertext = sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:]
+    return AESGCM(_answer_key(scope, key)).decrypt(nonce, ciphertext, None)
+
+
+def _answer_key(scope: str, key: str) -> bytes:
+    derive = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"pos-hub answer")
+    return derive.derive(_tag(scope, key))
 
 
 def _tag(scope: str, key: str) -> bytes:
