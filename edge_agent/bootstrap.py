@@ -8,6 +8,7 @@ import uuid
 import httpx
 from litestar import Litestar
 
+from edge_agent.http.access import service_token
 from edge_agent.http.app import create_app, wall_clock_ms
 from edge_agent.printing import files as printer_files
 from edge_agent.printing.config import PrinterConfig
@@ -135,7 +136,12 @@ def build_app(settings: AgentSettings, *, transport: httpx.BaseTransport | None 
     except PrinterConfigError:
         store.close()
         raise
-    app = create_app(store, wall_clock_ms, host_names=settings.served_names)
+    app = create_app(
+        store,
+        wall_clock_ms,
+        host_names=settings.served_names,
+        service_token=service_token(settings.data_dir),
+    )
     start_printing(app, settings, store, printers)
     runner = sync_runner(settings, store, transport=transport)
     app.state["sync"] = runner

@@ -115,6 +115,12 @@ class AgentProcess(_ServerProcess):
     def api(self) -> str:
         return f"{self.url}/api/v1"
 
+    @property
+    def service(self) -> dict[str, str]:
+        """The header of the device's service token (made when the agent first serves)."""
+        token = (self.data_dir / "service.token").read_text().strip()
+        return {"Authorization": f"Bearer {token}"}
+
     def start(self) -> None:
         args = ["edge_agent.cli", "--data-dir", str(self.data_dir), "serve"]
         self._launch(args, {**AGENT_ENV, **self.env}, timeout_s=20)

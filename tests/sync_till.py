@@ -22,6 +22,8 @@ from edge_agent.sync.access import HubAccess
 from edge_agent.sync.credentials import CredentialStore
 from tests.fakes import FakeHub, wall_ms
 
+SERVICE_TOKEN = "service-token-of-the-test-till"
+
 
 #: The ticket listing declares its query parameters in litestar's deprecated inferred
 #: style, which warns when the app starts in-process (real processes never see it as an
@@ -71,9 +73,11 @@ class Till:
             return oplog.local_ops(conn)
 
     def api(self) -> TestClient:
-        app = create_app(self.store, self.clock)
+        app = create_app(self.store, self.clock, service_token=SERVICE_TOKEN)
         app.state["sync"] = self.runner
-        return TestClient(app, base_url="http://127.0.0.1")
+        client = TestClient(app, base_url="http://127.0.0.1")
+        client.headers["Authorization"] = f"Bearer {SERVICE_TOKEN}"
+        return client
 
 
 def make_till(tmp_path, hub: FakeHub, *, enrolled: bool = True, clock=wall_ms, **config) -> Till:

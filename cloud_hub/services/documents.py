@@ -126,6 +126,8 @@ class OfflineCard(_Doc, frozen=True):
 
 
 ZOpenTicketsRule = Literal["warn", "refuse"]
+SessionIdleMinutes = Annotated[int, msgspec.Meta(ge=1, le=24 * 60)]
+SessionMaxHours = Annotated[int, msgspec.Meta(ge=1, le=24 * 7)]
 
 
 class OutletSettings(_Doc, frozen=True):
@@ -134,11 +136,16 @@ class OutletSettings(_Doc, frozen=True):
     ``pay_out_limit``: above it a pay-out takes a manager (none: no limit).
     ``z_open_tickets``: a Z report with tickets still open warns and lists them
     (``warn``, the default), or is refused until they are settled (``refuse``).
+    ``session_idle_minutes``, ``session_max_hours``: an operator session on a till ends
+    after this long without a request, and this long after sign-in at most
+    (defaults 30 minutes and 12 hours).
     """
 
     offline_card: OfflineCard | None = None
     pay_out_limit: Money | None = None
     z_open_tickets: ZOpenTicketsRule | None = None
+    session_idle_minutes: SessionIdleMinutes | None = None
+    session_max_hours: SessionMaxHours | None = None
 
 
 class Outlet(_Doc, frozen=True):
@@ -150,6 +157,8 @@ class Outlet(_Doc, frozen=True):
     offline_card: OfflineCard | None = None
     pay_out_limit: Money | None = None
     z_open_tickets: ZOpenTicketsRule | None = None
+    session_idle_minutes: SessionIdleMinutes | None = None
+    session_max_hours: SessionMaxHours | None = None
 
 
 class Role(_Doc, frozen=True):

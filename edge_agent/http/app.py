@@ -17,8 +17,9 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from edge_agent.domain.discounts import Discount
 from edge_agent.http import schemas
+from edge_agent.http.access import PUBLIC, require_credential
 from edge_agent.http.bounds import check_body
-from edge_agent.http.commands import ticket_command
+from edge_agent.http.commands import operator_token, ticket_command
 from edge_agent.http.drawer import DRAWER_HANDLERS
 from edge_agent.http.errors import HANDLERS
 from edge_agent.http.local import local_only
@@ -40,17 +41,24 @@ def _store(state: State) -> Store:
     return store
 
 
-@get("/health", sync_to_thread=False)
+@get("/health", sync_to_thread=False, opt={PUBLIC: True})
 def health() -> dict[str, str]:
     """Tell a supervisor the agent is up."""
     return {"status": "ok", "service": "pos-agent"}
 
 
-@post("/api/v1/auth/pin", status_code=201, sync_to_thread=True)
+@post("/api/v1/auth/pin", status_code=201, sync_to_thread=True, opt={PUBLIC: True})
 def pin_login(data: JSONBody[schemas.PinLogin], state: State) -> schemas.Session:
     """Open an operator session with a staff PIN."""
     who = staff.sign_in(_store(state), data.pin, state.clock)
     return schemas.Session(who.token, who.staff_id, who.name, who.role.name)
+
+
+@post("/api/v1/auth/signout", status_code=204, sync_to_thread=True)
+def sign_out(request: Request[Any, Any, Any], state: State) -> None:
+    """End the caller's operator session."""
+    with _store(state).write() as conn:
+        staff.sign_out(conn, operator_token(request), state.clock())
 
 
 @get("/api/v1/catalog", sync_to_thread=True)
@@ -218,16 +226,19 @@ def create_app(
     clock: Callable[[], int] = wall_clock_ms,
     *,
     host_names: Iterable[str] = (),
+    service_token: str | None = None,
 ) -> Litestar:
     """Build the agent application over an open store.
 
     Args:
         host_names: names it answers to beside 127.0.0.1, localhost and ::1.
+        service_token: the device's own token for automation (none: operators only).
     """
     return Litestar(
         route_handlers=[
             health,
             pin_login,
+            sign_out,
             catalog,
             list_tickets,
             get_ticket,
@@ -246,7 +257,8 @@ def create_app(
             *PRINTER_HANDLERS,
             *SYNC_HANDLERS,
         ],
-        state=State({"store": store, "clock": clock}),
+        state=State({"store": store, "clock": clock, "service_token": service_token}),
+        guards=[require_credential],
         middleware=[local_only(host_names)],
         before_request=check_body,
         exception_handlers=HANDLERS,  # type: ignore[arg-type]

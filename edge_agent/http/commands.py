@@ -40,7 +40,9 @@ async def run_command(
     store: Store = state.store
     clock = state.clock
     body = await request.body()
-    fingerprint = request_fingerprint(request.method, request.url.path, body)
+    # Answers are kept per caller: another credential with the key never reads them.
+    principal = str(request.state.get("principal", ""))
+    fingerprint = request_fingerprint(request.method, f"{principal}:{request.url.path}", body)
     token, key = operator_token(request), request.headers.get("idempotency-key")
     runner = state.get("sync")
     window = runner.config.online_window_ms if runner is not None else None

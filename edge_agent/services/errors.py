@@ -2,6 +2,7 @@
 
 DomainError
 ├── NotSignedIn           not_signed_in: no operator session, or an ended one
+├── SessionExpired        session_expired: the session ran out (idle, or too old)
 ├── TicketNotFound        ticket_not_found: (also LookupError) no such ticket
 ├── PaymentNotFound       payment_not_found: (also LookupError) no such tender on the ticket
 ├── StaffNotFound         staff_not_found: (also LookupError) no such staff member
@@ -221,3 +222,9 @@ class ControlCharacter(DomainError):
     """Text in a request holds a control character."""
 
     code = "control_character"
+
+
+class SessionExpired(DomainError):
+    """The operator session ran out (idle too long, or past its longest life)."""
+
+    code = "session_expired"

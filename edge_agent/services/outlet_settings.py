@@ -4,6 +4,8 @@
   manager's PIN for a cashier; absent, ``pay_out`` covers any amount.
 - ``z_open_tickets``: ``"warn"`` (the default) issues a Z that lists the tickets still
   open; ``"refuse"`` refuses the Z until they are settled.
+- ``session_idle_minutes`` (30) and ``session_max_hours`` (12): an operator session ends
+  after that long without a request, and that long after sign-in at most.
 """
 
 from __future__ import annotations
@@ -30,3 +32,15 @@ def pay_out_limit(conn: sqlite3.Connection) -> int | None:
 def z_open_tickets(conn: sqlite3.Connection) -> ZOpenTicketsRule:
     """What a Z report does while tickets are open: ``warn`` or ``refuse``."""
     return "refuse" if _outlet(conn).get("z_open_tickets") == "refuse" else "warn"
+
+
+DEFAULT_SESSION_IDLE_MINUTES = 30
+DEFAULT_SESSION_MAX_HOURS = 12
+
+
+def session_limits_ms(conn: sqlite3.Connection) -> tuple[int, int]:
+    """How long an operator session may stay idle, and live at most, in milliseconds."""
+    outlet = _outlet(conn)
+    idle = int(outlet.get("session_idle_minutes") or DEFAULT_SESSION_IDLE_MINUTES)
+    longest = int(outlet.get("session_max_hours") or DEFAULT_SESSION_MAX_HOURS)
+    return idle * 60_000, longest * 3_600_000

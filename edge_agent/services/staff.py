@@ -18,11 +18,13 @@ from edge_agent.domain.rbac import (
     authorize_with_override,
     verify_pin,
 )
-from edge_agent.services.errors import NotSignedIn
+from edge_agent.services import outlet_settings
+from edge_agent.services.errors import NotSignedIn, SessionExpired
 from edge_agent.store import oplog, reference
 from edge_agent.store.gateway import Store
 
 LOCKOUT = LockoutPolicy()
+_TOUCH_EVERY_MS = 30_000
 KNOWN_PERMISSIONS = frozenset(p.value for p in Permission)
 
 
@@ -126,6 +128,40 @@ def counting_pin_failures(
         with store.write() as conn:
             _record_failure(conn, clock())
         raise
+
+
+def check_session(conn: sqlite3.Connection, token: str | None, now_ms: int) -> Operator:
+    """The operator of a session that is open and has not run out; marks it used.
+
+    A session ends after the outlet's idle time without a request, and at the latest
+    its longest life after sign-in (``outlet_settings.session_limits_ms``). Call inside
+    a write transaction (the session's last use is recorded at most every 30 s).
+
+    Raises:
+        NotSignedIn: no such open session.
+        SessionExpired: the session ran out.
+    """
+    who = operator(conn, token)
+    opened, seen = conn.execute(
+        "SELECT opened_ms, coalesce(last_seen_ms, opened_ms) FROM staff_sessions WHERE token = ?",
+        (token,),
+    ).fetchone()
+    idle_ms, longest_ms = outlet_settings.session_limits_ms(conn)
+    if now_ms - seen > idle_ms or now_ms - opened > longest_ms:
+        raise SessionExpired("your session has ended; sign in with your PIN again")
+    if now_ms - seen > _TOUCH_EVERY_MS:
+        conn.execute("UPDATE staff_sessions SET last_seen_ms = ? WHERE token = ?", (now_ms, token))
+    return who
+
+
+def sign_out(conn: sqlite3.Connection, token: str | None, now_ms: int) -> None:
+    """End the operator's session; call inside a write transaction.
+
+    Raises:
+        NotSignedIn: no such open session.
+    """
+    operator(conn, token)
+    conn.execute("UPDATE staff_sessions SET closed_ms = ? WHERE token = ?", (now_ms, token))
 
 
 def operator(conn: sqlite3.Connection, token: str | None) -> Operator:

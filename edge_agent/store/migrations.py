@@ -251,6 +251,11 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE quarantined_ops ADD COLUMN settled_by TEXT;
     ALTER TABLE ops ADD COLUMN discarded INTEGER NOT NULL DEFAULT 0
     """,
+    # 11: when an operator session was last used, so it ends after the outlet's idle
+    #     time (and after its longest life from ``opened_ms``).
+    """
+    ALTER TABLE staff_sessions ADD COLUMN last_seen_ms INTEGER;
+    """,
 )
 
 

@@ -121,7 +121,7 @@ def enrolled_till(hub: HubProcess, directory: Path, device_code: str) -> Iterato
     agent = AgentProcess(data_dir, free_port(), env={"POS_AGENT_SYNC_INTERVAL_S": "3600"})
     agent.start()
     try:
-        with httpx.Client(base_url=agent.api, timeout=300) as client:
+        with httpx.Client(base_url=agent.api, headers=agent.service, timeout=300) as client:
             settle(client)
             assert agent.process is not None
             cashier = Cashier(client, agent.process.pid)

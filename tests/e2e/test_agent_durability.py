@@ -217,7 +217,9 @@ def test_sigkilled_agent_keeps_every_acknowledged_checkout_and_a_consistent_stor
         n += 1
 
     served = {
-        ticket_id: httpx.get(f"{till.agent.api}/tickets/{ticket_id}", timeout=10)
+        ticket_id: httpx.get(
+            f"{till.agent.api}/tickets/{ticket_id}", headers=till.agent.service, timeout=10
+        )
         for ticket_id in till.opened
     }
     till.agent.stop()

@@ -149,7 +149,11 @@ def test_a_serving_agent_pushes_a_sale_right_after_it_commits(
     serving = AgentProcess(tmp_path, free_port())
     serving.start()
     try:
-        wait_for(lambda: httpx.get(f"{serving.api}/sync/status").json()["online"])
+        wait_for(
+            lambda: httpx.get(f"{serving.api}/sync/status", headers=serving.service).json()[
+                "online"
+            ]
+        )
         token = httpx.post(f"{serving.api}/auth/pin", json={"pin": "1111"}).json()["token"]
 
         ticket = httpx.post(
@@ -159,7 +163,14 @@ def test_a_serving_agent_pushes_a_sale_right_after_it_commits(
         ).json()
 
         wait_for(lambda: any(op.entity_id == ticket["id"] for op in hub.outlet_log))
-        wait_for(lambda: httpx.get(f"{serving.api}/sync/status").json()["pending_ops"] == 0)
+        wait_for(
+            lambda: (
+                httpx.get(f"{serving.api}/sync/status", headers=serving.service).json()[
+                    "pending_ops"
+                ]
+                == 0
+            )
+        )
     finally:
         stop_or_kill(serving)
 

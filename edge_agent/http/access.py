@@ -1,0 +1,80 @@
+"""Who may call the agent's API: a signed-in operator, or the device's own service.
+
+Every route but ``/health``, PIN sign-in and the OpenAPI documents needs
+``Authorization: Bearer <token>`` with either
+
+- an operator session token from ``POST /api/v1/auth/pin``, open and not run out
+  (:func:`edge_agent.services.staff.check_session`), or
+- the device's service token, for automation on the till itself (a supervisor, the
+  sync dashboard, scripts): a random secret in ``service.token`` in the data directory,
+  readable by the agent's user only. It reads and runs sync; anything a cashier does
+  still needs an operator.
+
+The guard records who called (``request.state["principal"]``): idempotent answers are
+kept per principal, so another credential never reads a stored answer.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from anyio import to_thread
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
+
+from edge_agent.services import staff
+from edge_agent.services.errors import NotSignedIn
+from edge_agent.store.gateway import Store
+
+SERVICE_TOKEN_FILE = "service.token"
+SERVICE = "service"
+PUBLIC = "public"
+
+
+def service_token(data_dir: Path) -> str:
+    """The device's service token, made (owner-only) on first use."""
+    path = data_dir / SERVICE_TOKEN_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as file:
+        token = secrets.token_urlsafe(32)
+        file.write(token + "\n")
+    return token
+
+
+def bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    header = connection.headers.get("authorization", "")
+    return header[7:].strip() or None if header.lower().startswith("bearer ") else None
+
+
+async def require_credential(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """Litestar guard: a valid operator session or the service token.
+
+    Raises:
+        NotSignedIn, SessionExpired: no valid credential.
+    """
+    if handler.opt.get(PUBLIC) or connection.url.path.startswith("/schema"):
+        return
+    token = bearer(connection)
+    state = connection.app.state
+    expected: str | None = state.get("service_token")
+    if token and expected and secrets.compare_digest(token.encode(), expected.encode()):
+        connection.state["principal"] = SERVICE
+        return
+    if not token:
+        raise NotSignedIn("sign in with your PIN first")
+    store: Store = state.store
+    now_ms: int = state.clock()
+
+    def check() -> str:
+        with store.write() as conn:
+            return staff.check_session(conn, token, now_ms).staff_id
+
+    connection.state["principal"] = await to_thread.run_sync(check)
