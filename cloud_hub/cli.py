@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloud_hub import bootstrap
 from cloud_hub import cli_tokens as tokens_cli
-from cloud_hub.services import enrollment, registry, tenancy
+from cloud_hub.services import admin_tokens, enrollment, registry, tenancy
 from cloud_hub.services.demo import DemoInfo
 from cloud_hub.services.errors import HubError, InvalidInput
 from cloud_hub.settings import HubSettings
@@ -63,7 +63,9 @@ def _tenant_parser(commands: Any) -> None:
     create.add_argument("slug", help="tenant slug: a-z, 0-9, _ and -")
     create.add_argument("--name", required=True, help="display name")
     create.add_argument("--currency", default="KES", help="ISO 4217 code (default KES)")
-    token = actions.add_parser("token", help="issue another admin token for a tenant")
+    token = actions.add_parser(
+        "token", help="issue another admin token for a tenant (90 days; see 'pos-hub token')"
+    )
     token.add_argument("slug", help="tenant slug")
     token.add_argument("--name", default="admin", help="who holds it (for the audit trail)")
 
@@ -149,7 +151,9 @@ async def _create_tenant(conn: AsyncConnection, now: int, args: argparse.Namespa
 
 async def _issue_token(conn: AsyncConnection, now: int, args: argparse.Namespace) -> str:
     tenant = await tenancy.tenant_by_slug(conn, args.slug)
-    token = await registry.issue_admin_credential(conn, tenant, args.name, now_ms=now)
+    token = await registry.issue_admin_credential(
+        conn, tenant, args.name, now_ms=now, expires_days=admin_tokens.DEFAULT_EXPIRY_DAYS
+    )
     return f"admin token for {tenant.slug} (shown once): {token}"
 
 

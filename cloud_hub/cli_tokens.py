@@ -18,7 +18,8 @@ async def run(conn: AsyncConnection, now: int, args: argparse.Namespace) -> str:
         NotFound: no such tenant or token.
         InvalidInput: a bad name or expiry.
     """
-    tenant = await tenancy.tenant_by_slug(conn, args.tenant) if args.tenant else None
+    slug = getattr(args, "tenant", None)
+    tenant = await tenancy.tenant_by_slug(conn, slug) if slug else None
     if args.action == "create":
         issued = await admin_tokens.issue(
             conn, tenant, args.name, now_ms=now, expires_days=args.expires_days
