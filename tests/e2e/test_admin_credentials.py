@@ -49,7 +49,8 @@ def test_a_token_revoked_from_the_cli_is_refused_by_the_running_hub(tmp_path) ->
     created = hub.cli("token", "create", "--tenant", "acme", "--name", "night manager")
     token_id = re.search(r"admin token (\S+) for tenant acme", created)
     secret = re.search(r"token \(shown once\): (\S+)", created)
-    assert token_id is not None and secret is not None
+    assert token_id is not None
+    assert secret is not None
     hub.start()
     try:
         before = outlets(hub, secret.group(1))

@@ -164,7 +164,8 @@ def test_admin_tokens_are_created_listed_without_secrets_and_revoked(acme_hub) -
     operator = acme_hub("token", "create", "--operator", "--name", "ops", "--expires-days", "7")
     token_id = re.search(r"admin token (\S+) for tenant acme, expires \d{4}-", created.stdout)
     secret = re.search(r"token \(shown once\): (\S{40,})", created.stdout)
-    assert token_id is not None and secret is not None, created
+    assert token_id is not None, created
+    assert secret is not None, created
 
     revoked = acme_hub("token", "revoke", token_id.group(1))
     again = acme_hub("token", "revoke", token_id.group(1))

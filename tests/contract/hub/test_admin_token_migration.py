@@ -55,4 +55,5 @@ async def test_the_stored_demo_token_is_revoked_and_other_tokens_keep_working(en
     assert rows[digest("an-older-admin-token")].revoked_ms is None
     assert len({row.id for row in rows.values()}) == 2
     assert {(row.scope, row.expires_ms) for row in rows.values()} == {("tenant", None)}
-    assert tenant is not None and tenant.slug == "demo"
+    assert tenant is not None
+    assert tenant.slug == "demo"
