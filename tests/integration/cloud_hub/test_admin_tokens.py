@@ -7,7 +7,7 @@ import hashlib
 import pytest
 import sqlalchemy as sa
 
-from cloud_hub.services import demo
+from cloud_hub.services import admin_tokens, demo
 from cloud_hub.store.models import admin_credentials
 from tests.integration.cloud_hub.admin_harness import OPERATOR_TOKEN, auth, running_hub
 
@@ -119,6 +119,26 @@ async def test_an_operator_token_creates_tenants_but_administers_none(hub) -> No
 
     assert refused.status_code == 401
     assert with_env_token.status_code == 401
+
+
+async def test_a_stored_operator_token_creates_tenants_until_revoked(hub) -> None:
+    async with hub.engine.begin() as conn:
+        issued = await admin_tokens.issue(conn, None, "ops", now_ms=hub.clock.now_ms)
+
+    created = await hub.client.post(
+        "/api/v1/tenants", json={"slug": "acme", "name": "Acme"}, headers=auth(issued.token)
+    )
+    as_admin = await hub.client.get("/api/v1/outlets", headers=auth(issued.token))
+    async with hub.engine.begin() as conn:
+        await admin_tokens.revoke(conn, issued.id, None, now_ms=hub.clock.now_ms)
+    after = await hub.client.post(
+        "/api/v1/tenants", json={"slug": "beta", "name": "Beta"}, headers=auth(issued.token)
+    )
+
+    assert created.status_code == 201
+    assert as_admin.status_code == 401
+    assert after.status_code == 401
+    assert after.json()["code"] == "admin_token_revoked"
 
 
 async def test_the_demo_token_is_refused_by_a_hub_not_running_the_demo(hub) -> None:
