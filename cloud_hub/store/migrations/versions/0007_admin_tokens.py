@@ -54,7 +54,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM admin_credentials WHERE tenant_id IS NULL")  # operator tokens
     with op.batch_alter_table("admin_credentials", schema=None) as batch_op:
+        batch_op.alter_column("tenant_id", existing_type=sa.String(length=36), nullable=False)
         batch_op.drop_constraint(batch_op.f("uq_admin_credentials_id"), type_="unique")
         batch_op.drop_column("expires_ms")
         batch_op.drop_column("scope")
