@@ -16,7 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloud_hub import bootstrap
-from cloud_hub.services import enrollment, registry, tenancy
+from cloud_hub import cli_tokens as tokens_cli
+from cloud_hub.services import admin_tokens, enrollment, registry, tenancy
 from cloud_hub.services.demo import DemoInfo
 from cloud_hub.services.errors import HubError, InvalidInput
 from cloud_hub.settings import HubSettings
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("worker", help="run background jobs (not available in this version)")
     _tenant_parser(commands)
     _outlet_parser(commands)
+    _token_parser(commands)
     code = commands.add_parser("enroll-code", help="issue a one-time device enrollment code")
     code.add_argument("--tenant", required=True, help="tenant slug")
     code.add_argument("--outlet", required=True, help="outlet code")
@@ -61,9 +63,28 @@ def _tenant_parser(commands: Any) -> None:
     create.add_argument("slug", help="tenant slug: a-z, 0-9, _ and -")
     create.add_argument("--name", required=True, help="display name")
     create.add_argument("--currency", default="KES", help="ISO 4217 code (default KES)")
-    token = actions.add_parser("token", help="issue another admin token for a tenant")
+    token = actions.add_parser(
+        "token", help="issue another admin token for a tenant (90 days; see 'pos-hub token')"
+    )
     token.add_argument("slug", help="tenant slug")
     token.add_argument("--name", default="admin", help="who holds it (for the audit trail)")
+
+
+def _token_parser(commands: Any) -> None:
+    token = commands.add_parser("token", help="manage admin tokens (stored hashed)")
+    actions = token.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = actions.add_parser("create", help="issue an admin token and print it (shown once)")
+    scope = create.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--tenant", help="slug of the tenant the token administers")
+    scope.add_argument("--operator", action="store_true", help="an operator-wide token")
+    create.add_argument("--name", required=True, help="who holds it (for the audit trail)")
+    create.add_argument(
+        "--expires-days", type=int, default=90, help="validity in days, 1 to 366 (default 90)"
+    )
+    listing = actions.add_parser("list", help="list admin tokens (never their secrets)")
+    listing.add_argument("--tenant", help="only this tenant's tokens")
+    revoke = actions.add_parser("revoke", help="revoke an admin token by its id")
+    revoke.add_argument("id", help="the token's id, as 'token list' shows it")
 
 
 def _outlet_parser(commands: Any) -> None:
@@ -108,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _action(args: argparse.Namespace) -> Action:
+    if args.command == "token":
+        return lambda conn, now: tokens_cli.run(conn, now, args)
     if args.command == "tenant" and args.action == "token":
         return lambda conn, now: _issue_token(conn, now, args)
     if args.command == "tenant":
@@ -128,7 +151,9 @@ async def _create_tenant(conn: AsyncConnection, now: int, args: argparse.Namespa
 
 async def _issue_token(conn: AsyncConnection, now: int, args: argparse.Namespace) -> str:
     tenant = await tenancy.tenant_by_slug(conn, args.slug)
-    token = await registry.issue_admin_credential(conn, tenant, args.name, now_ms=now)
+    token = await registry.issue_admin_credential(
+        conn, tenant, args.name, now_ms=now, expires_days=admin_tokens.DEFAULT_EXPIRY_DAYS
+    )
     return f"admin token for {tenant.slug} (shown once): {token}"
 
 

@@ -374,10 +374,8 @@ class FakeHub:
         body = msgspec.json.decode(request.content)
         key = body["code"].replace("-", "").upper()
         code = self.codes.get(key)
-        if code is None or code.used:
+        if code is None or code.used or code.expires_ms < self.clock():
             return httpx.Response(404, json={"code": "enrollment_code_unknown", "message": "?"})
-        if code.expires_ms < self.clock():
-            return httpx.Response(410, json={"code": "enrollment_code_expired", "message": "?"})
         device_id = uuid.UUID(body["device_id"])
         if any(d.device_id == device_id for d in self.devices.values()):
             return httpx.Response(409, json={"code": "device_already_enrolled", "message": "?"})

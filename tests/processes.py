@@ -145,13 +145,14 @@ def running_agent(data_dir: Path) -> Iterator[AgentProcess]:
 
 @dataclass
 class HubProcess(_ServerProcess):
-    """A ``pos-hub serve --demo`` process on a database URL."""
+    """A ``pos-hub serve --demo`` process on a database URL (without ``--demo`` if not demo)."""
 
     database_url: str
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[str] | None = None
     log_path: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
+    demo: bool = True
 
     def cli(self, *args: str) -> str:
         """Run a ``pos-hub`` command on the same database; return its stdout."""
@@ -165,8 +166,8 @@ class HubProcess(_ServerProcess):
         return done.stdout
 
     def start(self) -> None:
-        args = ["cloud_hub.cli", "--database-url", self.database_url, "serve", "--demo"]
-        self._launch(args, self.env, timeout_s=40)
+        args = ["cloud_hub.cli", "--database-url", self.database_url, "serve"]
+        self._launch([*args, "--demo"] if self.demo else args, self.env, timeout_s=40)
 
 
 def enroll(data_dir: Path, hub_url: str, code: str) -> None:

@@ -1,4 +1,4 @@
-"""Admin API: tenants, outlets, enrollment codes and devices; and device enrollment.
+"""Admin API: tenants, outlets, enrollment codes and devices.
 
 Thin handlers: decode, call one use case inside one transaction, return its result.
 Every route under the admin router needs an admin token; its tenant scopes everything.
@@ -41,24 +41,6 @@ async def create_tenant(
         )
         return await unit.answer(
             schemas.TenantCreated(tenant.slug, tenant.name, tenant.currency, token)
-        )
-
-
-@post("/api/v1/enroll", status_code=201)
-async def enroll(
-    data: JSONBody[schemas.Enroll], state: State, request: AnyRequest
-) -> enrollment.Enrolled:
-    """Redeem an enrollment code: the device gets its credential (no auth: the code is it)."""
-    async with once(request, "enroll") as unit:
-        return await unit.answer(
-            await enrollment.redeem(
-                unit.conn,
-                data.code,
-                str(data.device_id),
-                name=data.name,
-                agent_version=data.agent_version,
-                now_ms=now_ms(state),
-            )
         )
 
 
@@ -181,5 +163,5 @@ def admin_router(*handlers: Any) -> Router:
     )
 
 
-#: Routes outside the admin router: they authenticate otherwise (operator token, code).
-OPEN_HANDLERS = [create_tenant, enroll]
+#: Routes outside the admin router: they authenticate with the operator token.
+OPEN_HANDLERS = [create_tenant]

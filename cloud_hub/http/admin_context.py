@@ -2,8 +2,9 @@
 
 ``admin_guard`` runs before the body is read: it takes the tenant from the bearer
 admin credential (never from the request) and leaves it on ``connection.state``, where
-the ``tenant`` dependency finds it. ``operator_guard`` protects hub-operator endpoints
-(creating tenants) with the token from ``POS_HUB_ADMIN_TOKEN``.
+the ``tenant`` dependency finds it; the demo's public token counts only while the hub
+runs with ``--demo``. ``operator_guard`` protects hub-operator endpoints (creating
+tenants) with the token from ``POS_HUB_ADMIN_TOKEN`` or a stored operator-scope token.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.handlers import BaseRouteHandler
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from cloud_hub.services import registry
+from cloud_hub.services import admin_tokens, demo, registry
 from cloud_hub.services.errors import Unauthorized
 from cloud_hub.services.tenancy import Tenant
 
@@ -49,22 +50,34 @@ async def admin_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRou
     """Authenticate the admin credential and remember its tenant.
 
     Raises:
-        Unauthorized: no admin token, or an unknown or revoked one.
+        Unauthorized: no admin token, or an unknown, revoked or expired one, or the
+            demo token on a hub not running with ``--demo``.
     """
-    async with transaction(connection.app.state) as conn:
-        connection.state.tenant = await registry.authenticate_admin(conn, bearer(connection))
+    state, token = connection.app.state, bearer(connection)
+    async with transaction(state) as conn:
+        tenant = await demo.admin_tenant(conn, token, running=state.demo is not None)
+        tenant = tenant or await registry.authenticate_admin(conn, token, now_ms=now_ms(state))
+        connection.state.tenant = tenant
 
 
-def operator_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Let only the hub operator through (the ``POS_HUB_ADMIN_TOKEN`` token).
+async def operator_guard(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Let only the hub operator through: the ``POS_HUB_ADMIN_TOKEN`` token, or a stored
+    token of scope ``operator``.
 
     Raises:
-        Unauthorized: no operator token is configured, or the request does not carry it.
+        Unauthorized: the request carries neither (or a revoked or expired one).
     """
     expected: str | None = connection.app.state.operator_token
     given = bearer(connection)
-    if not expected or not given or not hmac.compare_digest(given.encode(), expected.encode()):
-        raise Unauthorized("creating tenants needs the hub operator token (POS_HUB_ADMIN_TOKEN)")
+    if expected and given and hmac.compare_digest(given.encode(), expected.encode()):
+        return
+    if not given:
+        raise Unauthorized("creating tenants needs a hub operator token")
+    state = connection.app.state
+    async with transaction(state) as conn:
+        await admin_tokens.authenticate(conn, given, admin_tokens.OPERATOR, now_ms=now_ms(state))
 
 
 def _tenant(request: ASGIConnection[Any, Any, Any, Any]) -> Tenant:

@@ -97,3 +97,10 @@ class TenantCreated(msgspec.Struct, frozen=True):
     name: str
     currency: str
     admin_token: str
+
+
+class NewAdminToken(_Body, frozen=True):
+    """``POST /api/v1/admin-tokens``: another admin token for the caller's tenant."""
+
+    name: Text
+    expires_days: int = 90

@@ -21,6 +21,8 @@ from cloud_hub.http.admin import OPEN_HANDLERS, admin_router
 from cloud_hub.http.admin_catalog import CATALOG_HANDLERS
 from cloud_hub.http.admin_money import MONEY_HANDLERS
 from cloud_hub.http.admin_reports import REPORT_HANDLERS
+from cloud_hub.http.admin_tokens import TOKEN_HANDLERS
+from cloud_hub.http.enroll import EnrollThrottle, enroll
 from cloud_hub.http.errors import HANDLERS
 from cloud_hub.http.monitoring import MONITORING_HANDLERS, Health
 from cloud_hub.http.sync import SYNC_HANDLERS
@@ -76,8 +78,9 @@ def create_app(
         route_handlers=[
             *MONITORING_HANDLERS,
             *OPEN_HANDLERS,
+            enroll,
             *SYNC_HANDLERS,
-            admin_router(*CATALOG_HANDLERS, *REPORT_HANDLERS, *MONEY_HANDLERS),
+            admin_router(*CATALOG_HANDLERS, *REPORT_HANDLERS, *MONEY_HANDLERS, *TOKEN_HANDLERS),
         ],
         lifespan=[lifespan],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
@@ -103,5 +106,11 @@ async def start_up(
 
 def _state(engine: AsyncEngine, clock: Callable[[], int], settings: HubSettings) -> State:
     return State(
-        {"engine": engine, "clock": clock, "operator_token": settings.operator_token, "demo": None}
+        {
+            "engine": engine,
+            "clock": clock,
+            "operator_token": settings.operator_token,
+            "demo": None,
+            "enroll_throttle": EnrollThrottle(),
+        }
     )

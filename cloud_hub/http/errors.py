@@ -23,10 +23,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from cloud_hub.http.idempotency import Replayed, replayed
 from cloud_hub.services.errors import (
     AlreadyExists,
-    EnrollmentCodeExpired,
     HubError,
     Malformed,
     NotFound,
+    RateLimited,
     StateConflict,
     Unauthorized,
 )
@@ -39,7 +39,7 @@ _STATUS: tuple[tuple[type[HubError], int], ...] = (
     (NotFound, 404),
     (AlreadyExists, 409),
     (StateConflict, 409),
-    (EnrollmentCodeExpired, 410),
+    (RateLimited, 429),
 )
 _HTTP_CODES = {
     400: "malformed",
@@ -83,8 +83,9 @@ def error_body(code: str, message: str) -> dict[str, str]:
 
 
 def hub_error(_: Request[Any, Any, Any], exc: HubError) -> Response[dict[str, str]]:
-    """A use-case error, by the table above."""
-    return Response(error_body(exc.code, str(exc)), status_code=status_for(exc))
+    """A use-case error, by the table above; a rate limit says when to retry."""
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, RateLimited) else None
+    return Response(error_body(exc.code, str(exc)), status_code=status_for(exc), headers=headers)
 
 
 def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, str]]:

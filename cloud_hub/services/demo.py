@@ -5,26 +5,29 @@ shapes as ``edge_agent/services/demo.py`` (copied: the hub never imports the age
 demo agent and one that pulls from the hub hold the same documents. Seeding is
 idempotent; every run prints a fixed admin token and fresh enrollment codes for D01 and
 D02 (a device code already enrolled gets none).
+
+The fixed admin token is public, so it is never stored: the hub accepts it only while it
+runs with ``--demo`` (``admin_tenant``) and answers ``demo_token_refused`` otherwise.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from cloud_hub.services import credentials, enrollment, reference, registry, staff, tenancy
-from cloud_hub.services.errors import DeviceCodeTaken, NotFound
+from cloud_hub.services import enrollment, reference, registry, staff, tenancy
+from cloud_hub.services.errors import DemoTokenRefused, DeviceCodeTaken, NotFound
 from cloud_hub.services.tenancy import Tenant
-from cloud_hub.store.models import admin_credentials
 
 TENANT = "demo"
 OUTLET = "DEMO1"
 CURRENCY = "KES"
 TIMEZONE = "Africa/Nairobi"
-#: Public on purpose: only a hub started with ``--demo`` accepts it.
+#: Public on purpose: only a hub running with ``--demo`` accepts it; it is never stored.
 ADMIN_TOKEN = "demo-admin-token-not-for-production"
 DEVICE_CODES = ("D01", "D02")
 OFFLINE_CARD = {
@@ -195,23 +198,33 @@ async def seed(conn: AsyncConnection, *, now_ms: int) -> DemoInfo:
     return DemoInfo(TENANT, OUTLET, ADMIN_TOKEN, await _codes(conn, tenant, now_ms))
 
 
+async def admin_tenant(conn: AsyncConnection, token: str | None, *, running: bool) -> Tenant | None:
+    """The demo tenant, if ``token`` is the demo's admin token; None for any other token.
+
+    Args:
+        running: whether this hub process runs with ``--demo``.
+
+    Raises:
+        DemoTokenRefused: the demo token, on a hub not running with ``--demo``.
+    """
+    if token is None or not hmac.compare_digest(token.encode(), ADMIN_TOKEN.encode()):
+        return None
+    if not running:
+        raise DemoTokenRefused(
+            "the demo admin token works only while the hub runs with --demo; "
+            "issue a token with 'pos-hub token create'"
+        )
+    return await tenancy.tenant_by_slug(conn, TENANT)
+
+
 async def _tenant(conn: AsyncConnection, now_ms: int) -> Tenant:
     try:
-        tenant = await tenancy.tenant_by_slug(conn, TENANT)
+        return await tenancy.tenant_by_slug(conn, TENANT)
     except NotFound:
         tenant, _ = await registry.create_tenant(
-            conn, TENANT, "Demo Café Ltd", CURRENCY, now_ms=now_ms, admin_token=ADMIN_TOKEN
+            conn, TENANT, "Demo Café Ltd", CURRENCY, now_ms=now_ms, first_token=False
         )
         return tenant
-    digest = credentials.digest(ADMIN_TOKEN)
-    known = await conn.scalar(
-        admin_credentials.select().where(admin_credentials.c.token_hash == digest)
-    )
-    if known is None:
-        await registry.issue_admin_credential(
-            conn, tenant, "demo admin", now_ms=now_ms, token=ADMIN_TOKEN
-        )
-    return tenant
 
 
 async def _codes(conn: AsyncConnection, tenant: Tenant, now_ms: int) -> dict[str, str | None]:

@@ -10,6 +10,11 @@ A device that lost the answer sends the same code with the same device id again,
 the code's validity: it gets the same device with a new credential, as long as that
 device has never synced (the hub keeps only credential digests).
 
+Unknown, expired and used codes get one answer (same status, code and message, after
+the same single lookup), and everything the request says apart from the code is checked
+before the code is looked at, so nothing tells a live code from a dead one but spending
+it. Guessing is throttled at the HTTP edge (``cloud_hub.http.enroll``).
+
 Codes are 10 characters from an alphabet without look-alikes (no 0/O, 1/I/L), shown
 grouped as ``K7QX-M3PA-9R``; dashes, spaces and letter case are ignored on entry.
 """
@@ -28,7 +33,6 @@ from cloud_hub.services import credentials, identifiers, tenancy
 from cloud_hub.services.errors import (
     DeviceAlreadyEnrolled,
     DeviceCodeTaken,
-    EnrollmentCodeExpired,
     EnrollmentCodeUnknown,
     InvalidInput,
 )
@@ -132,12 +136,16 @@ async def redeem(
     """Use a code: create the device and give it its credential.
 
     Raises:
-        EnrollmentCodeUnknown: no such code, or it was used.
-        EnrollmentCodeExpired: the code is past its expiry.
-        DeviceAlreadyEnrolled: a device with this id exists.
+        EnrollmentCodeUnknown: no such code, or it expired, or it was used.
+        DeviceAlreadyEnrolled: a device with this id exists (and this is not a retry).
         DeviceCodeTaken: the outlet got a device with this code meanwhile.
         InvalidInput: a device id that is not a UUID, or a name with control characters.
     """
+    # Everything but the code first: these answers must not depend on the code.
+    device_id = identifiers.device_id(device_id)
+    name = identifiers.name(name, "device name") if name.strip() else ""
+    # Only shown to managers: a version a column cannot hold is left out, not refused.
+    agent_version = text(agent_version, 64) or ""
     row = (
         await conn.execute(
             sa.select(enrollment_codes).where(
@@ -145,20 +153,15 @@ async def redeem(
             )
         )
     ).first()
-    if row is None:
-        raise EnrollmentCodeUnknown()
-    if row.expires_ms <= now_ms:
-        if row.used_ms is not None:
-            raise EnrollmentCodeUnknown()
-        raise EnrollmentCodeExpired("this enrollment code has expired; ask for a new one")
-    device_id = identifiers.device_id(device_id)
-    if row.used_ms is not None:
-        return await _redeem_again(conn, row, device_id)
-    name = identifiers.name(name, "device name") if name.strip() else ""
-    # Only shown to managers: a version a column cannot hold is left out, not refused.
-    agent_version = text(agent_version, 64) or ""
-    if await conn.scalar(sa.select(devices.c.id).where(devices.c.id == device_id)):
+    if row is not None and row.expires_ms <= now_ms:
+        row = None
+    retry = row is not None and row.used_ms is not None and row.device_id == device_id
+    if not retry and await conn.scalar(sa.select(devices.c.id).where(devices.c.id == device_id)):
         raise DeviceAlreadyEnrolled("device", device_id)
+    if row is None or (row.used_ms is not None and not retry):
+        raise EnrollmentCodeUnknown()
+    if retry:
+        return await _redeem_again(conn, row, device_id)
     await _ensure_code_free(conn, row.outlet_id, row.device_code)
     used = await conn.execute(
         sa.update(enrollment_codes)
@@ -191,8 +194,6 @@ async def _redeem_again(conn: AsyncConnection, row: Any, device_id: str) -> Enro
     again; it gives the device a new one instead, which is safe as long as the device
     has never synced (nobody can be using the first one). Anything else is a used code.
     """
-    if row.device_id != device_id:
-        raise EnrollmentCodeUnknown()
     credential = credentials.new_token()
     rotated = await conn.execute(
         sa.update(devices)

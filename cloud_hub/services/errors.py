@@ -5,8 +5,11 @@ HubError                          code (HTTP status: cloud_hub.http.errors)
 │   ├── Malformed                 malformed: a body that is not the expected shape
 │   └── DocumentInvalid           invalid_document: a reference document is wrong
 ├── Unauthorized                  unauthorized: missing or unknown credential
+│   ├── AdminTokenRevoked         admin_token_revoked: the admin token was revoked
+│   ├── AdminTokenExpired         admin_token_expired: the admin token is past its expiry
+│   └── DemoTokenRefused          demo_token_refused: the demo token, on a hub not in demo
 ├── NotFound (LookupError)        not_found: carries ``kind`` and ``key``
-│   └── EnrollmentCodeUnknown     enrollment_code_unknown: unknown or used code
+│   └── EnrollmentCodeUnknown     enrollment_code_unknown: unknown, expired or used code
 ├── AlreadyExists                 already_exists: carries ``kind`` and ``key``
 │   ├── DeviceAlreadyEnrolled     device_already_enrolled: that device id exists
 │   └── DeviceCodeTaken           device_code_taken: the outlet has that device code
@@ -19,7 +22,7 @@ HubError                          code (HTTP status: cloud_hub.http.errors)
 │   ├── QuarantineSettled         quarantine_settled: the held op was released or discarded
 │   ├── StillRefused              still_refused: the held op's cause is still there
 │   └── IdempotencyKeyReused      idempotency_key_reused: the key came with another request
-├── EnrollmentCodeExpired         enrollment_code_expired: the code is past its expiry
+├── RateLimited                   rate_limited: too many failures; carries ``retry_after_s``
 └── SyncRefused                   sync_refused: a /sync/v1 request refused whole
     ├── DeviceRevoked             device_revoked: the credential's device is revoked
     ├── WrongDevice               wrong_device: the body names another device
@@ -63,6 +66,24 @@ class Unauthorized(HubError):
     code = "unauthorized"
 
 
+class AdminTokenRevoked(Unauthorized):
+    """An admin token that was revoked: it never works again."""
+
+    code = "admin_token_revoked"
+
+
+class AdminTokenExpired(Unauthorized):
+    """An admin token past its expiry."""
+
+    code = "admin_token_expired"
+
+
+class DemoTokenRefused(Unauthorized):
+    """The public demo admin token, sent to a hub not started with ``--demo``."""
+
+    code = "demo_token_refused"
+
+
 class NotFound(HubError, LookupError):
     """Nothing of ``kind`` with ``key`` in the caller's tenant."""
 
@@ -75,12 +96,16 @@ class NotFound(HubError, LookupError):
 
 
 class EnrollmentCodeUnknown(NotFound):
-    """An enrollment code never issued or already used (one answer: codes can't be probed)."""
+    """An enrollment code never issued, expired or already used.
+
+    One answer for all three, so a code cannot be probed without being spent.
+    """
 
     code = "enrollment_code_unknown"
 
     def __init__(self) -> None:
-        super().__init__("enrollment code", "", "unknown or already used enrollment code")
+        message = "unknown, expired or already used enrollment code"
+        super().__init__("enrollment code", "", message)
 
 
 class AlreadyExists(HubError):
@@ -160,10 +185,14 @@ class IdempotencyKeyReused(StateConflict):
     code = "idempotency_key_reused"
 
 
-class EnrollmentCodeExpired(HubError):
-    """The enrollment code is past its expiry; ask for a new one."""
+class RateLimited(HubError):
+    """Too many failed attempts from the caller lately; retry after ``retry_after_s``."""
 
-    code = "enrollment_code_expired"
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class SyncRefused(HubError):

@@ -13,8 +13,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from cloud_hub.services import credentials, documents, identifiers, reference, tenancy
-from cloud_hub.services.errors import AlreadyExists, Unauthorized
+from cloud_hub.services import (
+    admin_tokens,
+    credentials,
+    documents,
+    identifiers,
+    reference,
+    tenancy,
+)
+from cloud_hub.services.errors import AlreadyExists
 from cloud_hub.services.tenancy import Outlet, Tenant
 from cloud_hub.store.models import admin_credentials, outlets, tenants
 from sync_protocol import uuid7
@@ -27,15 +34,16 @@ async def create_tenant(
     currency: str,
     *,
     now_ms: int,
-    admin_token: str | None = None,
+    first_token: bool = True,
 ) -> tuple[Tenant, str]:
     """Create a tenant with its writer device and a first admin credential.
 
     Args:
-        admin_token: a fixed first admin token (the demo's); a fresh random one otherwise.
+        first_token: issue the first admin token (the demo tenant has none stored).
 
     Returns:
-        The tenant, and its admin token (shown once; the hub keeps only its digest).
+        The tenant, and its admin token (shown once; the hub keeps only its digest),
+        or "" without a first token.
 
     Raises:
         InvalidInput: a bad slug, name or currency.
@@ -53,49 +61,41 @@ async def create_tenant(
     if taken is not None:
         raise AlreadyExists("tenant", tenant.slug)
     await conn.execute(sa.insert(tenants).values(**_fields(tenant), writer_seq=0))
-    token = await issue_admin_credential(
-        conn, tenant, "first admin", now_ms=now_ms, token=admin_token
-    )
-    return tenant, token
+    if not first_token:
+        return tenant, ""
+    return tenant, await issue_admin_credential(conn, tenant, "first admin", now_ms=now_ms)
 
 
 async def issue_admin_credential(
-    conn: AsyncConnection, tenant: Tenant, name: str, *, now_ms: int, token: str | None = None
+    conn: AsyncConnection,
+    tenant: Tenant,
+    name: str,
+    *,
+    now_ms: int,
+    token: str | None = None,
+    expires_days: int | None = None,
 ) -> str:
     """Give the tenant a new admin credential and return it (shown once).
 
     Args:
-        token: a fixed token (the demo's); a fresh random one otherwise.
+        token: a fixed token; a fresh random one otherwise.
+        expires_days: None never expires (a tenant's first token).
     """
-    token = token or credentials.new_token()
-    await conn.execute(
-        sa.insert(admin_credentials).values(
-            token_hash=credentials.digest(token), tenant_id=tenant.id, name=name, created_ms=now_ms
-        )
+    issued = await admin_tokens.issue(
+        conn, tenant, name, now_ms=now_ms, expires_days=expires_days, token=token
     )
-    return token
+    return issued.token
 
 
-async def authenticate_admin(conn: AsyncConnection, token: str | None) -> Tenant:
+async def authenticate_admin(conn: AsyncConnection, token: str | None, *, now_ms: int) -> Tenant:
     """The tenant an admin bearer token belongs to.
 
     Raises:
-        Unauthorized: no token, or one the hub does not know or has revoked.
+        Unauthorized: no token, an unknown, revoked or expired one, or an operator token.
     """
-    if not token:
-        raise Unauthorized("send an admin token as 'Authorization: Bearer <token>'")
-    query = (
-        sa.select(tenants)
-        .join(admin_credentials, admin_credentials.c.tenant_id == tenants.c.id)
-        .where(
-            admin_credentials.c.token_hash == credentials.digest(token),
-            admin_credentials.c.revoked_ms.is_(None),
-        )
-    )
-    row = (await conn.execute(query)).first()
-    if row is None:
-        raise Unauthorized("unknown or revoked admin token")
-    return tenancy.tenant_of(row)
+    tenant = await admin_tokens.authenticate(conn, token, admin_tokens.TENANT, now_ms=now_ms)
+    assert tenant is not None  # a token of scope tenant has its tenant
+    return tenant
 
 
 async def admin_name(conn: AsyncConnection, token: str | None) -> str:

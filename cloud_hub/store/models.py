@@ -54,11 +54,18 @@ admin_credentials = sa.Table(
     "admin_credentials",
     metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
-    sa.Column("tenant_id", Id, sa.ForeignKey("tenants.id"), nullable=False, index=True),
+    # None for an operator-wide token (scope ``operator``).
+    sa.Column("tenant_id", Id, sa.ForeignKey("tenants.id"), nullable=True, index=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("created_ms", Millis, nullable=False),
     sa.Column("revoked_ms", Millis),
+    sa.Column("id", Id, nullable=False, unique=True),
+    sa.Column("scope", sa.String(16), nullable=False, server_default="tenant"),
+    sa.Column("expires_ms", Millis),
 )
+"""Admin bearer tokens, kept as their SHA-256 only. ``id`` names one in listings and
+revocations (the digest is never shown); ``scope`` is ``tenant`` (administers
+``tenant_id``) or ``operator`` (creates tenants); ``expires_ms`` None never expires."""
 
 admin_idempotency = sa.Table(
     "admin_idempotency",

@@ -33,9 +33,11 @@ from sync_protocol import uuid7
 
 _REFUSALS = {
     400: ("malformed", "the hub refused the enrollment request as malformed"),
-    404: ("enrollment_code_unknown", "unknown or already used enrollment code"),
+    404: ("enrollment_code_unknown", "unknown, expired or already used enrollment code"),
     409: ("device_already_enrolled", "this device is already enrolled with the hub"),
+    # Older hubs tell an expired code apart; newer ones answer 404 for it.
     410: ("enrollment_code_expired", "the enrollment code has expired; ask for a new one"),
+    429: ("rate_limited", "too many failed enrollment attempts; wait, then try again"),
 }
 
 

@@ -9,7 +9,8 @@ SyncError                  sync_error: base; ``retry_after_s`` when the hub said
 ├── LogDiverged            reset_required: this device's log is not the one the hub
 │                          applied (restored from a backup), found by the device
 └── EnrollmentRefused      <code>: enrollment_code_unknown, enrollment_code_expired,
-                           device_already_enrolled, identity_mismatch, malformed
+                           device_already_enrolled, identity_mismatch, malformed,
+                           rate_limited
 
 None of them ever stops the till: the scheduler records them and retries with backoff.
 """

@@ -6,6 +6,7 @@ line on stderr.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import sqlite3
@@ -107,6 +108,10 @@ def test_an_operator_sets_up_a_tenant_an_outlet_and_an_enrollment_code(pos_hub) 
         (("enroll-code", "--tenant", "acme", "--outlet", "NBO1", "--device", "D2",
           "--expires-hours", "0"), ("hours",)),
         (("serve", "--port", "70000"), ("out of range",)),
+        (("token", "create", "--tenant", "acme", "--name", "x", "--expires-days", "0"),
+         ("days",)),
+        (("token", "create", "--operator", "--name", "", "--expires-days", "5"),
+         ("token name",)),
     ],
 )  # fmt: skip
 def test_a_value_the_hub_refuses_is_bad_usage(acme_hub, args, words) -> None:
@@ -124,6 +129,8 @@ def test_a_value_the_hub_refuses_is_bad_usage(acme_hub, args, words) -> None:
         (("enroll-code", "--tenant", "acme", "--outlet", "NOPE", "--device", "D2"),
          ("outlet", "NOPE")),
         (("worker",), ("not available",)),
+        (("token", "create", "--tenant", "nobody", "--name", "x"), ("tenant", "nobody")),
+        (("token", "revoke", "0193a6d4-0000-7000-8000-000000000000"), ("admin token",)),
     ],
 )  # fmt: skip
 def test_a_failure_exits_1_with_one_line(acme_hub, args, words) -> None:
@@ -152,6 +159,31 @@ def test_a_lost_admin_token_is_replaced_by_a_new_one(acme_hub) -> None:
     assert sorted(names) == ["first admin", "night manager"]
 
 
+def test_admin_tokens_are_created_listed_without_secrets_and_revoked(acme_hub) -> None:
+    created = acme_hub("token", "create", "--tenant", "acme", "--name", "night manager")
+    operator = acme_hub("token", "create", "--operator", "--name", "ops", "--expires-days", "7")
+    token_id = re.search(r"admin token (\S+) for tenant acme, expires \d{4}-", created.stdout)
+    secret = re.search(r"token \(shown once\): (\S{40,})", created.stdout)
+    assert token_id is not None, created
+    assert secret is not None, created
+
+    revoked = acme_hub("token", "revoke", token_id.group(1))
+    again = acme_hub("token", "revoke", token_id.group(1))
+    listing = acme_hub("token", "list")
+    acme_only = acme_hub("token", "list", "--tenant", "acme")
+
+    assert [r.returncode for r in (created, operator, revoked, again, listing)] == [0] * 5
+    assert "for the hub operator" in operator.stdout
+    assert revoked.stdout == again.stdout, "revoking twice keeps the first revocation"
+    lines = listing.stdout.splitlines()
+    assert len(lines) == 3
+    assert secret.group(1) not in listing.stdout
+    assert hashlib.sha256(secret.group(1).encode()).hexdigest() not in listing.stdout
+    assert any(token_id.group(1) in line and "revoked" in line for line in lines)
+    assert any("operator" in line and "active" in line for line in lines)
+    assert len(acme_only.stdout.splitlines()) == 2
+
+
 def test_restore_mark_starts_a_new_epoch(pos_hub) -> None:
     pos_hub("migrate")
     before = epoch(pos_hub.database)
@@ -176,6 +208,10 @@ def test_restore_mark_starts_a_new_epoch(pos_hub) -> None:
         ("outlet",),
         ("outlet", "create"),
         ("enroll-code",),
+        ("token",),
+        ("token", "create"),
+        ("token", "list"),
+        ("token", "revoke"),
     ],
 )
 def test_every_command_has_help(pos_hub, command) -> None:

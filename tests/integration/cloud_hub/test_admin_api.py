@@ -131,7 +131,7 @@ async def test_a_revoked_admin_token_is_refused(hub, acme) -> None:
     answer = await hub.client.get("/api/v1/outlets", headers=auth(acme))
 
     assert answer.status_code == 401
-    assert answer.json()["code"] == "unauthorized"
+    assert answer.json()["code"] == "admin_token_revoked"
 
 
 async def test_creating_a_tenant_needs_the_operator_token(hub, acme) -> None:

@@ -1,16 +1,21 @@
-"""Enrollment: one-time expiring codes, redeemed by a device with the id it made itself."""
+"""Enrollment: one-time expiring codes, redeemed by a device with the id it made itself;
+live codes cannot be told from dead ones, and guessing is throttled."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import time
 import uuid
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
+from cloud_hub.domain.throttle import FailureThrottle
+from cloud_hub.http.enroll import ADDRESS_LIMIT, WINDOW_MS, EnrollThrottle
 from cloud_hub.store.models import devices, enrollment_codes, hub_meta
-from tests.integration.cloud_hub.admin_harness import auth, running_hub
+from tests.integration.cloud_hub.admin_harness import BASE, auth, running_hub
 
 DAY_MS = 24 * 3_600_000
 
@@ -94,18 +99,18 @@ async def test_an_unknown_code_gets_the_same_answer_as_a_used_one(hub, admin) ->
     assert answer.status_code == 404
     assert answer.json() == {
         "code": "enrollment_code_unknown",
-        "message": "unknown or already used enrollment code",
+        "message": "unknown, expired or already used enrollment code",
     }
 
 
-async def test_a_code_expires(hub, admin) -> None:
+async def test_a_code_expires_and_then_answers_like_an_unknown_one(hub, admin) -> None:
     code = await hub.code(admin, "NBO1", "D02")
     hub.clock.advance(DAY_MS)
 
     answer = await redeem(hub, code)
 
-    assert answer.status_code == 410
-    assert answer.json()["code"] == "enrollment_code_expired"
+    assert answer.status_code == 404
+    assert answer.json()["code"] == "enrollment_code_unknown"
 
 
 async def test_a_new_code_for_the_same_device_replaces_the_old_one(hub, admin) -> None:
@@ -115,7 +120,7 @@ async def test_a_new_code_for_the_same_device_replaces_the_old_one(hub, admin) -
     with_old = await redeem(hub, old)
     with_new = await redeem(hub, new)
 
-    assert with_old.status_code == 410
+    assert with_old.status_code == 404
     assert with_new.status_code == 201
 
 
@@ -230,4 +235,122 @@ async def test_a_retry_is_refused_once_the_device_synced_or_the_code_expired(hub
     after_expiry = await redeem(hub, expired_code, expired_id)
     other_device = await redeem(hub, expired_code)
 
-    assert [a.status_code for a in (after_sync, after_expiry, other_device)] == [404, 404, 404]
+    # An enrolled device id is answered the same whatever the code: that tells nothing of it.
+    assert [a.json()["code"] for a in (after_sync, after_expiry, other_device)] == [
+        "device_already_enrolled",
+        "device_already_enrolled",
+        "enrollment_code_unknown",
+    ]
+
+
+# Probing and guessing
+
+
+async def redeem_from(client: httpx.AsyncClient, code: str, device_id: str | None = None, **extra):
+    body = {"code": code, "device_id": device_id or str(uuid.uuid4()), **extra}
+    return await client.post("/api/v1/enroll", json=body)
+
+
+def client_from(hub, address: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=hub.app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url=BASE)
+
+
+async def test_unknown_expired_and_used_codes_get_the_very_same_answer(hub, admin) -> None:
+    used = await hub.code(admin, "NBO1", "D01")
+    assert (await redeem_from(hub.client, used)).status_code == 201
+    expired = await hub.code(admin, "NBO1", "D02")
+    hub.clock.advance(DAY_MS)
+
+    answers = [await redeem_from(hub.client, code) for code in ("AAAA-BBBB-CC", expired, used)]
+
+    assert {a.status_code for a in answers} == {404}
+    assert all(a.json() == answers[0].json() for a in answers)
+    assert answers[0].json()["code"] == "enrollment_code_unknown"
+
+
+async def test_a_live_code_is_not_told_apart_by_a_bad_name_or_a_known_device(hub, admin) -> None:
+    enrolled = str(uuid.uuid4())
+    await redeem_from(hub.client, await hub.code(admin, "NBO1", "D01"), enrolled)
+    live = await hub.code(admin, "NBO1", "D02")
+
+    answers = {
+        (kind, code): await redeem_from(hub.client, code, **extra)
+        for code in (live, "AAAA-BBBB-CC")
+        for kind, extra in (("name", {"name": "bad\x07name"}), ("device", {"device_id": enrolled}))
+    }
+    spent = await redeem_from(hub.client, live)
+
+    for kind in ("name", "device"):
+        with_live, with_unknown = answers[kind, live], answers[kind, "AAAA-BBBB-CC"]
+        assert with_live.status_code == with_unknown.status_code, kind
+        assert with_live.json() == with_unknown.json(), kind
+    assert spent.status_code == 201, "probing must not have used the live code"
+
+
+async def test_unknown_expired_and_used_codes_answer_in_similar_time(hub, admin) -> None:
+    hub.app.state.enroll_throttle = EnrollThrottle(
+        by_address=FailureThrottle(10_000, WINDOW_MS), hub=FailureThrottle(10_000, WINDOW_MS)
+    )
+    used = await hub.code(admin, "NBO1", "D01")
+    assert (await redeem_from(hub.client, used)).status_code == 201
+    expired = await hub.code(admin, "NBO1", "D02")
+    hub.clock.advance(DAY_MS)
+
+    async def median_s(code: str) -> float:
+        times = []
+        for _ in range(21):
+            started = time.perf_counter()
+            answer = await redeem_from(hub.client, code)
+            times.append(time.perf_counter() - started)
+            assert answer.status_code == 404
+        return sorted(times)[10]
+
+    unknown_s, expired_s, used_s = [await median_s(c) for c in ("AAAA-BBBB-CC", expired, used)]
+
+    slowest, fastest = max(unknown_s, expired_s, used_s), min(unknown_s, expired_s, used_s)
+    assert slowest < fastest * 3, (unknown_s, expired_s, used_s)
+
+
+async def test_guessing_from_one_address_is_throttled_even_with_the_right_code(hub, admin) -> None:
+    code = await hub.code(admin, "NBO1", "D02")
+    async with (
+        client_from(hub, "203.0.113.7") as guesser,
+        client_from(hub, "198.51.100.2") as other,
+    ):
+        misses = [await redeem_from(guesser, f"AAAA-BBBB-{n:02}") for n in range(ADDRESS_LIMIT)]
+
+        throttled = await redeem_from(guesser, code)
+        elsewhere = await redeem_from(other, "AAAA-BBBB-CC")
+        hub.clock.advance(WINDOW_MS)
+        after_the_window = await redeem_from(guesser, code)
+
+    assert {m.status_code for m in misses} == {404}
+    assert throttled.status_code == 429
+    assert throttled.json()["code"] == "rate_limited"
+    assert 0 < int(throttled.headers["Retry-After"]) <= WINDOW_MS // 1000
+    assert elsewhere.status_code == 404, "other addresses keep their own count"
+    assert after_the_window.status_code == 201, "the throttle must not have spent the code"
+
+
+async def test_guessing_spread_over_many_addresses_is_throttled_hub_wide(hub, admin) -> None:
+    hub.app.state.enroll_throttle = EnrollThrottle(hub=FailureThrottle(5, WINDOW_MS))
+    code = await hub.code(admin, "NBO1", "D02")
+
+    for n in range(5):
+        async with client_from(hub, f"192.0.2.{n}") as guesser:
+            assert (await redeem_from(guesser, "AAAA-BBBB-CC")).status_code == 404
+    async with client_from(hub, "192.0.2.200") as newcomer:
+        throttled = await redeem_from(newcomer, code)
+
+    assert throttled.status_code == 429
+    assert throttled.json()["code"] == "rate_limited"
+    assert "Retry-After" in throttled.headers
+
+
+async def test_successful_enrollments_do_not_count_towards_the_limit(hub, admin) -> None:
+    codes = [await hub.code(admin, "NBO1", f"D{n:02}") for n in range(1, ADDRESS_LIMIT + 3)]
+
+    answers = [await redeem_from(hub.client, code) for code in codes]
+
+    assert {a.status_code for a in answers} == {201}

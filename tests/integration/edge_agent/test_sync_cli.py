@@ -75,7 +75,7 @@ def test_an_unknown_code_fails_with_one_clear_line(tmp_path, hub_url, capsys) ->
 
     err = capsys.readouterr().err
     assert code == 1
-    assert own_lines(err) == ["pos-agent enroll: unknown or already used enrollment code"]
+    assert own_lines(err) == ["pos-agent enroll: unknown, expired or already used enrollment code"]
 
 
 def test_an_unreachable_hub_fails_with_one_clear_line(tmp_path, capsys) -> None:

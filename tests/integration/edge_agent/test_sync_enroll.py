@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import stat
 
+import httpx
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import null
@@ -90,7 +91,7 @@ def test_a_new_device_adopts_the_hubs_identity_and_can_sync(
     ("arrange", "expected"),
     [
         (lambda hub: "ZZZZ-ZZZZ-ZZ", "enrollment_code_unknown"),
-        (lambda hub: hub.issue_code(ttl_ms=-1), "enrollment_code_expired"),
+        (lambda hub: hub.issue_code(ttl_ms=-1), "enrollment_code_unknown"),
     ],
 )
 def test_a_bad_code_is_refused_and_nothing_is_stored(
@@ -192,3 +193,22 @@ def test_a_working_keyring_keeps_the_credential_and_no_file_is_left(tmp_path) ->
     assert store.load("device-1") == "s3cret"
     assert not store.path.exists()
     assert seen == []
+
+
+def test_a_throttled_enrollment_is_refused_as_rate_limited(blank_store, credentials) -> None:
+    def throttled(_: httpx.Request) -> httpx.Response:
+        body = {"code": "rate_limited", "message": "too many failed enrollment attempts"}
+        return httpx.Response(429, json=body, headers={"Retry-After": "60"})
+
+    with pytest.raises(EnrollmentRefused) as refused:
+        enroll(
+            blank_store,
+            credentials,
+            HUB_URL,
+            "AAAA-BBBB-CC",
+            clock=wall_ms,
+            transport=httpx.MockTransport(throttled),
+        )
+
+    assert refused.value.code == "rate_limited"
+    assert not credentials.path.exists()
