@@ -31,6 +31,8 @@ def world(tmp_path):
         world.sync_all()
         world.faults.offline = True
         world.tills[0].reboot(clock_offset_ms=DAY_MS)
+        # A day gone by on the till's clock ended the cashier's session: sign in again.
+        world.tills[0].sign_in()
         yield world
 
 
