@@ -24,10 +24,13 @@ from cloud_hub.http.admin_context import (
     transaction,
 )
 from cloud_hub.http.idempotency import once
+from cloud_hub.http.limits import check_enroll_rate
 from cloud_hub.services import devices, enrollment, registry, tenancy
 from cloud_hub.services.tenancy import Outlet
 
 JSONObject = dict[str, Any]
+#: The largest enrollment body (bytes): a code, a device id, a name and a version.
+MAX_ENROLL_BYTES = 16 * 1024
 
 
 @post("/api/v1/tenants", guards=[operator_guard], status_code=201)
@@ -44,7 +47,12 @@ async def create_tenant(
         )
 
 
-@post("/api/v1/enroll", status_code=201)
+@post(
+    "/api/v1/enroll",
+    status_code=201,
+    guards=[check_enroll_rate],
+    request_max_body_size=MAX_ENROLL_BYTES,
+)
 async def enroll(
     data: JSONBody[schemas.Enroll], state: State, request: AnyRequest
 ) -> enrollment.Enrolled:

@@ -22,6 +22,7 @@ from cloud_hub.http.admin_catalog import CATALOG_HANDLERS
 from cloud_hub.http.admin_money import MONEY_HANDLERS
 from cloud_hub.http.admin_reports import REPORT_HANDLERS
 from cloud_hub.http.errors import HANDLERS
+from cloud_hub.http.limits import ClientLimits
 from cloud_hub.http.monitoring import MONITORING_HANDLERS, Health
 from cloud_hub.http.sync import SYNC_HANDLERS
 from cloud_hub.services import demo
@@ -103,5 +104,11 @@ async def start_up(
 
 def _state(engine: AsyncEngine, clock: Callable[[], int], settings: HubSettings) -> State:
     return State(
-        {"engine": engine, "clock": clock, "operator_token": settings.operator_token, "demo": None}
+        {
+            "engine": engine,
+            "clock": clock,
+            "operator_token": settings.operator_token,
+            "demo": None,
+            "limits": ClientLimits(settings.limits),
+        }
     )

@@ -27,6 +27,7 @@ from cloud_hub.services.errors import (
     HubError,
     Malformed,
     NotFound,
+    RateLimited,
     StateConflict,
     Unauthorized,
 )
@@ -40,6 +41,7 @@ _STATUS: tuple[tuple[type[HubError], int], ...] = (
     (AlreadyExists, 409),
     (StateConflict, 409),
     (EnrollmentCodeExpired, 410),
+    (RateLimited, 429),
 )
 _HTTP_CODES = {
     400: "malformed",
@@ -84,7 +86,8 @@ def error_body(code: str, message: str) -> dict[str, str]:
 
 def hub_error(_: Request[Any, Any, Any], exc: HubError) -> Response[dict[str, str]]:
     """A use-case error, by the table above."""
-    return Response(error_body(exc.code, str(exc)), status_code=status_for(exc))
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, RateLimited) else {}
+    return Response(error_body(exc.code, str(exc)), status_code=status_for(exc), headers=headers)
 
 
 def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, str]]:

@@ -216,3 +216,13 @@ class NotDiverged(SyncRefused):
     """A successor identity asked for by a device whose log the hub holds as it is."""
 
     code = "not_diverged"
+
+
+class RateLimited(HubError):
+    """Too many requests from one client; ``retry_after_s`` says when to try again."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
