@@ -63,8 +63,6 @@ MAX_PUSH_BYTES = 8 * 1024 * 1024
 MAX_SYNC_BYTES = 256 * 1024
 #: Bodies larger than this are decoded on a worker thread, off the event loop.
 OFF_LOOP_BYTES = 64 * 1024
-#: The code of a body that did not arrive whole in time (status 408).
-REQUEST_TIMEOUT = "request_timeout"
 MAX_MESSAGE = 2000
 
 _STATUS: dict[str, int] = {
@@ -80,7 +78,7 @@ _STATUS: dict[str, int] = {
     ErrorCode.BATCH_TOO_LARGE: 413,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.RATE_LIMITED: 429,
-    REQUEST_TIMEOUT: 408,
+    ErrorCode.REQUEST_TIMEOUT: 408,
     ErrorCode.UNAVAILABLE: 503,
 }
 
@@ -158,7 +156,7 @@ async def _serve(
     except BodyTooLarge:
         return _error(codec, ErrorCode.BATCH_TOO_LARGE, f"the request body is over {limit} bytes")
     except BodyTooSlow:
-        return _error(codec, REQUEST_TIMEOUT, "the request body did not arrive in time")
+        return _error(codec, ErrorCode.REQUEST_TIMEOUT, "the request body did not arrive in time")
     except RateLimited as exc:
         return _error(codec, ErrorCode.RATE_LIMITED, str(exc), exc.retry_after_s)
     except (HubError, SyncProtocolError) as exc:
