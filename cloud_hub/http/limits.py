@@ -18,6 +18,8 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from cloud_hub.services.errors import RateLimited
 from cloud_hub.settings import Limits
@@ -135,3 +137,33 @@ def check_enroll_rate(connection: ASGIConnection[Any, Any, Any, Any], _: object)
     wait = client_limits(connection.app.state).enroll_by_address.take(address(connection))
     if wait is not None:
         raise RateLimited("too many enrollment attempts from this address; retry later", wait)
+
+
+class BodyDeadline:
+    """ASGI middleware: a request body not whole ``timeout_s`` after the request began
+    raises ``BodyTooSlow`` in whoever reads it (answered 408 ``request_timeout``)."""
+
+    def __init__(self, app: ASGIApp, timeout_s: float) -> None:
+        self.app = app
+        self.timeout_s = timeout_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        deadline = time.monotonic() + self.timeout_s
+        body_done = False
+
+        async def bounded() -> Any:
+            nonlocal body_done
+            if body_done:  # e.g. a streaming response listening for a disconnect
+                return await receive()
+            remaining = deadline - time.monotonic()
+            try:
+                message = await asyncio.wait_for(receive(), max(remaining, 0.001))
+            except TimeoutError:
+                raise BodyTooSlow from None
+            body_done = not message.get("more_body", False)
+            return message
+
+        await self.app(scope, bounded, send)

@@ -223,3 +223,27 @@ def test_sync_requests_over_a_credentials_rate_are_429_rate_limited_with_retry_a
     assert (limited.status_code, limited.json()["code"]) == (429, "rate_limited")
     assert int(limited.headers["Retry-After"]) >= 1
     assert limited.json()["retry_after_s"] == int(limited.headers["Retry-After"])
+
+
+def test_an_enrollment_body_trickled_slower_than_the_body_timeout_is_cut_off(
+    hub: HubProcess,
+) -> None:
+    with connect(hub) as sock:
+        sock.sendall(
+            f"POST /api/v1/enroll HTTP/1.1\r\nHost: 127.0.0.1:{hub.port}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n".encode()
+        )
+        started = time.monotonic()
+        sock.settimeout(0.2)
+        answer = b""
+        while not answer and time.monotonic() - started < BODY_TIMEOUT_S + 10:
+            sock.sendall(b" ")  # one byte every 0.2 s
+            try:
+                answer = sock.recv(65536)
+            except TimeoutError:
+                continue
+        elapsed = time.monotonic() - started
+
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert b"request_timeout" in answer
+        assert elapsed < BODY_TIMEOUT_S + 5
