@@ -76,9 +76,9 @@ def push_head(hub: HubProcess, token: str, length: int) -> bytes:
     ).encode()
 
 
-def read_answer(sock: socket.socket) -> bytes:
-    """One HTTP answer: its head and ``Content-Length`` bytes of body."""
-    received = b""
+def read_answer(sock: socket.socket, received: bytes = b"") -> bytes:
+    """One HTTP answer (beginning with ``received``): its head and ``Content-Length``
+    bytes of body."""
     while b"\r\n\r\n" not in received and (chunk := sock.recv(65536)):
         received += chunk
     head, _, body = received.partition(b"\r\n\r\n")
@@ -90,6 +90,23 @@ def read_answer(sock: socket.socket) -> bytes:
     while len(body) < length and (chunk := sock.recv(65536)):
         body += chunk
     return head + b"\r\n\r\n" + body
+
+
+def trickle_until_answered(sock: socket.socket) -> tuple[bytes, float]:
+    """Send one body byte every 0.2 s (a 1000-byte body would take 200 s) until the
+    server answers; return the answer and the seconds it took."""
+    started = time.monotonic()
+    sock.settimeout(0.2)
+    answer = b""
+    while not answer and time.monotonic() - started < BODY_TIMEOUT_S + 10:
+        sock.sendall(b" ")
+        try:
+            answer = sock.recv(65536)
+        except TimeoutError:
+            continue
+    elapsed = time.monotonic() - started
+    sock.settimeout(5)
+    return (read_answer(sock, answer) if answer else answer), elapsed
 
 
 def closed_by_server(sock: socket.socket, within_s: float) -> bool:
@@ -170,16 +187,7 @@ def test_a_body_trickled_slower_than_the_body_timeout_is_cut_off(hub: HubProcess
     token = enrolled_credential(hub)
     with connect(hub) as sock:
         sock.sendall(push_head(hub, token, 1000))
-        started = time.monotonic()
-        sock.settimeout(0.2)
-        answer = b""
-        while not answer and time.monotonic() - started < BODY_TIMEOUT_S + 10:
-            sock.sendall(b" ")  # one byte every 0.2 s: the body would take 200 s
-            try:
-                answer = sock.recv(65536)
-            except TimeoutError:
-                continue
-        elapsed = time.monotonic() - started
+        answer, elapsed = trickle_until_answered(sock)
 
         assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
         assert b"request_timeout" in answer
@@ -234,16 +242,7 @@ def test_an_enrollment_body_trickled_slower_than_the_body_timeout_is_cut_off(
             f"POST /api/v1/enroll HTTP/1.1\r\nHost: 127.0.0.1:{hub.port}\r\n"
             "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n".encode()
         )
-        started = time.monotonic()
-        sock.settimeout(0.2)
-        answer = b""
-        while not answer and time.monotonic() - started < BODY_TIMEOUT_S + 10:
-            sock.sendall(b" ")  # one byte every 0.2 s
-            try:
-                answer = sock.recv(65536)
-            except TimeoutError:
-                continue
-        elapsed = time.monotonic() - started
+        answer, elapsed = trickle_until_answered(sock)
 
         assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
         assert b"request_timeout" in answer
