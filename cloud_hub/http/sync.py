@@ -1,7 +1,9 @@
 """``POST /sync/v1/handshake|push|pull|successor|known`` for devices, and
 ``GET /api/v1/state-hash``.
 
-The sync handlers read the raw body and pick the codec from ``Content-Type``
+The sync handlers check the client's rate and the bearer credential first, then read the
+raw body in chunks up to the route's limit (``http/limits.py``), decoding a large one on
+a worker thread; they pick the codec from ``Content-Type``
 (``sync_protocol.codec_for``: JSON when absent, MessagePack, anything else 415 answered
 as JSON). They answer in the request's codec: the protocol message on success, an
 ``ErrorMessage`` otherwise, with the HTTP status of section 2 of
