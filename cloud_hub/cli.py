@@ -182,12 +182,20 @@ async def _restore_mark(conn: AsyncConnection, now: int) -> str:
 def _serve(settings: HubSettings) -> int:
     import uvicorn
 
+    from cloud_hub.http.transport import uvicorn_options
+
     base = f"http://{settings.host}:{settings.port}"
     app = bootstrap.build_app(settings, announce=lambda info: _announce(info, base))
     print(f"BengoBox POS hub listening on {base}", flush=True)
     print(f"  health: {base}/health", flush=True)
     print(f"  API docs: {base}/schema", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        **uvicorn_options(settings.limits),
+    )
     return 0
 
 

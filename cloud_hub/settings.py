@@ -11,6 +11,25 @@ DEFAULT_PORT = 4104
 
 
 @dataclass(frozen=True, slots=True)
+class Limits:
+    """How long and how often a client may talk to the hub (``docs/sync-protocol.md`` §2).
+
+    Attributes:
+        idle_timeout_s: a connection that sends no complete request head within this
+            time, or stays idle this long between requests, is closed.
+        body_timeout_s: a request body must arrive whole within this time.
+        sync_rate_per_min: sync requests per minute per device credential (five times
+            as many per client address); bursts of half a minute's worth pass.
+        enroll_rate_per_min: enrollment attempts per minute per client address.
+    """
+
+    idle_timeout_s: float = 15.0
+    body_timeout_s: float = 60.0
+    sync_rate_per_min: float = 600.0
+    enroll_rate_per_min: float = 20.0
+
+
+@dataclass(frozen=True, slots=True)
 class HubSettings:
     """What the hub process needs to start.
 
@@ -21,6 +40,8 @@ class HubSettings:
         demo: seed the demo tenant and outlet.
         operator_token: the hub operator's token for creating tenants over HTTP
             (``POS_HUB_ADMIN_TOKEN``); None turns that endpoint off.
+        limits: the transport limits (``POS_HUB_IDLE_TIMEOUT_S``, ``POS_HUB_BODY_TIMEOUT_S``,
+            ``POS_HUB_SYNC_RATE_PER_MIN``, ``POS_HUB_ENROLL_RATE_PER_MIN``).
     """
 
     database_url: str
@@ -28,6 +49,7 @@ class HubSettings:
     port: int = DEFAULT_PORT
     demo: bool = False
     operator_token: str | None = field(default=None, repr=False)
+    limits: Limits = field(default_factory=lambda: Limits())
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -41,6 +63,7 @@ class HubSettings:
             ValueError: if ``POS_HTTP_PORT`` (or the ``port`` override) is not a port number.
         """
         env = os.environ if env is None else env
+        default = Limits()
         values: dict[str, object] = {
             "database_url": env.get(
                 "POS_HUB_DATABASE_URL", f"sqlite+aiosqlite:///{Path('var') / 'hub.sqlite3'}"
@@ -48,6 +71,16 @@ class HubSettings:
             "host": env.get("POS_HUB_HOST", "127.0.0.1"),
             "port": _port(env.get("POS_HTTP_PORT", str(DEFAULT_PORT))),
             "operator_token": env.get("POS_HUB_ADMIN_TOKEN") or None,
+            "limits": Limits(
+                idle_timeout_s=_positive(env, "POS_HUB_IDLE_TIMEOUT_S", default.idle_timeout_s),
+                body_timeout_s=_positive(env, "POS_HUB_BODY_TIMEOUT_S", default.body_timeout_s),
+                sync_rate_per_min=_positive(
+                    env, "POS_HUB_SYNC_RATE_PER_MIN", default.sync_rate_per_min
+                ),
+                enroll_rate_per_min=_positive(
+                    env, "POS_HUB_ENROLL_RATE_PER_MIN", default.enroll_rate_per_min
+                ),
+            ),
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)  # type: ignore[arg-type]
@@ -61,3 +94,16 @@ def _port(text: str) -> int:
     if not 0 < port < 65536:
         raise ValueError(f"port {port} is out of range")
     return port
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{name}={text!r} is not a number") from None
+    if not value > 0:
+        raise ValueError(f"{name} must be above 0")
+    return value

@@ -54,6 +54,7 @@ class ErrorCode(enum.StrEnum):
     RATE_LIMITED = "rate_limited"
     UNAVAILABLE = "unavailable"
     NOT_DIVERGED = "not_diverged"
+    REQUEST_TIMEOUT = "request_timeout"
 
 
 class OpStatus(enum.StrEnum):

@@ -28,6 +28,7 @@ from cloud_hub.services import devices, enrollment, registry, tenancy
 from cloud_hub.services.tenancy import Outlet
 
 JSONObject = dict[str, Any]
+#: The largest enrollment body (bytes): a code, a device id, a name and a version.
 
 
 @post("/api/v1/tenants", guards=[operator_guard], status_code=201)

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar
 from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -24,6 +25,7 @@ from cloud_hub.http.admin_reports import REPORT_HANDLERS
 from cloud_hub.http.admin_tokens import TOKEN_HANDLERS
 from cloud_hub.http.enroll import EnrollThrottle, enroll
 from cloud_hub.http.errors import HANDLERS
+from cloud_hub.http.limits import BodyDeadline, ClientLimits
 from cloud_hub.http.monitoring import MONITORING_HANDLERS, Health
 from cloud_hub.http.sync import SYNC_HANDLERS
 from cloud_hub.services import demo
@@ -84,6 +86,7 @@ def create_app(
         ],
         lifespan=[lifespan],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        middleware=[DefineMiddleware(BodyDeadline, timeout_s=settings.limits.body_timeout_s)],
         request_max_body_size=MAX_BODY_BYTES,
         state=_state(engine, clock, settings),
         openapi_config=OpenAPIConfig(title="BengoBox POS hub", version="0.1.0", path="/schema"),
@@ -112,5 +115,6 @@ def _state(engine: AsyncEngine, clock: Callable[[], int], settings: HubSettings)
             "operator_token": settings.operator_token,
             "demo": None,
             "enroll_throttle": EnrollThrottle(),
+            "limits": ClientLimits(settings.limits),
         }
     )

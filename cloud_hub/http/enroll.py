@@ -21,9 +21,12 @@ from cloud_hub.domain.throttle import FailureThrottle
 from cloud_hub.http import admin_schemas as schemas
 from cloud_hub.http.admin_context import AnyRequest, now_ms
 from cloud_hub.http.idempotency import once
+from cloud_hub.http.limits import check_enroll_rate
 from cloud_hub.services import enrollment
 from cloud_hub.services.errors import EnrollmentCodeUnknown, RateLimited
 
+#: The largest enrollment body (a code, an id and a name are a few hundred bytes).
+MAX_ENROLL_BYTES = 16 * 1024
 WINDOW_MS = 15 * 60_000
 #: Failed redemptions one address may make within the window.
 ADDRESS_LIMIT = 10
@@ -60,7 +63,12 @@ class EnrollThrottle:
         self.hub.fail(_HUB, now)
 
 
-@post("/api/v1/enroll", status_code=201)
+@post(
+    "/api/v1/enroll",
+    status_code=201,
+    guards=[check_enroll_rate],
+    request_max_body_size=MAX_ENROLL_BYTES,
+)
 async def enroll(
     data: JSONBody[schemas.Enroll], state: State, request: AnyRequest
 ) -> enrollment.Enrolled:

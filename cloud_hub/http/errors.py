@@ -21,6 +21,7 @@ from sqlalchemy.exc import DataError, DBAPIError, NotSupportedError, Programming
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from cloud_hub.http.idempotency import Replayed, replayed
+from cloud_hub.http.limits import BodyTooSlow
 from cloud_hub.services.errors import (
     AlreadyExists,
     HubError,
@@ -128,6 +129,12 @@ def database_error(
     return internal_error(request, exc)
 
 
+def body_too_slow(_: Request[Any, Any, Any], __: BodyTooSlow) -> Response[dict[str, str]]:
+    """A body not whole before the deadline: 408, and uvicorn closes the connection."""
+    message = "the request body did not arrive in time"
+    return Response(error_body("request_timeout", message), status_code=408)
+
+
 def internal_error(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, str]]:
     """A bug: logged, answered without details."""
     log.exception("unhandled error", exc_info=exc)
@@ -146,6 +153,7 @@ def _validation_message(exc: ValidationException) -> str:
 
 HANDLERS = {
     Replayed: replayed,
+    BodyTooSlow: body_too_slow,
     HubError: hub_error,
     HTTPException: http_error,
     UnicodeDecodeError: undecodable,

@@ -1,7 +1,9 @@
 """``POST /sync/v1/handshake|push|pull|successor|known`` for devices, and
 ``GET /api/v1/state-hash``.
 
-The sync handlers read the raw body and pick the codec from ``Content-Type``
+The sync handlers check the client's rate and the bearer credential first, then read the
+raw body in chunks up to the route's limit (``http/limits.py``), decoding a large one on
+a worker thread; they pick the codec from ``Content-Type``
 (``sync_protocol.codec_for``: JSON when absent, MessagePack, anything else 415 answered
 as JSON). They answer in the request's codec: the protocol message on success, an
 ``ErrorMessage`` otherwise, with the HTTP status of section 2 of
@@ -16,9 +18,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
-from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromQuery
 
 from cloud_hub.domain.push import read_push
@@ -30,8 +32,16 @@ from cloud_hub.http.admin_context import (
     transaction,
 )
 from cloud_hub.http.errors import RETRY_AFTER_S, STORE_FAILURES, store_unavailable
-from cloud_hub.services import successors, sync, sync_state
-from cloud_hub.services.errors import HubError, Unauthorized
+from cloud_hub.http.limits import (
+    BodyTooLarge,
+    BodyTooSlow,
+    RateLimiter,
+    address,
+    client_limits,
+    read_body,
+)
+from cloud_hub.services import successors, sync, sync_devices, sync_state
+from cloud_hub.services.errors import HubError, RateLimited, Unauthorized
 from sync_protocol import (
     JSON,
     Codec,
@@ -48,8 +58,13 @@ from sync_protocol.recovery import KnownOpsRequest, SuccessorRequest
 
 log = logging.getLogger(__name__)
 
-#: A push of 5000 ops with large payloads still fits; bigger is ``batch_too_large``.
-MAX_PUSH_BYTES = 32 * 1024 * 1024
+#: The largest push body (bytes); bigger is 413 ``batch_too_large`` before it is read
+#: whole. 500 ops (the agent's batch) of 8 KiB each fit twice over.
+MAX_PUSH_BYTES = 8 * 1024 * 1024
+#: The largest body of the other sync requests (bytes): ``KnownOpsRequest`` of 5000 ids.
+MAX_SYNC_BYTES = 256 * 1024
+#: Bodies larger than this are decoded on a worker thread, off the event loop.
+OFF_LOOP_BYTES = 64 * 1024
 MAX_MESSAGE = 2000
 
 _STATUS: dict[str, int] = {
@@ -65,10 +80,13 @@ _STATUS: dict[str, int] = {
     ErrorCode.BATCH_TOO_LARGE: 413,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.REQUEST_TIMEOUT: 408,
     ErrorCode.UNAVAILABLE: 503,
 }
 
-UseCase = Callable[[State, str, Codec, bytes], Awaitable[Message]]
+#: Bytes to the use case's request, in the request's codec.
+Decode = Callable[[Codec, bytes], Any]
+UseCase = Callable[[State, str, Any], Awaitable[Message]]
 
 
 def status_for(code: str) -> int:
@@ -81,45 +99,68 @@ def _clock(state: State) -> Callable[[], int]:
     return clock or (lambda: time.time_ns() // 1_000_000)
 
 
-async def _handshake(state: State, token: str, codec: Codec, body: bytes) -> Message:
-    request = codec.decode(body, Handshake)
+def _decoder(kind: type[Any]) -> Decode:
+    return lambda codec, body: codec.decode(body, kind)
+
+
+async def _handshake(state: State, token: str, request: Handshake) -> Message:
     return await sync.handshake(state.engine, token, request, clock=_clock(state))
 
 
-async def _push(state: State, token: str, codec: Codec, body: bytes) -> Message:
-    device_id, items = read_push(codec, body)
+async def _push(state: State, token: str, request: tuple[Any, Any]) -> Message:
+    device_id, items = request
     return await sync.push(state.engine, token, device_id, items, clock=_clock(state))
 
 
-async def _pull(state: State, token: str, codec: Codec, body: bytes) -> Message:
-    request = codec.decode(body, PullRequest)
+async def _pull(state: State, token: str, request: PullRequest) -> Message:
     return await sync.pull(state.engine, token, request, clock=_clock(state))
 
 
-async def _successor(state: State, token: str, codec: Codec, body: bytes) -> Message:
-    request = codec.decode(body, SuccessorRequest)
+async def _successor(state: State, token: str, request: SuccessorRequest) -> Message:
     async with state.engine.begin() as conn:
         return await successors.grant_successor(conn, token, request, now_ms=_clock(state)())
 
 
-async def _known(state: State, token: str, codec: Codec, body: bytes) -> Message:
-    request = codec.decode(body, KnownOpsRequest)
+async def _known(state: State, token: str, request: KnownOpsRequest) -> Message:
     async with state.engine.begin() as conn:
         return await successors.known_ops(conn, token, request)
 
 
-async def _serve(request: Request[Any, Any, Any], use_case: UseCase) -> Response[bytes]:
+async def _serve(
+    request: Request[Any, Any, Any], decode: Decode, use_case: UseCase, limit: int
+) -> Response[bytes]:
+    """Rate limits, then the credential, then the body (bounded), then the use case."""
     try:
         codec = codec_for(request.headers.get("content-type"))
     except UnsupportedMediaType as exc:
         return _error(JSON, exc.code, str(exc))
+    state = request.app.state
+    limits = client_limits(state)
     try:
         token = bearer(request)
         if token is None:
             raise Unauthorized("send the device credential as 'Authorization: Bearer <credential>'")
-        answer = await use_case(request.app.state, token, codec, await request.body())
-    except RequestEntityTooLarge:
-        return _error(codec, ErrorCode.BATCH_TOO_LARGE, "the request body is too large")
+        _rate(limits.sync_by_address, address(request))
+        async with state.engine.connect() as conn:
+            key = await sync_devices.known_credential(conn, token)
+        _rate(limits.sync_by_credential, key)
+        body = await read_body(
+            request.receive,
+            limit=limit,
+            timeout_s=limits.body_timeout_s,
+            content_length=request.headers.get("content-length"),
+        )
+        if len(body) > OFF_LOOP_BYTES:
+            message = await anyio.to_thread.run_sync(decode, codec, body)
+        else:
+            message = decode(codec, body)
+        answer = await use_case(state, token, message)
+    except BodyTooLarge:
+        return _error(codec, ErrorCode.BATCH_TOO_LARGE, f"the request body is over {limit} bytes")
+    except BodyTooSlow:
+        return _error(codec, ErrorCode.REQUEST_TIMEOUT, "the request body did not arrive in time")
+    except RateLimited as exc:
+        return _error(codec, ErrorCode.RATE_LIMITED, str(exc), exc.retry_after_s)
     except (HubError, SyncProtocolError) as exc:
         return _error(codec, exc.code, str(exc))
     except STORE_FAILURES as exc:
@@ -130,6 +171,12 @@ async def _serve(request: Request[Any, Any, Any], use_case: UseCase) -> Response
             codec, ErrorCode.UNAVAILABLE, "the hub cannot serve now; retry", RETRY_AFTER_S
         )
     return Response(codec.encode(answer), media_type=codec.content_type, status_code=200)
+
+
+def _rate(limiter: RateLimiter, key: str) -> None:
+    wait = limiter.take(key)
+    if wait is not None:
+        raise RateLimited("too many sync requests; retry later", wait)
 
 
 def _error(
@@ -152,31 +199,31 @@ def _error(
 @post("/sync/v1/handshake", status_code=200)
 async def handshake(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Open a sync session: ``Handshake`` -> ``HandshakeAccepted``."""
-    return await _serve(request, _handshake)
+    return await _serve(request, _decoder(Handshake), _handshake, MAX_SYNC_BYTES)
 
 
-@post("/sync/v1/push", status_code=200, request_max_body_size=MAX_PUSH_BYTES)
+@post("/sync/v1/push", status_code=200)
 async def push(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Apply the device's next ops: ``PushRequest`` -> ``PushResponse``."""
-    return await _serve(request, _push)
+    return await _serve(request, read_push, _push, MAX_PUSH_BYTES)
 
 
 @post("/sync/v1/pull", status_code=200)
 async def pull(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Serve the next page after a cursor: ``PullRequest`` -> ``PullResponse``."""
-    return await _serve(request, _pull)
+    return await _serve(request, _decoder(PullRequest), _pull, MAX_SYNC_BYTES)
 
 
 @post("/sync/v1/successor", status_code=200)
 async def successor(request: Request[Any, Any, Any]) -> Response[bytes]:
     """A restored device's new identity: ``SuccessorRequest`` -> ``SuccessorGranted``."""
-    return await _serve(request, _successor)
+    return await _serve(request, _decoder(SuccessorRequest), _successor, MAX_SYNC_BYTES)
 
 
 @post("/sync/v1/known", status_code=200)
 async def known(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Which op ids the hub holds: ``KnownOpsRequest`` -> ``KnownOpsResponse``."""
-    return await _serve(request, _known)
+    return await _serve(request, _decoder(KnownOpsRequest), _known, MAX_SYNC_BYTES)
 
 
 @get(

@@ -50,6 +50,20 @@ class SyncingDevice:
             )
 
 
+async def known_credential(conn: AsyncConnection, token: str) -> str:
+    """The digest of a credential the hub knows, whatever its device's status: the
+    check made before a sync request's body is read.
+
+    Raises:
+        Unauthorized: a credential the hub does not know.
+    """
+    digest = credentials.digest(token)
+    query = sa.select(devices.c.id).where(devices.c.credential_hash == digest)
+    if (await conn.execute(query)).first() is None:
+        raise Unauthorized("unknown device credential")
+    return digest
+
+
 async def authenticate(conn: AsyncConnection, token: str | None) -> SyncingDevice:
     """The device a bearer credential belongs to.
 

@@ -726,6 +726,7 @@ def test_error_codes_on_the_wire_never_change() -> None:
         "rate_limited",
         "unavailable",
         "not_diverged",
+        "request_timeout",
     ]
 
 
