@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from cloud_hub.http.app import create_app, start_up
 from cloud_hub.services import tenancy
-from cloud_hub.settings import HubSettings
+from cloud_hub.settings import HubSettings, Limits
 from cloud_hub.store.engine import create_engine
 from cloud_hub.store.oplog import store_ops
 from sync_protocol import MSGPACK, Event, FieldEdit, StatusChange, uuid7
@@ -103,8 +103,14 @@ async def running_hub(
     """A migrated hub on a fresh SQLite file (or a fresh PostgreSQL schema)."""
     async with _engine(tmp_path, postgres_url) as engine:
         clock = FakeClock()
+        # Every request comes from one test client: rates are tested on a real process
+        # (tests/e2e/test_hub_abuse.py), not here.
+        unlimited = Limits(sync_rate_per_min=1e9, enroll_rate_per_min=1e9)
         settings = HubSettings(
-            database_url="sqlite:///unused", demo=demo, operator_token=OPERATOR_TOKEN
+            database_url="sqlite:///unused",
+            demo=demo,
+            operator_token=OPERATOR_TOKEN,
+            limits=unlimited,
         )
         app = create_app(settings, engine=engine, clock=clock)
         # What the lifespan does, in the test's own task and event loop (the engine's).

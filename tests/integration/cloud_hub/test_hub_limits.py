@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from cloud_hub.http.admin import MAX_ENROLL_BYTES
+from cloud_hub.http.enroll import MAX_ENROLL_BYTES
 from cloud_hub.http.sync import MAX_PUSH_BYTES, MAX_SYNC_BYTES
 from tests.integration.cloud_hub.admin_harness import Hub, auth, running_hub
 
