@@ -25,7 +25,7 @@ class Limits:
 
     idle_timeout_s: float = 15.0
     body_timeout_s: float = 60.0
-    sync_rate_per_min: float = 600.0
+    sync_rate_per_min: float = 6000.0
     enroll_rate_per_min: float = 20.0
 
 

@@ -58,3 +58,12 @@ def test_limits_are_read_from_the_environment() -> None:
 def test_a_limit_that_is_not_a_positive_number_is_refused(value: str) -> None:
     with pytest.raises(ValueError, match="POS_HUB_BODY_TIMEOUT_S"):
         HubSettings.from_env({"POS_HUB_BODY_TIMEOUT_S": value})
+
+
+def test_the_default_sync_rate_lets_a_till_page_through_a_50_000_op_catch_up() -> None:
+    # 100 pushes of 500 ops and 250 pulls of 200: what a till sends to catch up at once.
+    limiter = RateLimiter(HubSettings.from_env({}).limits.sync_rate_per_min, clock=Clock())
+
+    waits = [limiter.take("till") for _ in range(100 + 250)]
+
+    assert waits == [None] * 350
