@@ -6,6 +6,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP_FLAGS ?= --quiet --disable-pip-version-check
+# pytest-xdist workers for `make test`: one per core
+WORKERS ?= auto
 
 .PHONY: help venv test test-fast lint format typecheck bench demo coverage clean
 
@@ -21,11 +23,14 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)  ## create .venv and install the project with its dev extra
 
+# Tests marked `serial` restart a service the others share: they run alone, after the rest.
+# pytest exits 5 when a selection collects nothing (a PYTEST_ARGS filter): that is not a failure.
 test: $(STAMP)  ## run the whole suite (PostgreSQL tests run when a server answers)
-	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) -m 'not serial' --cov --cov-report= $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m serial --cov --cov-append --cov-report=term $(PYTEST_ARGS) || test $$? -eq 5
 
 test-fast: $(STAMP)  ## the suite without the slow end-to-end and fault tests
-	$(BIN)/python -m pytest -m 'not slow' $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) -m 'not slow and not serial' $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff (lint + format check), mypy strict, import contracts
 	$(BIN)/ruff check .

@@ -216,6 +216,7 @@ def test_a_hub_restored_from_an_older_backup_resets_the_tills_and_they_upload_ag
 
 
 @pytest.mark.postgres
+@pytest.mark.serial
 def test_postgresql_restarted_mid_sync_loses_nothing(postgres_url, tmp_path) -> None:
     with sync_world(fresh_database("postgres", tmp_path, postgres_url), tmp_path) as world:
         world.sync_all()
