@@ -48,7 +48,10 @@ def fingerprint(cert: Path) -> str:
         OSError: the file cannot be read.
         ValueError: it holds no PEM certificate.
     """
-    loaded = x509.load_pem_x509_certificate(cert.read_bytes())
+    try:
+        loaded = x509.load_pem_x509_certificate(cert.read_bytes())
+    except ValueError:
+        raise ValueError(f"{cert} holds no PEM certificate") from None
     return ":".join(f"{b:02X}" for b in loaded.fingerprint(hashes.SHA256()))
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edge_agent.http.tls import fingerprint
+from edge_agent.http.tls import ensure_self_signed, fingerprint
 from tests.e2e.sync_world import CLOCKSHIFT
 from tests.processes import AGENT_ENV, AgentProcess, free_port, init_agent
 
@@ -150,6 +150,39 @@ def test_a_certificate_without_its_key_exits_2(tmp_path) -> None:
 
     assert done.returncode == 2
     assert "--tls-key" in done.stderr
+
+
+def test_an_unusable_certificate_exits_1_with_a_one_line_reason(tmp_path) -> None:
+    init_agent(tmp_path / "till")
+    (tmp_path / "cert.pem").write_text("not a certificate\n")
+    (tmp_path / "key.pem").write_text("not a key\n")
+    files = ("--tls-cert", str(tmp_path / "cert.pem"), "--tls-key", str(tmp_path / "key.pem"))
+
+    done = serve(tmp_path / "till", "--host", LAN_HOST, "--lan-port", str(free_port()), *files)
+
+    assert done.returncode == 1
+    assert done.stderr.startswith("pos-agent: ")
+    assert done.stderr.count("\n") == 1
+
+
+def test_a_configured_certificate_is_served_and_the_agent_makes_none(tmp_path) -> None:
+    data_dir = tmp_path / "till"
+    init_agent(data_dir)
+    given = ensure_self_signed(tmp_path / "issued", (LAN_HOST,))
+    lan_port = free_port()
+    files = ("--tls-cert", str(given.cert), "--tls-key", str(given.key))
+    process = AgentProcess(
+        data_dir, free_port(), serve_args=("--host", LAN_HOST, "--lan-port", str(lan_port), *files)
+    )
+    process.start()
+    try:
+        pinned = ssl.create_default_context(cafile=str(given.cert))
+        health = httpx.get(f"https://{LAN_HOST}:{lan_port}/health", verify=pinned)
+    finally:
+        process.stop()
+
+    assert health.status_code == 200
+    assert not (data_dir / "tls").exists()
 
 
 def test_the_lan_listener_speaks_only_tls_with_the_certificate_the_pairing_answer_names(
