@@ -178,8 +178,7 @@ def lan_listener(settings: AgentSettings) -> tuple[Litestar, uvicorn.Config, soc
     files = tls_files(settings)
     assert files is not None  # made when not configured
     sha256 = fingerprint(files.cert)
-    url = f"https://{settings.host}:{settings.lan_listener_port}"
-    app.state[LAN_STATE] = LanListener(url, sha256)
+    app.state[LAN_STATE] = LanListener(settings.lan_url, sha256)
     sock = lan_socket(settings.host, settings.lan_listener_port)
     try:
         config = lan_config(

@@ -181,8 +181,7 @@ def _serve(settings: AgentSettings) -> int:
     app, lan, sock, fingerprint = lan_listener(settings)
     print(f"BengoBox POS agent listening on http://127.0.0.1:{settings.port}", flush=True)
     print(
-        f"paired LAN devices: https://{settings.host}:{settings.lan_listener_port}"
-        f" (certificate SHA-256 {fingerprint})",
+        f"paired LAN devices: {settings.lan_url} (certificate SHA-256 {fingerprint})",
         flush=True,
     )
     serve_both(app, settings.port, lan, sock)

@@ -42,7 +42,7 @@ def pair_command(settings: AgentSettings) -> int:
         store.close()
     print(f"pairing code {made.code[:4]} {made.code[4:]} (one use, until {_when(made.expires_ms)})")
     if settings.lan:
-        print(f"claim at https://{settings.host}:{settings.lan_listener_port}/api/v1/pairing/claim")
+        print(f"claim at {settings.lan_url}/api/v1/pairing/claim")
     print(_certificate_line(settings))
     return 0
 

@@ -11,6 +11,7 @@ DEFAULT_PORT = 4114
 DEFAULT_LAN_PORT = 4124
 #: The names that mean this machine only: served in plain HTTP, with no pairing.
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+WILDCARDS = frozenset({"0.0.0.0", "::", ""})
 DEFAULT_SYNC_INTERVAL_S = 5.0
 #: A device is shown online for this long after its last successful run at least.
 MIN_ONLINE_WINDOW_MS = 30_000
@@ -59,8 +60,17 @@ class AgentSettings:
     @property
     def served_names(self) -> tuple[str, ...]:
         """The ``Host`` names the API answers to: the bind address and the ones set."""
-        bound = () if self.host in ("0.0.0.0", "::", "") else (self.host,)
+        host = self.host.strip("[]")
+        bound = () if host in WILDCARDS else (host,)
         return (*bound, *self.host_names)
+
+    @property
+    def lan_url(self) -> str:
+        """The base URL of the LAN listener (as a tablet would name it, for a wildcard)."""
+        host = self.host.strip("[]")
+        if host in WILDCARDS and self.host_names:
+            host = self.host_names[0]
+        return f"https://{f'[{host}]' if ':' in host else host}:{self.lan_listener_port}"
 
     @property
     def lan(self) -> bool:
@@ -81,6 +91,11 @@ class AgentSettings:
             return (
                 f"--host {self.host} is not loopback, so it needs TLS: give --tls-cert and "
                 "--tls-key, or --self-signed"
+            )
+        if self.host.strip("[]") in WILDCARDS and not self.host_names:
+            return (
+                f"--host {self.host} listens everywhere: name the addresses or names tablets "
+                "use in POS_AGENT_HOST_NAMES (comma-separated)"
             )
         if self.lan_listener_port == self.port:
             return f"the LAN listener needs its own port, not {self.port}"

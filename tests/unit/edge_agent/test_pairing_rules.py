@@ -60,9 +60,12 @@ def test_a_loopback_host_serves_plain_http_with_no_lan_listener(host) -> None:
 
 @pytest.mark.parametrize("host", ["192.168.1.20", "0.0.0.0", "127.0.0.2", "till-3.lan"])
 def test_any_other_host_needs_tls(host) -> None:
-    bare = AgentSettings(Path("d"), host=host)
-    own = AgentSettings(Path("d"), host=host, self_signed=True)
-    given = AgentSettings(Path("d"), host=host, tls_cert=Path("c"), tls_key=Path("k"))
+    names = ("till-3.lan",)
+    bare = AgentSettings(Path("d"), host=host, host_names=names)
+    own = AgentSettings(Path("d"), host=host, self_signed=True, host_names=names)
+    given = AgentSettings(
+        Path("d"), host=host, tls_cert=Path("c"), tls_key=Path("k"), host_names=names
+    )
 
     assert bare.lan
     assert "needs TLS" in (bare.lan_problem() or "")
@@ -80,3 +83,19 @@ def test_the_lan_listener_takes_port_4124_unless_told() -> None:
     assert told.lan_listener_port == 8443
     assert told.self_signed
     assert AgentSettings(Path("d"), "0.0.0.0", 5000, self_signed=True, lan_port=5000).lan_problem()
+
+
+def test_a_wildcard_host_needs_the_names_tablets_use() -> None:
+    unnamed = AgentSettings(Path("d"), host="0.0.0.0", self_signed=True)
+    named = AgentSettings(Path("d"), host="0.0.0.0", self_signed=True, host_names=("till-3.lan",))
+
+    assert "POS_AGENT_HOST_NAMES" in (unnamed.lan_problem() or "")
+    assert named.lan_problem() is None
+    assert named.lan_url == "https://till-3.lan:4124"
+
+
+def test_an_ipv6_host_is_served_by_its_address_and_bracketed_in_urls() -> None:
+    settings = AgentSettings(Path("d"), host="[fd00::20]", self_signed=True)
+
+    assert settings.served_names == ("fd00::20",)
+    assert settings.lan_url == "https://[fd00::20]:4124"
