@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+import socket
 import uuid
 
 import httpx
+import uvicorn
 from litestar import Litestar
 
 from edge_agent.http.access import service_token
 from edge_agent.http.app import create_app, wall_clock_ms
+from edge_agent.http.listeners import lan_config, lan_socket
+from edge_agent.http.pairing import LAN_STATE, LanListener
+from edge_agent.http.tls import TlsFiles, ensure_self_signed, fingerprint, self_signed_files
 from edge_agent.printing import files as printer_files
 from edge_agent.printing.config import PrinterConfig
 from edge_agent.printing.errors import PrinterConfigError
@@ -148,3 +153,38 @@ def build_app(settings: AgentSettings, *, transport: httpx.BaseTransport | None 
     if runner.enrolled():
         start_sync(app, settings, runner)
     return app
+
+
+def tls_files(settings: AgentSettings, *, make: bool = True) -> TlsFiles | None:
+    """The LAN listener's certificate and key: the configured ones, else the agent's own
+    (made now with ``make``; None when it was never made)."""
+    if settings.tls_cert is not None and settings.tls_key is not None:
+        return TlsFiles(settings.tls_cert, settings.tls_key)
+    if make:
+        return ensure_self_signed(settings.data_dir, settings.served_names)
+    own = self_signed_files(settings.data_dir)
+    return own if own.cert.exists() else None
+
+
+def lan_listener(settings: AgentSettings) -> tuple[Litestar, uvicorn.Config, socket.socket, str]:
+    """The app, and the LAN listener's configuration, bound socket and certificate
+    fingerprint, for ``serve`` on a host that is not loopback.
+
+    Raises:
+        NotInitialised: the database has no device identity yet.
+        OSError, ValueError: the certificate or key cannot be used, or the address bound.
+    """
+    app = build_app(settings)
+    files = tls_files(settings)
+    assert files is not None  # made when not configured
+    sha256 = fingerprint(files.cert)
+    app.state[LAN_STATE] = LanListener(settings.lan_url, sha256)
+    sock = lan_socket(settings.host, settings.lan_listener_port)
+    try:
+        config = lan_config(
+            app, settings.host, sock.getsockname()[1], str(files.cert), str(files.key)
+        )
+    except BaseException:
+        sock.close()
+        raise
+    return app, config, sock, sha256

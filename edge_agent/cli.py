@@ -29,8 +29,31 @@ def build_parser() -> argparse.ArgumentParser:
     init = commands.add_parser("init", help="create or migrate the device database")
     init.add_argument("--demo", action="store_true", help="make this a device of the demo outlet")
     serve = commands.add_parser("serve", help="run the agent API")
-    serve.add_argument("--host", help="interface (default 127.0.0.1)")
+    serve.add_argument(
+        "--host",
+        help="interface (default 127.0.0.1); any other address also serves paired LAN "
+        "devices over TLS on --lan-port, and needs --tls-cert/--tls-key or --self-signed",
+    )
     serve.add_argument("--port", type=int, help="TCP port (env POS_AGENT_PORT; default 4114)")
+    serve.add_argument(
+        "--lan-port", type=int, help="TLS port of the LAN listener (env POS_AGENT_LAN_PORT; 4124)"
+    )
+    serve.add_argument(
+        "--tls-cert", help="PEM certificate of the LAN listener (POS_AGENT_TLS_CERT)"
+    )
+    serve.add_argument("--tls-key", help="PEM private key of the LAN listener (POS_AGENT_TLS_KEY)")
+    serve.add_argument(
+        "--self-signed",
+        action="store_true",
+        help="without --tls-cert, use a certificate the agent makes once in the data dir "
+        "(POS_AGENT_TLS_SELF_SIGNED=1); tablets pin its SHA-256 fingerprint",
+    )
+    commands.add_parser(
+        "pair",
+        help="make a one-time code (8 digits, 5 minutes) to pair a LAN device such as a tablet",
+    )
+    pairings = commands.add_parser("pairings", help="list the paired LAN devices, or revoke one")
+    pairings.add_argument("--revoke", metavar="ID", help="revoke the paired device with this id")
     backup = commands.add_parser("backup", help="copy the database with SQLite's online backup")
     backup.add_argument(
         "--to", type=Path, help="target file (default: data dir/backups/<time>.sqlite3)"
@@ -87,6 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             data_dir=args.data_dir,
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),
+            lan_port=getattr(args, "lan_port", None),
+            tls_cert=getattr(args, "tls_cert", None),
+            tls_key=getattr(args, "tls_key", None),
+            self_signed=getattr(args, "self_signed", False),
         )
     except ValueError as exc:
         print(f"pos-agent: {exc}", file=sys.stderr)
@@ -96,6 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _init(settings, args.demo)
         if args.command == "serve":
             return _serve(settings)
+        if args.command in ("pair", "pairings"):
+            from edge_agent.pairing_cli import pair_command, pairings_command
+
+            if args.command == "pair":
+                return pair_command(settings)
+            return pairings_command(settings, args.revoke)
         if args.command == "backup":
             return _backup(settings, args.to)
         if args.command == "status":
@@ -132,11 +165,26 @@ def _init(settings: AgentSettings, with_demo: bool) -> int:
 def _serve(settings: AgentSettings) -> int:
     import uvicorn
 
-    from edge_agent.bootstrap import build_app
+    from edge_agent.bootstrap import build_app, lan_listener
 
-    app = build_app(settings)
-    print(f"BengoBox POS agent listening on http://{settings.host}:{settings.port}", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    problem = settings.lan_problem()
+    if problem is not None:
+        print(f"pos-agent serve: {problem}", file=sys.stderr)
+        return 2
+    if not settings.lan:
+        app = build_app(settings)
+        print(f"BengoBox POS agent listening on http://{settings.host}:{settings.port}", flush=True)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        return 0
+    from edge_agent.http.listeners import serve_both
+
+    app, lan, sock, fingerprint = lan_listener(settings)
+    print(f"BengoBox POS agent listening on http://127.0.0.1:{settings.port}", flush=True)
+    print(
+        f"paired LAN devices: {settings.lan_url} (certificate SHA-256 {fingerprint})",
+        flush=True,
+    )
+    serve_both(app, settings.port, lan, sock)
     return 0
 
 

@@ -106,6 +106,7 @@ class AgentProcess(_ServerProcess):
     process: subprocess.Popen[str] | None = None
     env: dict[str, str] = field(default_factory=dict)
     log_path: Path | None = None
+    serve_args: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.log_path is None:
@@ -122,7 +123,7 @@ class AgentProcess(_ServerProcess):
         return {"Authorization": f"Bearer {token}"}
 
     def start(self) -> None:
-        args = ["edge_agent.cli", "--data-dir", str(self.data_dir), "serve"]
+        args = ["edge_agent.cli", "--data-dir", str(self.data_dir), "serve", *self.serve_args]
         self._launch(args, {**AGENT_ENV, **self.env}, timeout_s=20)
 
 

@@ -52,6 +52,7 @@ ALL_PERMISSIONS = [
     "confirm_payment",
     "pay_out",
     "pay_out_above_limit",
+    "pair_devices",
 ]
 
 

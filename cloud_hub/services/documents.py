@@ -36,6 +36,7 @@ Permission = Literal[
     "confirm_payment",
     "pay_out",
     "pay_out_above_limit",
+    "pair_devices",
 ]
 PIN_HASH = r"^scrypt\$[0-9]+\$[0-9]+\$[0-9]+\$[0-9a-f]+\$[0-9a-f]+$"
 

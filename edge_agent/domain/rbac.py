@@ -40,6 +40,7 @@ class Permission(StrEnum):
     CONFIRM_PAYMENT = "confirm_payment"
     PAY_OUT = "pay_out"
     PAY_OUT_ABOVE_LIMIT = "pay_out_above_limit"
+    PAIR_DEVICES = "pair_devices"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,14 @@ Every route but ``/health``, PIN sign-in and the OpenAPI documents needs
   readable by the agent's user only. It reads and runs sync; anything a cashier does
   still needs an operator.
 
+A request that came in on the LAN listener (:mod:`edge_agent.http.listeners`) must
+also carry ``X-Pos-Client: <token>`` of a device paired with this agent (401
+``pairing_required``), on every route but ``/health`` and the pairing claim; an
+operator session opened there serves that paired device only.
+
 The guard records who called (``request.state["principal"]``): idempotent answers are
-kept per principal, so another credential never reads a stored answer.
+kept per principal, so another credential never reads a stored answer. The paired
+device, if any, is ``request.state["paired_client"]``.
 """
 
 from __future__ import annotations
@@ -25,13 +31,17 @@ from anyio import to_thread
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
-from edge_agent.services import staff
+from edge_agent.http.listeners import is_lan
+from edge_agent.services import pairing, staff
 from edge_agent.services.errors import NotSignedIn
 from edge_agent.store.gateway import Store
 
 SERVICE_TOKEN_FILE = "service.token"
 SERVICE = "service"
 PUBLIC = "public"
+#: Route option: answered on the LAN listener without a paired client's token.
+LAN_OPEN = "lan_open"
+CLIENT_HEADER = "x-pos-client"
 
 
 def service_token(data_dir: Path) -> str:
@@ -55,26 +65,39 @@ def bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
 async def require_credential(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
-    """Litestar guard: a valid operator session or the service token.
+    """Litestar guard: a valid operator session or the service token (and, on the LAN
+    listener, a paired client's token).
 
     Raises:
+        PairingRequired: a LAN request without a paired client's token.
         NotSignedIn, SessionExpired: no valid credential.
     """
+    state = connection.app.state
+    store: Store = state.store
+    client: str | None = None
+    if is_lan(connection.scope) and not handler.opt.get(LAN_OPEN):
+        presented = connection.headers.get(CLIENT_HEADER, "").strip() or None
+        lan_now_ms: int = state.clock()
+
+        def check_client() -> str:
+            with store.write() as conn:
+                return pairing.check_client(conn, presented, lan_now_ms)
+
+        client = await to_thread.run_sync(check_client)
+        connection.state["paired_client"] = client
     if handler.opt.get(PUBLIC) or connection.url.path.startswith("/schema"):
         return
     token = bearer(connection)
-    state = connection.app.state
     expected: str | None = state.get("service_token")
     if token and expected and secrets.compare_digest(token.encode(), expected.encode()):
         connection.state["principal"] = SERVICE
         return
     if not token:
         raise NotSignedIn("sign in with your PIN first")
-    store: Store = state.store
     now_ms: int = state.clock()
 
     def check() -> str:
         with store.write() as conn:
-            return staff.check_session(conn, token, now_ms).staff_id
+            return staff.check_session(conn, token, now_ms, paired_client=client).staff_id
 
     connection.state["principal"] = await to_thread.run_sync(check)

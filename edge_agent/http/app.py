@@ -17,12 +17,13 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from edge_agent.domain.discounts import Discount
 from edge_agent.http import schemas
-from edge_agent.http.access import PUBLIC, require_credential
+from edge_agent.http.access import LAN_OPEN, PUBLIC, require_credential
 from edge_agent.http.bounds import check_body
 from edge_agent.http.commands import operator_token, ticket_command
 from edge_agent.http.drawer import DRAWER_HANDLERS
 from edge_agent.http.errors import HANDLERS
 from edge_agent.http.local import local_only
+from edge_agent.http.pairing import PAIRING_HANDLERS
 from edge_agent.http.printers import PRINTER_HANDLERS
 from edge_agent.http.settlements import SETTLEMENT_HANDLERS
 from edge_agent.http.sync import SYNC_HANDLERS
@@ -41,16 +42,19 @@ def _store(state: State) -> Store:
     return store
 
 
-@get("/health", sync_to_thread=False, opt={PUBLIC: True})
+@get("/health", sync_to_thread=False, opt={PUBLIC: True, LAN_OPEN: True})
 def health() -> dict[str, str]:
     """Tell a supervisor the agent is up."""
     return {"status": "ok", "service": "pos-agent"}
 
 
 @post("/api/v1/auth/pin", status_code=201, sync_to_thread=True, opt={PUBLIC: True})
-def pin_login(data: JSONBody[schemas.PinLogin], state: State) -> schemas.Session:
-    """Open an operator session with a staff PIN."""
-    who = staff.sign_in(_store(state), data.pin, state.clock)
+def pin_login(
+    request: Request[Any, Any, Any], data: JSONBody[schemas.PinLogin], state: State
+) -> schemas.Session:
+    """Open an operator session with a staff PIN (on a paired device: for that device)."""
+    client = request.state.get("paired_client")
+    who = staff.sign_in(_store(state), data.pin, state.clock, paired_client=client)
     return schemas.Session(who.token, who.staff_id, who.name, who.role.name)
 
 
@@ -256,6 +260,7 @@ def create_app(
             *DRAWER_HANDLERS,
             *PRINTER_HANDLERS,
             *SYNC_HANDLERS,
+            *PAIRING_HANDLERS,
         ],
         state=State({"store": store, "clock": clock, "service_token": service_token}),
         guards=[require_credential],

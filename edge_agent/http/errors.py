@@ -32,6 +32,10 @@ from edge_agent.services.errors import (
     NothingToPrint,
     NotInitialised,
     NotSignedIn,
+    PairingCodeInvalid,
+    PairingNotFound,
+    PairingRequired,
+    PairingThrottled,
     PaymentNotFound,
     PrinterNotFound,
     PrintJobNotFound,
@@ -57,9 +61,13 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (PrinterNotFound, 404),
     (PrintJobNotFound, 404),
     (ZNotFound, 404),
+    (PairingNotFound, 404),
     (NotFound, 422),
     (NotSignedIn, 401),
     (SessionExpired, 401),
+    (PairingRequired, 401),
+    (PairingCodeInvalid, 401),
+    (PairingThrottled, 429),
     (WrongPin, 401),
     (PermissionDenied, 403),
     (StaffLockedOut, 423),
@@ -98,7 +106,10 @@ def _body(code: str, message: str, detail: object = None) -> dict[str, object]:
 
 def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, object]]:
     detail = getattr(exc, "detail", None)
-    return Response(_body(exc.code, str(exc), detail), status_code=status_for(exc))
+    headers = {}
+    if isinstance(exc, PairingThrottled):
+        headers["Retry-After"] = str(exc.retry_after_s)
+    return Response(_body(exc.code, str(exc), detail), status_code=status_for(exc), headers=headers)
 
 
 def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, object]]:

@@ -24,6 +24,7 @@ from anyio import to_thread
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import State
 
+from edge_agent.http.listeners import is_lan
 from edge_agent.services import printing
 from edge_agent.services.sync import SyncOutcome, SyncRunner
 from edge_agent.services.sync_status import SyncStatus, sync_status
@@ -155,6 +156,8 @@ def get_state_hash(request: Request[Any, Any, Any], state: State) -> Response[di
 
 
 def _loopback(request: Request[Any, Any, Any]) -> bool:
+    if is_lan(request.scope):  # a paired tablet is not this device, whatever its address
+        return False
     host = request.client.host if request.client else ""
     try:
         return ipaddress.ip_address(host).is_loopback

@@ -27,6 +27,13 @@ DomainError
 ├── PrintJobNotOpen       print_job_not_unconfirmed: only an unconfirmed (or failed)
 │                         job can be sent again or marked printed
 ├── PrintersFileInvalid   printers_file_invalid: the printers file was not applied
+├── PairingRequired       pairing_required: a request on the LAN listener without the
+│                         client token of a device paired with this agent
+├── PairingCodeInvalid    pairing_code_invalid: no open pairing code matches (wrong,
+│                         used, expired or cancelled)
+├── PairingThrottled      pairing_throttled: too many wrong codes lately
+│                         (``retry_after_s``)
+├── PairingNotFound       pairing_not_found: (also LookupError) no such paired device
 ├── MalformedBody         malformed_request: a request body that is not JSON
 ├── InvalidBody           invalid_request: a body not of the schema (type, bounds,
 │                         nesting deeper than allowed)
@@ -228,3 +235,33 @@ class SessionExpired(DomainError):
     """The operator session ran out (idle too long, or past its longest life)."""
 
     code = "session_expired"
+
+
+class PairingRequired(DomainError):
+    """A request on the LAN listener without a valid paired-client token."""
+
+    code = "pairing_required"
+
+
+class PairingCodeInvalid(DomainError):
+    """No open pairing code matches: wrong, already used, expired or cancelled."""
+
+    code = "pairing_code_invalid"
+
+
+class PairingThrottled(DomainError):
+    """Too many wrong pairing codes lately; claims resume after ``retry_after_s``."""
+
+    code = "pairing_throttled"
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"too many wrong pairing codes; try again in {retry_after_s} s")
+        self.retry_after_s = retry_after_s
+        self.detail = {"retry_after_s": retry_after_s}
+
+
+class PairingNotFound(NotFound):
+    """No paired device with this id on this agent."""
+
+    code = "pairing_not_found"
+    entity = "paired device"

@@ -57,8 +57,12 @@ def _match(conn: sqlite3.Connection, pin: str) -> tuple[str, dict[str, str]] | N
     return None
 
 
-def sign_in(store: Store, pin: str, clock: Callable[[], int]) -> Operator:
+def sign_in(
+    store: Store, pin: str, clock: Callable[[], int], *, paired_client: str | None = None
+) -> Operator:
     """Open an operator session for the staff member with this PIN.
+
+    A session opened from a paired LAN device (``paired_client``) serves that device only.
 
     Wrong PINs are counted on the device, with wrong inline manager PINs
     (:func:`counting_pin_failures`); after too many the till refuses PINs for a while,
@@ -78,8 +82,9 @@ def sign_in(store: Store, pin: str, clock: Callable[[], int]) -> Operator:
             staff_id, data = found
             token = secrets.token_urlsafe(24)
             conn.execute(
-                "INSERT INTO staff_sessions (token, staff_id, opened_ms) VALUES (?, ?, ?)",
-                (token, staff_id, now_ms),
+                "INSERT INTO staff_sessions (token, staff_id, opened_ms, paired_client)"
+                " VALUES (?, ?, ?, ?)",
+                (token, staff_id, now_ms, paired_client),
             )
             oplog.append(
                 conn,
@@ -130,8 +135,13 @@ def counting_pin_failures(
         raise
 
 
-def check_session(conn: sqlite3.Connection, token: str | None, now_ms: int) -> Operator:
+def check_session(
+    conn: sqlite3.Connection, token: str | None, now_ms: int, *, paired_client: str | None = None
+) -> Operator:
     """The operator of a session that is open and has not run out; marks it used.
+
+    The session must come from where it was opened: the paired LAN device
+    ``paired_client``, or (None) the till itself.
 
     A session ends after the outlet's idle time without a request, and at the latest
     its longest life after sign-in (``outlet_settings.session_limits_ms``). Call inside
@@ -142,10 +152,13 @@ def check_session(conn: sqlite3.Connection, token: str | None, now_ms: int) -> O
         SessionExpired: the session ran out.
     """
     who = operator(conn, token)
-    opened, seen = conn.execute(
-        "SELECT opened_ms, coalesce(last_seen_ms, opened_ms) FROM staff_sessions WHERE token = ?",
+    opened, seen, client = conn.execute(
+        "SELECT opened_ms, coalesce(last_seen_ms, opened_ms), paired_client"
+        " FROM staff_sessions WHERE token = ?",
         (token,),
     ).fetchone()
+    if client != paired_client:
+        raise NotSignedIn("this session was opened on another device; sign in with your PIN")
     idle_ms, longest_ms = outlet_settings.session_limits_ms(conn)
     if now_ms - seen > idle_ms or now_ms - opened > longest_ms:
         raise SessionExpired("your session has ended; sign in with your PIN again")

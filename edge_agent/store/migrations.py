@@ -256,6 +256,35 @@ MIGRATIONS: Sequence[str] = (
     """
     ALTER TABLE staff_sessions ADD COLUMN last_seen_ms INTEGER;
     """,
+    # 12: devices of the outlet's LAN paired with this agent: one-time pairing codes and
+    #     the paired clients (code and token kept as SHA-256 only), wrong claims for the
+    #     throttle, and the paired client an operator session was opened from.
+    """
+    CREATE TABLE pairing_codes (
+        id TEXT PRIMARY KEY,
+        code_hash TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        used_ms INTEGER,
+        cancelled_ms INTEGER
+    );
+    CREATE INDEX pairing_codes_by_hash ON pairing_codes (code_hash);
+    CREATE TABLE paired_clients (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        code_id TEXT NOT NULL REFERENCES pairing_codes (id),
+        paired_ms INTEGER NOT NULL,
+        last_seen_ms INTEGER,
+        revoked_ms INTEGER,
+        revoked_by TEXT
+    );
+    CREATE TABLE pairing_failures (
+        at_ms INTEGER NOT NULL
+    );
+    ALTER TABLE staff_sessions ADD COLUMN paired_client TEXT;
+    """,
 )
 
 

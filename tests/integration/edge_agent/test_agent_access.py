@@ -12,7 +12,7 @@ import pytest
 from tests.fakes import FakeHub
 from tests.sync_till import make_till
 
-PUBLIC = {("GET", "/health"), ("POST", "/api/v1/auth/pin")}
+PUBLIC = {("GET", "/health"), ("POST", "/api/v1/auth/pin"), ("POST", "/api/v1/pairing/claim")}
 MINUTE_MS = 60_000
 
 
