@@ -53,7 +53,7 @@ class Health(msgspec.Struct, frozen=True):
 @get(
     "/health",
     **admin_op(
-        "Health",
+        "Check that the hub can serve",
         "Whether the hub can serve: 200 when its database answers, 503 `unavailable` while "
         "it cannot. No credential; cheap enough for load balancers and waiting devices.",
         credential="",
@@ -69,7 +69,7 @@ async def health(state: State) -> Health:
     "/metrics",
     media_type="text/plain; version=0.0.4",
     **admin_op(
-        "Metrics",
+        "Read the hub-wide metrics",
         "Hub-wide counts (tenants, devices, ops, quarantined ops, open conflicts) in the "
         "Prometheus text format 0.0.4; no tenant names. No credential.",
         credential="",

@@ -231,6 +231,40 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+_SETTINGS = {
+    "anyOf": [_ref("OutletSettings"), {"type": "null"}],
+    "description": "The outlet's settings document.",
+}
+#: Properties held as JSON objects in Python whose shape a reference document gives.
+_TYPED_PROPERTIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("NewOutlet", "settings"): _SETTINGS,
+    ("Outlet", "settings"): _SETTINGS,
+    ("EnrolledOutlet", "settings"): _SETTINGS,
+    ("Written", "doc"): {
+        "anyOf": [_ref("CatalogDocument"), _ref("Role"), {"type": "null"}],
+        "description": "The document as now held (its entity's shape); null once deleted.",
+    },
+}
+#: Properties that hold any JSON value by design, and what they hold.
+FREE_FORM: dict[tuple[str, str], str] = {
+    ("ConflictView", "values"): "Each conflicting write's value, by op id: any JSON value "
+    "the field can hold.",
+    ("Resolution", "value"): "The value written: any JSON value the field can hold.",
+    ("Resolve", "value"): "A new value for the field: any JSON value it can hold.",
+    ("Event", "data"): "The event's payload; its shape is given by the event's `name` "
+    "(docs/sync-protocol.md).",
+    ("FieldEdit", "changes"): "The edited fields and their new values.",
+    ("FieldEdit", "base"): "The version of each edited field the editor saw.",
+}
+
+
+def _retype(schemas: dict[str, Any]) -> None:
+    for (name, field), schema in _TYPED_PROPERTIES.items():
+        schemas[name]["properties"][field] = dict(schema)
+    for (name, field), description in FREE_FORM.items():
+        schemas[name]["properties"][field]["description"] = description
+
+
 def _wire_components() -> dict[str, Any]:
     types: list[Any] = [ErrorMessage, documents.Role, documents.OutletSettings]
     types += [kind for pair in _SYNC_BODIES.values() for kind in pair]
@@ -292,10 +326,12 @@ def complete(app: Litestar, generated: dict[str, Any]) -> dict[str, Any]:
         # litestar already drew the document types the catalog listing holds.
         schemas.setdefault(name, schema)
     schemas["ErrorBody"]["properties"]["code"]["enum"] = all_codes()
+    _retype(schemas)
     for path, method, opt in _operations(app):
         operation = document["paths"].get(path, {}).get(method)
         if operation is None:  # the document's own route
             continue
+        operation.setdefault("security", [])  # litestar leaves "no credential" out
         if opt.get("idempotent"):
             operation.setdefault("parameters", []).append(dict(IDEMPOTENCY_HEADER))
         if opt.get("sync"):

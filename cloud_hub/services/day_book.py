@@ -86,7 +86,9 @@ class PaymentView(msgspec.Struct, frozen=True):
     ]
     recorded_ms: Annotated[
         int,
-        msgspec.Meta(description="When the till recorded it (HLC wall time): Unix ms (UTC)."),
+        msgspec.Meta(
+            description="When the till recorded it (HLC wall time): Unix milliseconds (UTC)."
+        ),
     ]
 
 

@@ -81,8 +81,10 @@ class Settlement(msgspec.Struct):
     day: Annotated[str, msgspec.Meta(description="The local day, YYYY-MM-DD.")]
     timezone: Annotated[str, msgspec.Meta(description="The outlet's IANA time zone.")]
     currency: Annotated[str, msgspec.Meta(description="The outlet's currency (ISO 4217).")]
-    from_ms: Annotated[int, msgspec.Meta(description="Start of the day: Unix ms (UTC).")]
-    to_ms: Annotated[int, msgspec.Meta(description="End of the day (exclusive): Unix ms.")]
+    from_ms: Annotated[int, msgspec.Meta(description="Start of the day: Unix milliseconds (UTC).")]
+    to_ms: Annotated[
+        int, msgspec.Meta(description="End of the day (exclusive): Unix milliseconds.")
+    ]
     payments: list[MethodTotals] = msgspec.field(default_factory=list)
     refunds: list[MethodTotals] = msgspec.field(default_factory=list)
     totals: Totals = msgspec.field(default_factory=Totals)
