@@ -31,6 +31,7 @@ from litestar.routes import HTTPRoute
 
 from cloud_hub.http import errors as error_map
 from cloud_hub.http.admin_answers import ErrorBody
+from cloud_hub.http.openapi_glossary import describe
 from cloud_hub.services import documents, idempotency
 from cloud_hub.services import errors as hub_errors
 from sync_protocol import ErrorCode, ErrorMessage, Handshake, PullRequest
@@ -258,6 +259,15 @@ FREE_FORM: dict[tuple[str, str], str] = {
 }
 
 
+def _describe(schemas: dict[str, Any]) -> None:
+    for name, schema in schemas.items():
+        for field, prop in schema.get("properties", {}).items():
+            if "description" not in prop and "$ref" not in prop:
+                found = describe(name, field)
+                if found is not None:
+                    prop["description"] = found
+
+
 def _retype(schemas: dict[str, Any]) -> None:
     for (name, field), schema in _TYPED_PROPERTIES.items():
         schemas[name]["properties"][field] = dict(schema)
@@ -327,6 +337,7 @@ def complete(app: Litestar, generated: dict[str, Any]) -> dict[str, Any]:
         schemas.setdefault(name, schema)
     schemas["ErrorBody"]["properties"]["code"]["enum"] = all_codes()
     _retype(schemas)
+    _describe(schemas)
     for path, method, opt in _operations(app):
         operation = document["paths"].get(path, {}).get(method)
         if operation is None:  # the document's own route

@@ -104,6 +104,17 @@ def test_no_schema_is_an_untyped_object_unless_it_says_what_it_holds(document) -
                 assert prop.get("description"), f"{name}.{field} is an untyped object"
 
 
+def test_every_field_of_every_schema_says_what_it_holds(document) -> None:
+    missing = [
+        f"{name}.{field}"
+        for name, schema in document["components"]["schemas"].items()
+        for field, prop in schema.get("properties", {}).items()
+        if not prop.get("description") and "$ref" not in prop
+    ]
+
+    assert missing == []
+
+
 def test_every_error_answer_is_the_one_error_body_or_the_sync_error_message(document) -> None:
     for method, path, operation in operations(document):
         errors = {s: r for s, r in operation["responses"].items() if s[0] in "45"}
