@@ -31,6 +31,7 @@ from litestar.routes import HTTPRoute
 
 from cloud_hub.http import errors as error_map
 from cloud_hub.http.admin_answers import ErrorBody
+from cloud_hub.http.openapi_examples import add_examples
 from cloud_hub.http.openapi_glossary import describe
 from cloud_hub.services import documents, idempotency
 from cloud_hub.services import errors as hub_errors
@@ -338,6 +339,7 @@ def complete(app: Litestar, generated: dict[str, Any]) -> dict[str, Any]:
     schemas["ErrorBody"]["properties"]["code"]["enum"] = all_codes()
     _retype(schemas)
     _describe(schemas)
+    add_examples(document)
     for path, method, opt in _operations(app):
         operation = document["paths"].get(path, {}).get(method)
         if operation is None:  # the document's own route

@@ -13,12 +13,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import pytest
 
 from cloud_hub.http import errors as error_map
 from cloud_hub.http.openapi import ADMIN, DEVICE, OPERATOR, all_codes
 from cloud_hub.http.openapi_dump import hub_document
-from sync_protocol import ErrorCode
+from cloud_hub.http.openapi_examples import EXAMPLES
+from sync_protocol import PROTOCOL_VERSION, SCHEMA_VERSION, ErrorCode
 from tests.integration.cloud_hub.admin_harness import Till, auth, running_hub, store_device_ops
 from tests.integration.cloud_hub.openapi_check import assert_documented
 
@@ -184,6 +186,18 @@ def test_sync_operations_take_and_answer_json_or_msgpack(document) -> None:
     assert "`batch_too_large`" in push["responses"]["413"]["description"]
 
 
+def test_the_main_operations_show_examples_that_fit_their_schemas(document) -> None:
+    for (path, method, where), value in EXAMPLES.items():
+        operation = document["paths"][path][method]
+        part = operation["requestBody"] if where == "request" else operation["responses"][where]
+        for content in part["content"].values():
+            assert content["examples"]["example"]["value"] == value
+            schema = {**content["schema"], "components": document["components"]}
+            errors = [e.message for e in jsonschema_rs.validator_for(schema).iter_errors(value)]
+            assert errors == [], (path, method, where, errors)
+    assert ("/api/v1/outlets/{outlet}/tickets", "get", "200") in EXAMPLES
+
+
 def test_money_and_time_fields_say_their_unit(document) -> None:
     schemas = document["components"]["schemas"]
     for name, field in [
@@ -292,3 +306,36 @@ async def test_answers_of_the_main_admin_flows_fit_the_documented_schemas(hub) -
             continue  # no such route: nothing to document
         assert_documented(document, answer)
     assert {200, 201, 400, 401, 404, 409, 422} <= set(statuses)
+
+
+async def test_answers_of_the_sync_routes_fit_the_documented_schemas(hub) -> None:
+    document = (await hub.client.get("/schema/openapi.json")).json()
+    token = await hub.tenant("acme")
+    await hub.outlet(token, "NBO1")
+    device_id = str(uuid.uuid4())
+    enrolled = await hub.enroll(await hub.code(token, "NBO1", "D01"), device_id)
+    device = auth(enrolled["credential"])
+    shake = {
+        "type": "handshake",
+        "protocol_version": PROTOCOL_VERSION,
+        "schema_version": SCHEMA_VERSION,
+        "device_id": device_id,
+        "device_clock_ms": hub.clock(),
+        "device_hlc": 0,
+        "last_seq": 0,
+    }
+    pull = {"type": "pull", "cursor": None, "limit": 10}
+
+    answers = [
+        await hub.client.post("/sync/v1/handshake", json=shake, headers=device),
+        await hub.client.post("/sync/v1/pull", json=pull, headers=device),
+        await hub.client.post("/sync/v1/handshake", json=shake),
+        await hub.client.post("/sync/v1/pull", content=b"{", headers=device),
+        await hub.client.post(
+            "/sync/v1/pull", content=b"x", headers={**device, "Content-Type": "text/plain"}
+        ),
+    ]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 401, 400, 415]
+    for answer in answers:
+        assert_documented(document, answer)
