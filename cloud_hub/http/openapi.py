@@ -115,7 +115,8 @@ IDEMPOTENCY_HEADER = {
     "method, path and body within "
     f"{idempotency.KEPT_MS // 3_600_000} hours gets the first answer (same status and "
     "body) and changes nothing; the same key with another request is refused 409 "
-    "`idempotency_key_reused`. Keys are scoped to the caller's tenant. Use a random UUID.",
+    "`idempotency_key_reused`. Keys are scoped to the caller (a tenant, the hub operator, "
+    "or enrolling devices). Use a random UUID.",
 }
 
 
