@@ -9,7 +9,7 @@ PIP_FLAGS ?= --quiet --disable-pip-version-check
 # pytest-xdist workers for `make test`: one per core
 WORKERS ?= auto
 
-.PHONY: help venv test test-fast lint format typecheck bench demo coverage clean
+.PHONY: help venv test test-fast lint format typecheck bench demo coverage clean openapi
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ lint: $(STAMP)  ## ruff (lint + format check), mypy strict, import contracts
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+openapi: $(STAMP)  ## write the served OpenAPI documents to docs/openapi/
+	$(BIN)/python -m cloud_hub.http.openapi_dump docs/openapi/hub.json
 
 format: $(STAMP)  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

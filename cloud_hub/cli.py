@@ -188,7 +188,7 @@ def _serve(settings: HubSettings) -> int:
     app = bootstrap.build_app(settings, announce=lambda info: _announce(info, base))
     print(f"BengoBox POS hub listening on {base}", flush=True)
     print(f"  health: {base}/health", flush=True)
-    print(f"  API docs: {base}/schema", flush=True)
+    print(f"  API document: {base}/schema/openapi.json", flush=True)
     uvicorn.run(
         app,
         host=settings.host,

@@ -24,14 +24,34 @@ from cloud_hub.http.admin_context import (
     transaction,
 )
 from cloud_hub.http.idempotency import once
+from cloud_hub.http.openapi import OPERATOR, admin_op
 from cloud_hub.services import devices, enrollment, registry, tenancy
+from cloud_hub.services.errors import (
+    AlreadyExists,
+    DeviceCodeTaken,
+    DocumentInvalid,
+    InvalidInput,
+    NotFound,
+)
 from cloud_hub.services.tenancy import Outlet
 
 JSONObject = dict[str, Any]
-#: The largest enrollment body (bytes): a code, a device id, a name and a version.
 
 
-@post("/api/v1/tenants", guards=[operator_guard], status_code=201)
+@post(
+    "/api/v1/tenants",
+    guards=[operator_guard],
+    status_code=201,
+    **admin_op(
+        "Create a tenant",
+        "Create a tenant with its first admin token, which is shown only in this answer. "
+        "Hub operator only.",
+        errors=(InvalidInput, AlreadyExists),
+        body=True,
+        idempotent=True,
+        credential=OPERATOR,
+    ),
+)
 async def create_tenant(
     data: JSONBody[schemas.NewTenant], state: State, request: AnyRequest
 ) -> schemas.TenantCreated:
@@ -45,14 +65,25 @@ async def create_tenant(
         )
 
 
-@get("/outlets")
+@get("/outlets", **admin_op("List outlets", "The tenant's outlets, by code."))
 async def list_outlets(tenant: CallerTenant, state: State) -> list[Outlet]:
     """The tenant's outlets."""
     async with transaction(state) as conn:
         return await registry.list_outlets(conn, tenant)
 
 
-@post("/outlets", status_code=201)
+@post(
+    "/outlets",
+    status_code=201,
+    **admin_op(
+        "Create an outlet",
+        "Create an outlet; its settings document is published to the tenant's devices. "
+        "The currency defaults to the tenant's.",
+        errors=(InvalidInput, DocumentInvalid, AlreadyExists),
+        body=True,
+        idempotent=True,
+    ),
+)
 async def create_outlet(
     data: JSONBody[schemas.NewOutlet], tenant: CallerTenant, state: State, request: AnyRequest
 ) -> Outlet:
@@ -71,14 +102,30 @@ async def create_outlet(
         return await unit.answer(written)
 
 
-@get("/outlets/{code:str}")
+@get(
+    "/outlets/{code:str}",
+    **admin_op(
+        "Get an outlet", "One outlet of the tenant, by code.", errors=(NotFound,), params=True
+    ),
+)
 async def get_outlet(code: FromPath[str], tenant: CallerTenant, state: State) -> Outlet:
     """One of the tenant's outlets."""
     async with transaction(state) as conn:
         return await tenancy.outlet_by_code(conn, tenant, code)
 
 
-@put("/outlets/{code:str}/settings")
+@put(
+    "/outlets/{code:str}/settings",
+    **admin_op(
+        "Replace an outlet's settings",
+        "Replace an outlet's settings (offline card limits, pay-out limit, sessions); "
+        "devices receive them on their next pull.",
+        errors=(NotFound, DocumentInvalid),
+        body=True,
+        params=True,
+        idempotent=True,
+    ),
+)
 async def put_outlet_settings(
     code: FromPath[str],
     data: JSONBody[JSONObject],
@@ -94,7 +141,19 @@ async def put_outlet_settings(
         return await unit.answer(written)
 
 
-@post("/outlets/{code:str}/enrollment-codes", status_code=201)
+@post(
+    "/outlets/{code:str}/enrollment-codes",
+    status_code=201,
+    **admin_op(
+        "Issue an enrollment code",
+        "Issue a one-time code that enrolls one device at the outlet under the given "
+        "device code; the code is shown only in this answer.",
+        errors=(NotFound, InvalidInput, DeviceCodeTaken),
+        body=True,
+        params=True,
+        idempotent=True,
+    ),
+)
 async def issue_code(
     code: FromPath[str],
     data: JSONBody[schemas.NewEnrollmentCode],
@@ -115,7 +174,15 @@ async def issue_code(
         return await unit.answer(written)
 
 
-@get("/devices")
+@get(
+    "/devices",
+    **admin_op(
+        "List devices",
+        "The tenant's enrolled devices, optionally of one outlet (`outlet`, a code).",
+        errors=(NotFound,),
+        params=True,
+    ),
+)
 async def list_devices(
     tenant: CallerTenant, state: State, outlet: FromQuery[str | None] = None
 ) -> list[devices.Device]:
@@ -124,7 +191,17 @@ async def list_devices(
         return await devices.list_devices(conn, tenant, outlet)
 
 
-@post("/devices/{device_id:str}/revoke", status_code=200)
+@post(
+    "/devices/{device_id:str}/revoke",
+    status_code=200,
+    **admin_op(
+        "Revoke a device",
+        "Revoke a device: its credential is refused from the next request on.",
+        errors=(NotFound,),
+        params=True,
+        idempotent=True,
+    ),
+)
 async def revoke_device(
     device_id: FromPath[str], tenant: CallerTenant, state: State, request: AnyRequest
 ) -> devices.Device:
@@ -134,7 +211,17 @@ async def revoke_device(
         return await unit.answer(written)
 
 
-@post("/devices/{device_id:str}/signout", status_code=200)
+@post(
+    "/devices/{device_id:str}/signout",
+    status_code=200,
+    **admin_op(
+        "Sign out a device's sessions",
+        "End every operator session open on a device now (synced to it as session control).",
+        errors=(NotFound,),
+        params=True,
+        idempotent=True,
+    ),
+)
 async def sign_out_device(
     device_id: FromPath[str], tenant: CallerTenant, state: State, request: AnyRequest
 ) -> devices.SignOut:

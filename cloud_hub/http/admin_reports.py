@@ -11,12 +11,29 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from cloud_hub.http import admin_schemas as schemas
 from cloud_hub.http.admin_context import AnyRequest, CallerTenant, bearer, now_ms, transaction
 from cloud_hub.http.idempotency import once
+from cloud_hub.http.openapi import admin_op
 from cloud_hub.services import conflicts, monitoring, quarantine, registry, settlement
-from cloud_hub.services.errors import Malformed
+from cloud_hub.services.errors import (
+    ConflictResolved,
+    InvalidInput,
+    Malformed,
+    NotFound,
+    QuarantineSettled,
+    StillRefused,
+)
 from cloud_hub.services.tenancy import Tenant
 
 
-@get("/sync/status")
+@get(
+    "/sync/status",
+    **admin_op(
+        "Sync status of an outlet",
+        "Per device of the outlet: last contact, ops pending and not yet pulled, and clock "
+        "skew (milliseconds).",
+        errors=(NotFound,),
+        params=True,
+    ),
+)
 async def sync_status(
     outlet: FromQuery[str], tenant: CallerTenant, state: State
 ) -> monitoring.OutletSync:
@@ -25,7 +42,15 @@ async def sync_status(
         return await monitoring.outlet_sync(conn, tenant, outlet, now_ms=now_ms(state))
 
 
-@get("/conflicts")
+@get(
+    "/conflicts",
+    **admin_op(
+        "List conflicts",
+        "The tenant's conflicts (open ones unless `resolved=true`), with each write's value.",
+        errors=(NotFound,),
+        params=True,
+    ),
+)
 async def list_conflicts(
     tenant: CallerTenant,
     state: State,
@@ -37,7 +62,19 @@ async def list_conflicts(
         return await conflicts.list_conflicts(conn, tenant, outlet_code=outlet, resolved=resolved)
 
 
-@post("/conflicts/{conflict_id:str}/resolve", status_code=200)
+@post(
+    "/conflicts/{conflict_id:str}/resolve",
+    status_code=200,
+    **admin_op(
+        "Resolve a conflict",
+        "Settle a conflict with one write's value (`op_id`) or a new `value` (exactly one), "
+        "written as a synced edit.",
+        errors=(NotFound, ConflictResolved, InvalidInput, Malformed),
+        body=True,
+        params=True,
+        idempotent=True,
+    ),
+)
 async def resolve_conflict(
     conflict_id: FromPath[str],
     data: JSONBody[schemas.Resolve],
@@ -61,7 +98,16 @@ async def resolve_conflict(
         return await unit.answer(written)
 
 
-@get("/quarantine")
+@get(
+    "/quarantine",
+    **admin_op(
+        "List quarantined ops",
+        "Ops the hub set aside (malformed, read-only entity, clock drift...), newest first; "
+        "`status` picks `held`, `released` or `discarded` ones.",
+        errors=(NotFound, InvalidInput),
+        params=True,
+    ),
+)
 async def list_quarantine(
     tenant: CallerTenant,
     state: State,
@@ -74,7 +120,18 @@ async def list_quarantine(
         return await monitoring.quarantined(conn, tenant, outlet, status)
 
 
-@post("/quarantine/{entry_id:str}/release", status_code=200)
+@post(
+    "/quarantine/{entry_id:str}/release",
+    status_code=200,
+    **admin_op(
+        "Release a quarantined op",
+        "Merge a held op into its outlet's log, which every device then pulls; audited.",
+        errors=(NotFound, QuarantineSettled, StillRefused),
+        body=True,
+        params=True,
+        idempotent=True,
+    ),
+)
 async def release_quarantined(
     entry_id: FromPath[str],
     data: JSONBody[schemas.Settle],
@@ -86,7 +143,18 @@ async def release_quarantined(
     return await _settle(quarantine.release, entry_id, data, tenant, state, request)
 
 
-@post("/quarantine/{entry_id:str}/discard", status_code=200)
+@post(
+    "/quarantine/{entry_id:str}/discard",
+    status_code=200,
+    **admin_op(
+        "Discard a quarantined op",
+        "Keep a held op for the record but never merge it; audited.",
+        errors=(NotFound, QuarantineSettled),
+        body=True,
+        params=True,
+        idempotent=True,
+    ),
+)
 async def discard_quarantined(
     entry_id: FromPath[str],
     data: JSONBody[schemas.Settle],
@@ -114,7 +182,16 @@ async def _settle(
         return await unit.answer(settled)
 
 
-@get("/reports/settlement")
+@get(
+    "/reports/settlement",
+    **admin_op(
+        "Settlement report of a day",
+        "Payments by method, refunds, tips, pending confirmations and money conflicts of "
+        "one outlet's local day; every figure in minor units, and they add up.",
+        errors=(NotFound, InvalidInput),
+        params=True,
+    ),
+)
 async def settlement_report(
     outlet: FromQuery[str], day: FromQuery[str], tenant: CallerTenant, state: State
 ) -> settlement.Settlement:

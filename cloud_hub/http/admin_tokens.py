@@ -11,20 +11,40 @@ from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
 from cloud_hub.http import admin_schemas as schemas
-from cloud_hub.http.admin_context import AnyRequest, CallerTenant, now_ms, transaction
+from cloud_hub.http.admin_answers import Me
+from cloud_hub.http.admin_context import AnyRequest, CallerTenant, bearer, now_ms, transaction
 from cloud_hub.http.idempotency import once
+from cloud_hub.http.openapi import admin_op
 from cloud_hub.services import admin_tokens
 from cloud_hub.services.admin_tokens import AdminToken, IssuedToken
+from cloud_hub.services.errors import InvalidInput, NotFound
 
 
-@get("/admin-tokens")
+@get(
+    "/admin-tokens",
+    **admin_op(
+        "List admin tokens",
+        "The tenant's admin tokens, revoked and expired ones included, never with a secret.",
+    ),
+)
 async def list_admin_tokens(tenant: CallerTenant, state: State) -> list[AdminToken]:
     """The tenant's admin tokens, revoked and expired ones included, without secrets."""
     async with transaction(state) as conn:
         return await admin_tokens.list_tokens(conn, tenant)
 
 
-@post("/admin-tokens", status_code=201)
+@post(
+    "/admin-tokens",
+    status_code=201,
+    **admin_op(
+        "Issue an admin token",
+        "Issue another admin token for the tenant, expiring after `expires_days` (at most "
+        "366); its secret is shown only in this answer.",
+        errors=(InvalidInput,),
+        body=True,
+        idempotent=True,
+    ),
+)
 async def create_admin_token(
     data: JSONBody[schemas.NewAdminToken], tenant: CallerTenant, state: State, request: AnyRequest
 ) -> IssuedToken:
@@ -36,7 +56,17 @@ async def create_admin_token(
         return await unit.answer(issued)
 
 
-@post("/admin-tokens/{token_id:str}/revoke", status_code=200)
+@post(
+    "/admin-tokens/{token_id:str}/revoke",
+    status_code=200,
+    **admin_op(
+        "Revoke an admin token",
+        "Revoke one of the tenant's admin tokens: it is refused from the next request on.",
+        errors=(NotFound,),
+        params=True,
+        idempotent=True,
+    ),
+)
 async def revoke_admin_token(
     token_id: FromPath[str], tenant: CallerTenant, state: State, request: AnyRequest
 ) -> AdminToken:
@@ -46,4 +76,29 @@ async def revoke_admin_token(
         return await unit.answer(revoked)
 
 
-TOKEN_HANDLERS = [list_admin_tokens, create_admin_token, revoke_admin_token]
+@get(
+    "/me",
+    **admin_op(
+        "Who am I",
+        "Who the admin credential of the request is: the token's id and name, its scope "
+        "and tenant, its expiry, and what it may do.",
+    ),
+)
+async def me(tenant: CallerTenant, state: State, request: AnyRequest) -> Me:
+    """The calling admin credential."""
+    async with transaction(state) as conn:
+        found = await admin_tokens.whoami(conn, bearer(request), tenant)
+    return Me(
+        found.id,
+        found.name,
+        found.scope,
+        tenant.slug,
+        tenant.name,
+        tenant.currency,
+        found.expires_ms,
+        found.fingerprint,
+        list(admin_tokens.TENANT_PERMISSIONS),
+    )
+
+
+TOKEN_HANDLERS = [list_admin_tokens, create_admin_token, revoke_admin_token, me]

@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cloud_hub.http.admin import OPEN_HANDLERS, admin_router
@@ -27,6 +26,7 @@ from cloud_hub.http.enroll import EnrollThrottle, enroll
 from cloud_hub.http.errors import HANDLERS
 from cloud_hub.http.limits import BodyDeadline, ClientLimits
 from cloud_hub.http.monitoring import MONITORING_HANDLERS, Health
+from cloud_hub.http.openapi import openapi_config
 from cloud_hub.http.sync import SYNC_HANDLERS
 from cloud_hub.services import demo
 from cloud_hub.settings import HubSettings
@@ -36,6 +36,8 @@ from cloud_hub.store.engine import create_engine
 __all__ = ["Health", "create_app", "start_up", "wall_clock_ms"]
 
 MAX_BODY_BYTES = 1_048_576
+#: The version of the hub's HTTP API, as its OpenAPI document states it.
+API_VERSION = "1.1.0"
 
 
 def wall_clock_ms() -> int:
@@ -89,7 +91,7 @@ def create_app(
         middleware=[DefineMiddleware(BodyDeadline, timeout_s=settings.limits.body_timeout_s)],
         request_max_body_size=MAX_BODY_BYTES,
         state=_state(engine, clock, settings),
-        openapi_config=OpenAPIConfig(title="BengoBox POS hub", version="0.1.0", path="/schema"),
+        openapi_config=openapi_config(API_VERSION),
     )
 
 

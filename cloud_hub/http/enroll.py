@@ -22,8 +22,15 @@ from cloud_hub.http import admin_schemas as schemas
 from cloud_hub.http.admin_context import AnyRequest, now_ms
 from cloud_hub.http.idempotency import once
 from cloud_hub.http.limits import check_enroll_rate
+from cloud_hub.http.openapi import admin_op
 from cloud_hub.services import enrollment
-from cloud_hub.services.errors import EnrollmentCodeUnknown, RateLimited
+from cloud_hub.services.errors import (
+    DeviceAlreadyEnrolled,
+    DeviceCodeTaken,
+    EnrollmentCodeUnknown,
+    InvalidInput,
+    RateLimited,
+)
 
 #: The largest enrollment body (a code, an id and a name are a few hundred bytes).
 MAX_ENROLL_BYTES = 16 * 1024
@@ -68,6 +75,23 @@ class EnrollThrottle:
     status_code=201,
     guards=[check_enroll_rate],
     request_max_body_size=MAX_ENROLL_BYTES,
+    **admin_op(
+        "Enroll a device",
+        "A device redeems a one-time enrollment code with the id it made itself and gets "
+        "its device credential, shown only in this answer. No credential header: the code "
+        "in the body is the credential. Failed redemptions are throttled per address and "
+        "per hub (429 `rate_limited` with `Retry-After`).",
+        errors=(
+            EnrollmentCodeUnknown,
+            DeviceAlreadyEnrolled,
+            DeviceCodeTaken,
+            InvalidInput,
+            RateLimited,
+        ),
+        body=True,
+        idempotent=True,
+        credential="",
+    ),
 )
 async def enroll(
     data: JSONBody[schemas.Enroll], state: State, request: AnyRequest

@@ -24,6 +24,7 @@ from litestar.datastructures import State
 from litestar.params import FromQuery
 
 from cloud_hub.domain.push import read_push
+from cloud_hub.http.admin_answers import StateHash
 from cloud_hub.http.admin_context import (
     ADMIN_DEPENDENCIES,
     CallerTenant,
@@ -40,8 +41,9 @@ from cloud_hub.http.limits import (
     client_limits,
     read_body,
 )
+from cloud_hub.http.openapi import admin_op, device_op
 from cloud_hub.services import successors, sync, sync_devices, sync_state
-from cloud_hub.services.errors import HubError, RateLimited, Unauthorized
+from cloud_hub.services.errors import HubError, NotFound, RateLimited, Unauthorized
 from sync_protocol import (
     JSON,
     Codec,
@@ -196,31 +198,69 @@ def _error(
     )
 
 
-@post("/sync/v1/handshake", status_code=200)
+@post(
+    "/sync/v1/handshake",
+    status_code=200,
+    **device_op(
+        "Open a sync session",
+        "`Handshake` -> `HandshakeAccepted`: protocol and schema versions, the device's log "
+        "boundary, trusted time and cursors.",
+    ),
+)
 async def handshake(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Open a sync session: ``Handshake`` -> ``HandshakeAccepted``."""
     return await _serve(request, _decoder(Handshake), _handshake, MAX_SYNC_BYTES)
 
 
-@post("/sync/v1/push", status_code=200)
+@post(
+    "/sync/v1/push",
+    status_code=200,
+    **device_op(
+        "Push ops",
+        "`PushRequest` -> `PushResponse`: the device's next ops, each applied, acknowledged "
+        "again as a duplicate, or quarantined.",
+    ),
+)
 async def push(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Apply the device's next ops: ``PushRequest`` -> ``PushResponse``."""
     return await _serve(request, read_push, _push, MAX_PUSH_BYTES)
 
 
-@post("/sync/v1/pull", status_code=200)
+@post(
+    "/sync/v1/pull",
+    status_code=200,
+    **device_op(
+        "Pull ops",
+        "`PullRequest` -> `PullResponse`: the next page of ops after an opaque cursor.",
+    ),
+)
 async def pull(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Serve the next page after a cursor: ``PullRequest`` -> ``PullResponse``."""
     return await _serve(request, _decoder(PullRequest), _pull, MAX_SYNC_BYTES)
 
 
-@post("/sync/v1/successor", status_code=200)
+@post(
+    "/sync/v1/successor",
+    status_code=200,
+    **device_op(
+        "Take a successor identity",
+        "`SuccessorRequest` -> `SuccessorGranted`: a restored device continues under a new "
+        "identity.",
+    ),
+)
 async def successor(request: Request[Any, Any, Any]) -> Response[bytes]:
     """A restored device's new identity: ``SuccessorRequest`` -> ``SuccessorGranted``."""
     return await _serve(request, _decoder(SuccessorRequest), _successor, MAX_SYNC_BYTES)
 
 
-@post("/sync/v1/known", status_code=200)
+@post(
+    "/sync/v1/known",
+    status_code=200,
+    **device_op(
+        "Ask which ops the hub holds",
+        "`KnownOpsRequest` -> `KnownOpsResponse`: which of up to 5000 op ids the hub holds.",
+    ),
+)
 async def known(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Which op ids the hub holds: ``KnownOpsRequest`` -> ``KnownOpsResponse``."""
     return await _serve(request, _decoder(KnownOpsRequest), _known, MAX_SYNC_BYTES)
@@ -230,11 +270,18 @@ async def known(request: Request[Any, Any, Any]) -> Response[bytes]:
     "/api/v1/state-hash",
     guards=[admin_guard],
     dependencies=ADMIN_DEPENDENCIES,
+    **admin_op(
+        "State hash of an outlet",
+        "The canonical hash of an outlet's merged ops plus the tenant's reference data: "
+        "replicas holding the same ops have the same hash.",
+        errors=(NotFound,),
+        params=True,
+    ),
 )
-async def state_hash(outlet: FromQuery[str], tenant: CallerTenant, state: State) -> dict[str, str]:
+async def state_hash(outlet: FromQuery[str], tenant: CallerTenant, state: State) -> StateHash:
     """The canonical state hash of an outlet's ops plus the tenant's reference data."""
     async with transaction(state) as conn:
-        return {"state_hash": await sync_state.outlet_state_hash(conn, tenant, outlet)}
+        return StateHash(await sync_state.outlet_state_hash(conn, tenant, outlet))
 
 
 #: Every handler of this module, for ``create_app``.

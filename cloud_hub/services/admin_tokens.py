@@ -35,6 +35,22 @@ TENANT, OPERATOR = "tenant", "operator"
 DAY_MS = 86_400_000
 DEFAULT_EXPIRY_DAYS = 90
 MAX_EXPIRY_DAYS = 366
+#: What a token of scope ``tenant`` may do: every admin operation of its own tenant.
+TENANT_PERMISSIONS = (
+    "outlets",
+    "devices",
+    "enrollment_codes",
+    "catalog",
+    "roles",
+    "staff",
+    "tickets",
+    "payments",
+    "conflicts",
+    "quarantine",
+    "reports",
+    "sync_status",
+    "admin_tokens",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +149,21 @@ async def revoke(
     row = (await conn.execute(_listing().where(mine))).first()
     if row is None:
         raise NotFound("admin token", token_id)
+    return _token(row)
+
+
+async def whoami(conn: AsyncConnection, token: str | None, tenant: Tenant) -> AdminToken:
+    """The stored record of an admin token already authenticated for ``tenant``; the
+    demo's public token, which is never stored, is described as ``demo``."""
+    digest = credentials.digest(token or "")
+    query = _listing().where(
+        admin_credentials.c.token_hash == digest, admin_credentials.c.tenant_id == tenant.id
+    )
+    row = (await conn.execute(query)).first()
+    if row is None:
+        return AdminToken(
+            "demo", "demo admin token", TENANT, tenant.slug, digest[:8], 0, None, None
+        )
     return _token(row)
 
 

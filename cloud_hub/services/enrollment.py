@@ -22,9 +22,9 @@ grouped as ``K7QX-M3PA-9R``; dashes, spaces and letter case are ignored on entry
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -47,26 +47,50 @@ MAX_EXPIRY_HOURS = 24 * 30
 HOUR_MS = 3_600_000
 
 
-@dataclass(frozen=True, slots=True)
-class IssuedCode:
+class IssuedCode(msgspec.Struct, frozen=True):
     """An enrollment code, as shown to the admin once."""
 
-    code: str
-    outlet: str
-    device_code: str
-    expires_ms: int
+    code: Annotated[str, msgspec.Meta(description="The one-time code, grouped for reading aloud.")]
+    outlet: Annotated[str, msgspec.Meta(description="The outlet's code.")]
+    device_code: Annotated[str, msgspec.Meta(description="The device code it enrolls as.")]
+    expires_ms: Annotated[
+        int, msgspec.Meta(description="When the code stops working: Unix milliseconds (UTC).")
+    ]
 
 
-@dataclass(frozen=True, slots=True)
-class Enrolled:
+class EnrolledTenant(msgspec.Struct, frozen=True):
+    """The tenant a device enrolled into."""
+
+    slug: Annotated[str, msgspec.Meta(description="The tenant's slug.")]
+    name: Annotated[str, msgspec.Meta(description="The tenant's name.")]
+    currency: Annotated[str, msgspec.Meta(description="Default currency (ISO 4217).")]
+
+
+class EnrolledOutlet(msgspec.Struct, frozen=True):
+    """The outlet a device enrolled at."""
+
+    code: Annotated[str, msgspec.Meta(description="The outlet's code.")]
+    name: Annotated[str, msgspec.Meta(description="The outlet's name.")]
+    timezone: Annotated[str, msgspec.Meta(description="IANA time zone.")]
+    currency: Annotated[str, msgspec.Meta(description="Currency (ISO 4217).")]
+    settings: Annotated[
+        dict[str, Any] | None,
+        msgspec.Meta(description="The outlet's settings (an OutletSettings document)."),
+    ]
+
+
+class Enrolled(msgspec.Struct, frozen=True):
     """What a device receives when it enrolls (the ``POST /api/v1/enroll`` answer)."""
 
-    device_id: str
-    device_code: str
-    credential: str
-    hub_epoch: str
-    tenant: dict[str, str]
-    outlet: dict[str, Any]
+    device_id: Annotated[str, msgspec.Meta(description="The device's id (its own UUID).")]
+    device_code: Annotated[str, msgspec.Meta(description="The device's code in its outlet.")]
+    credential: Annotated[
+        str,
+        msgspec.Meta(description="The device credential (bearer for /sync/v1), shown once."),
+    ]
+    hub_epoch: Annotated[str, msgspec.Meta(description="The hub's epoch (changes on restore).")]
+    tenant: EnrolledTenant
+    outlet: EnrolledOutlet
 
 
 def new_code() -> str:
@@ -222,14 +246,8 @@ async def _enrolled(conn: AsyncConnection, row: Any, device_id: str, credential:
         row.device_code,
         credential,
         await meta.ensure_epoch(conn),
-        {"slug": tenant.slug, "name": tenant.name, "currency": tenant.currency},
-        {
-            "code": outlet.code,
-            "name": outlet.name,
-            "timezone": outlet.timezone,
-            "currency": outlet.currency,
-            "settings": outlet.settings,
-        },
+        EnrolledTenant(tenant.slug, tenant.name, tenant.currency),
+        EnrolledOutlet(outlet.code, outlet.name, outlet.timezone, outlet.currency, outlet.settings),
     )
 
 

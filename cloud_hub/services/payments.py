@@ -10,9 +10,9 @@ asking for the other one is refused (``payment_already_settled``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -26,17 +26,21 @@ from sync_protocol import EntityState, ticket_money
 OUTCOMES = frozenset({"confirmed", "declined"})
 
 
-@dataclass(frozen=True, slots=True)
-class PaymentSettled:
+class PaymentSettled(msgspec.Struct, frozen=True):
     """A tender's outcome; ``op_id`` is the event written now (None for a repeat)."""
 
-    payment_id: str
-    ticket_id: str
-    outlet: str
-    method: str
-    amount: int
-    status: str
-    op_id: str | None
+    payment_id: Annotated[str, msgspec.Meta(description="The tender's id.")]
+    ticket_id: Annotated[str, msgspec.Meta(description="Its ticket's id.")]
+    outlet: Annotated[str, msgspec.Meta(description="The outlet's code.")]
+    method: Annotated[str, msgspec.Meta(description="Tender method: `card`, `mpesa`...")]
+    amount: Annotated[
+        int, msgspec.Meta(description="Money in minor units of the ticket's currency (cents).")
+    ]
+    status: Annotated[str, msgspec.Meta(description="The outcome: `confirmed` or `declined`.")]
+    op_id: Annotated[
+        str | None,
+        msgspec.Meta(description="The event written now; null when the outcome stood already."),
+    ]
 
 
 async def settle_payment(

@@ -14,10 +14,11 @@ balance due), is listed in ``money_conflicts`` until a till settles it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,59 +31,64 @@ from sync_protocol.hlc import LOGICAL_BITS, MAX_WALL_MS
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-@dataclass(slots=True)
-class MethodTotals:
+_Minor = msgspec.Meta(description="Money in minor units of the outlet's currency (cents).")
+Minor = Annotated[int, _Minor]
+
+
+class MethodTotals(msgspec.Struct):
     """Totals of one tender method."""
 
-    method: str
-    count: int = 0
-    amount: int = 0
-    tip: int = 0
-    confirmed: int = 0
-    pending: int = 0
-    declined: int = 0
+    method: Annotated[str, msgspec.Meta(description="Tender method: `cash`, `card`, `mpesa`...")]
+    count: Annotated[int, msgspec.Meta(description="Payments (or refunds) counted.")] = 0
+    amount: Minor = 0
+    tip: Minor = 0
+    confirmed: Minor = 0
+    pending: Minor = 0
+    declined: Minor = 0
 
 
-@dataclass(slots=True)
-class Totals:
-    """The day's totals over every method."""
+class Totals(msgspec.Struct):
+    """The day's totals over every method; ``net = taken - refunded``,
+    ``taken = confirmed + pending``, ``sales = net - held_on_voided``."""
 
-    taken: int = 0
-    tips: int = 0
-    confirmed: int = 0
-    pending: int = 0
-    refunded: int = 0
-    net: int = 0
-    declined: int = 0
-    held_on_voided: int = 0
-    sales: int = 0
+    taken: Minor = 0
+    tips: Minor = 0
+    confirmed: Minor = 0
+    pending: Minor = 0
+    refunded: Minor = 0
+    net: Minor = 0
+    declined: Minor = 0
+    held_on_voided: Minor = 0
+    sales: Minor = 0
 
 
-@dataclass(frozen=True, slots=True)
-class FlaggedTicket:
+class FlaggedTicket(msgspec.Struct, frozen=True):
     """A ticket with money in the day that breaks a money invariant."""
 
-    ticket_id: str
-    receipt_no: str | None
-    status: str
-    kind: str
-    amount: int
+    ticket_id: Annotated[str, msgspec.Meta(description="The ticket's id.")]
+    receipt_no: Annotated[str | None, msgspec.Meta(description="Its receipt number, if any.")]
+    status: Annotated[str, msgspec.Meta(description="Its lifecycle status.")]
+    kind: Annotated[
+        str, msgspec.Meta(description="`overpaid`, `balance_due` or `voided_with_payments`.")
+    ]
+    amount: Minor
 
 
-@dataclass(slots=True)
-class Settlement:
+class Settlement(msgspec.Struct):
     """One outlet's settlement for one local day."""
 
-    outlet: str
-    day: str
-    timezone: str
-    currency: str
-    from_ms: int
-    to_ms: int
-    payments: list[MethodTotals] = field(default_factory=list)
-    refunds: list[MethodTotals] = field(default_factory=list)
-    totals: Totals = field(default_factory=Totals)
-    money_conflicts: list[FlaggedTicket] = field(default_factory=list)
+    outlet: Annotated[str, msgspec.Meta(description="The outlet's code.")]
+    day: Annotated[str, msgspec.Meta(description="The local day, YYYY-MM-DD.")]
+    timezone: Annotated[str, msgspec.Meta(description="The outlet's IANA time zone.")]
+    currency: Annotated[str, msgspec.Meta(description="The outlet's currency (ISO 4217).")]
+    from_ms: Annotated[int, msgspec.Meta(description="Start of the day: Unix milliseconds (UTC).")]
+    to_ms: Annotated[
+        int, msgspec.Meta(description="End of the day (exclusive): Unix milliseconds.")
+    ]
+    payments: list[MethodTotals] = msgspec.field(default_factory=list)
+    refunds: list[MethodTotals] = msgspec.field(default_factory=list)
+    totals: Totals = msgspec.field(default_factory=Totals)
+    money_conflicts: list[FlaggedTicket] = msgspec.field(default_factory=list)
 
 
 def day_bounds(day: str, timezone: str) -> tuple[int, int]:

@@ -7,8 +7,9 @@ hub shows the same figures and the same money conflicts as the tills.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import Annotated
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,50 +22,68 @@ from sync_protocol.ticket_money import RESOLUTIONS, money_conflict_id
 PAGE = 500
 
 
-@dataclass(frozen=True, slots=True)
-class MoneyConflictView:
+_Minor = msgspec.Meta(description="Money in minor units of the ticket's currency (cents).")
+
+
+class MoneyConflictView(msgspec.Struct, frozen=True):
     """A ticket's broken money invariant and how a till settles it."""
 
-    conflict_id: str
-    kind: str
-    amount: int
-    resolutions: list[str]
+    conflict_id: Annotated[str, msgspec.Meta(description="The money conflict's id.")]
+    kind: Annotated[
+        str,
+        msgspec.Meta(
+            description="Which invariant: `overpaid`, `balance_due` or `voided_with_payments`."
+        ),
+    ]
+    amount: Annotated[int, _Minor]
+    resolutions: Annotated[
+        list[str], msgspec.Meta(description="How a till may settle it (e.g. `refund`).")
+    ]
 
 
-@dataclass(frozen=True, slots=True)
-class TenderView:
+class TenderView(msgspec.Struct, frozen=True):
     """A payment or refund on a ticket."""
 
-    id: str
-    kind: str
-    method: str
-    amount: int
-    tip: int
-    status: str
-    reference: str | None
-    device_id: str
+    id: Annotated[str, msgspec.Meta(description="The payment's or refund's id.")]
+    kind: Annotated[str, msgspec.Meta(description="`payment` or `refund`.")]
+    method: Annotated[str, msgspec.Meta(description="Tender method: `cash`, `card`, `mpesa`...")]
+    amount: Annotated[int, _Minor]
+    tip: Annotated[int, _Minor]
+    status: Annotated[str, msgspec.Meta(description="`confirmed`, `pending` or `declined`.")]
+    reference: Annotated[
+        str | None, msgspec.Meta(description="Authorization or SMS reference, if any.")
+    ]
+    device_id: Annotated[str, msgspec.Meta(description="The device that took it.")]
 
 
-@dataclass(frozen=True, slots=True)
-class TicketView:
+class TicketView(msgspec.Struct, frozen=True):
     """A ticket's header, status and money."""
 
-    id: str
-    outlet: str
-    receipt_no: str | None
-    kind: str | None
-    status: str
-    reinstated: bool
-    currency: str | None
-    total: int
-    paid: int
-    pending: int
-    refunded: int
-    balance: int
+    id: Annotated[str, msgspec.Meta(description="The ticket's id (a UUIDv7 made by the till).")]
+    outlet: Annotated[str, msgspec.Meta(description="The outlet's code.")]
+    receipt_no: Annotated[
+        str | None, msgspec.Meta(description="Receipt number `OUTLET-DEVICE-SEQ`, once given.")
+    ]
+    kind: Annotated[str | None, msgspec.Meta(description="Ticket kind (e.g. `dine_in`).")]
+    status: Annotated[
+        str,
+        msgspec.Meta(description="Lifecycle: open, sent, billed, paid, closed or voided."),
+    ]
+    reinstated: Annotated[bool, msgspec.Meta(description="A voided ticket taken back into use.")]
+    currency: Annotated[str | None, msgspec.Meta(description="ISO 4217 currency code.")]
+    total: Annotated[int, _Minor]
+    paid: Annotated[int, _Minor]
+    pending: Annotated[int, _Minor]
+    refunded: Annotated[int, _Minor]
+    balance: Annotated[int, _Minor]
     money_conflict: MoneyConflictView | None
-    opened_ms: int | None
-    updated_ms: int
-    tenders: list[TenderView] = field(default_factory=list)
+    opened_ms: Annotated[
+        int | None, msgspec.Meta(description="When it was opened: Unix milliseconds (UTC).")
+    ]
+    updated_ms: Annotated[
+        int, msgspec.Meta(description="Last change on the hub: Unix milliseconds (UTC).")
+    ]
+    tenders: list[TenderView] = msgspec.field(default_factory=list)
 
 
 def money_conflict(ticket_id: str, kind: str | None, amount: int) -> MoneyConflictView | None:
@@ -88,7 +107,7 @@ async def list_tickets(
     Raises:
         NotFound: ``outlet_code`` names no outlet of the tenant.
     """
-    query = _select().where(tickets.c.tenant_id == tenant.id)
+    query = select_views().where(tickets.c.tenant_id == tenant.id)
     if outlet_code is not None:
         outlet = await tenancy.outlet_by_code(conn, tenant, outlet_code)
         query = query.where(tickets.c.outlet_id == outlet.id)
@@ -97,7 +116,7 @@ async def list_tickets(
     if money_conflict_only:
         query = query.where(tickets.c.money_conflict.is_not(None))
     query = query.order_by(tickets.c.opened_ms.desc(), tickets.c.id).limit(PAGE)
-    return [_view(row) for row in (await conn.execute(query)).all()]
+    return [view_of(row) for row in (await conn.execute(query)).all()]
 
 
 async def get_ticket(conn: AsyncConnection, tenant: Tenant, ticket_id: str) -> TicketView:
@@ -106,7 +125,7 @@ async def get_ticket(conn: AsyncConnection, tenant: Tenant, ticket_id: str) -> T
     Raises:
         NotFound: the tenant has no such ticket.
     """
-    query = _select().where(tickets.c.tenant_id == tenant.id, tickets.c.id == ticket_id)
+    query = select_views().where(tickets.c.tenant_id == tenant.id, tickets.c.id == ticket_id)
     row = (await conn.execute(query)).first()
     if row is None:
         raise NotFound("ticket", ticket_id)
@@ -115,7 +134,7 @@ async def get_ticket(conn: AsyncConnection, tenant: Tenant, ticket_id: str) -> T
         .where(payments.c.tenant_id == tenant.id, payments.c.ticket_id == ticket_id)
         .order_by(payments.c.hlc, payments.c.id)
     )
-    view = _view(row)
+    view = view_of(row)
     view.tenders.extend(
         TenderView(t.id, t.kind, t.method, t.amount, t.tip, t.status, t.reference, t.device_id)
         for t in tenders
@@ -123,13 +142,13 @@ async def get_ticket(conn: AsyncConnection, tenant: Tenant, ticket_id: str) -> T
     return view
 
 
-def _select() -> sa.Select[tuple[object, ...]]:
+def select_views() -> sa.Select[tuple[object, ...]]:
     return sa.select(tickets, outlets.c.code.label("outlet")).join(
         outlets, outlets.c.id == tickets.c.outlet_id
     )
 
 
-def _view(row: sa.Row[tuple[object, ...]]) -> TicketView:
+def view_of(row: sa.Row[tuple[object, ...]]) -> TicketView:
     data = row._mapping
     return TicketView(
         id=data["id"],

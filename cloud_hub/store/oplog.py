@@ -72,7 +72,7 @@ async def store_ops(
         scope: ``o:<outlet_id>`` or ``t:<tenant_id>``.
         ops: each op with its MessagePack body, in commit order. Their op ids must be
             new to the hub and each must be mergeable (the caller checks both).
-        now_ms: the hub's clock, Unix ms.
+        now_ms: the hub's clock, Unix milliseconds.
 
     Returns:
         The commit sequence of the last op (the scope's current one if ``ops`` is empty).
