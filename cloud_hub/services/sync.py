@@ -37,7 +37,7 @@ from cloud_hub.services.sync_devices import SyncingDevice
 from cloud_hub.store.meta import ensure_epoch
 from cloud_hub.store.models import quarantine
 from cloud_hub.store.oplog import known_op_ids, outlet_scope, store_ops
-from cloud_hub.store.owners import owners
+from cloud_hub.store.owners import lock_named, owners
 from cloud_hub.store.pages import Reader, read_page
 from sync_protocol import (
     MSGPACK,
@@ -280,7 +280,10 @@ async def _owners(
         if item.op is not None and item.op.device_seq > last_applied
         for key, _ in named_entities(item.op)
     }
-    return await owners(conn, device.tenant_id, named) if named else {}
+    if not named:
+        return {}
+    await lock_named(conn, device.tenant_id, named)
+    return await owners(conn, device.tenant_id, named)
 
 
 async def _held_below(

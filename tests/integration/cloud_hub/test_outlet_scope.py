@@ -11,6 +11,7 @@ runs on a SQLite file and, marked ``postgres``, on PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 
 from cloud_hub.domain.outlet_scope import ENTITY_SCOPES, EVENTS, REFERENCE_KEYS, Scope
 from cloud_hub.store.models import entities, outlets, payments, tickets
+from cloud_hub.store.owners import lock_named, owners
 from sync_protocol import JSON, Op, PushRequest
 from tests.hub_rows import HubDevice, OpMaker
 from tests.integration.cloud_hub.admin_harness import Hub, auth, running_hub
@@ -291,3 +293,57 @@ def test_the_cases_reach_every_entity_and_event_a_till_writes_and_every_referenc
         reached
     )
     assert {f"ref {key}" for key in REFERENCE_KEYS} <= reached
+
+
+@pytest.mark.postgres
+async def test_a_push_naming_an_id_another_push_is_creating_waits_and_then_sees_its_owner(
+    postgres_url, tmp_path
+) -> None:
+    async with running_hub(tmp_path, postgres_url) as hub:
+        admin = await hub.tenant("acme")
+        await hub.outlet(admin, A)
+        async with hub.engine.connect() as conn:
+            query = sa.select(outlets.c.tenant_id, outlets.c.id).where(outlets.c.code == A)
+            tenant_id, outlet_id = (await conn.execute(query)).one()
+        new = ("ticket", "t-new")
+        async with hub.engine.connect() as first, hub.engine.connect() as second:
+            second_pid = (await second.get_raw_connection()).driver_connection.get_server_pid()
+            await first.begin()
+            await lock_named(first, tenant_id, [new])
+            await first.execute(
+                sa.insert(entities).values(
+                    tenant_id=tenant_id,
+                    entity="ticket",
+                    entity_id="t-new",
+                    outlet_id=outlet_id,
+                    fields={},
+                    state_hash="h",
+                    updated_ms=1,
+                )
+            )
+
+            async def second_push() -> dict[Any, str | None]:
+                async with second.begin():
+                    await lock_named(second, tenant_id, [new])
+                    return await owners(second, tenant_id, [new])
+
+            waiting = asyncio.create_task(second_push())
+            await _until_waiting_for_a_lock(hub, second_pid)
+            await first.commit()
+            seen = await waiting
+
+    assert seen == {new: outlet_id}
+
+
+async def _until_waiting_for_a_lock(hub: Hub, pid: int) -> None:
+    """Return once the backend ``pid`` waits for an advisory lock (within 10 s)."""
+    query = sa.text(
+        "SELECT count(*) FROM pg_locks WHERE pid = :pid AND locktype = 'advisory' AND NOT granted"
+    )
+    async with hub.engine.connect() as watcher:
+        for _ in range(1000):
+            if (await watcher.execute(query, {"pid": pid})).scalar():
+                return
+            await watcher.rollback()
+            await asyncio.sleep(0.01)
+    raise AssertionError("the second push never waited for the first")
