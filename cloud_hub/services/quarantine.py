@@ -6,7 +6,8 @@ converges. It re-runs every check of :func:`cloud_hub.domain.quarantine.refusal`
 clock: the cause must be gone (a hub now new enough for its schema, a lifecycle that now
 has its status...), while an op held for ``clock_drift`` is released by the manager's
 decision to accept its stamp, however far ahead it still is. An op that did not decode,
-or that names another device, tenant or outlet, can only be discarded.
+that names another device, tenant or outlet, or that reaches an entity of another
+outlet (an entity's outlet never changes), can only be discarded.
 
 **Discard** keeps the op's row (and body) for the record, marks it discarded, and never
 merges it.
@@ -26,12 +27,14 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from cloud_hub.domain.outlet_scope import named_entities
 from cloud_hub.domain.quarantine import Refusal, Writer, refusal
 from cloud_hub.services import hub_writer, tenancy
 from cloud_hub.services.errors import NotFound, QuarantineSettled, StillRefused
 from cloud_hub.services.tenancy import Tenant
 from cloud_hub.store.models import quarantine
 from cloud_hub.store.oplog import known_op_ids, outlet_scope, store_ops
+from cloud_hub.store.owners import owners
 from sync_protocol import MSGPACK, DecodeError, Op
 from sync_protocol.hlc import MAX_WALL_MS
 
@@ -40,7 +43,7 @@ AUDIT_ENTITY = "device.quarantine"
 RELEASED = "op_released"
 DISCARDED = "op_discarded"
 #: Codes whose op can never be merged: only a discard settles them.
-NEVER_RELEASED = ("malformed", "wrong_device")
+NEVER_RELEASED = ("malformed", "wrong_device", "foreign_outlet_entity")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +90,9 @@ async def release(
     row = await _held(conn, tenant, entry_id)
     op = _releasable(row)
     owner = await _owner(conn, tenant, row)
+    owned = await owners(conn, tenant.id, (key for key, _ in named_entities(op)))
     # The clock is the one check a manager's release overrides (module docstring).
-    still = refusal(op, owner, now_ms, max_drift_ms=MAX_WALL_MS)
+    still = refusal(op, owner, now_ms, max_drift_ms=MAX_WALL_MS, owners=owned)
     if still is not None:
         raise StillRefused(f"op is still refused: {still.code}: {still.reason}")
     if not await known_op_ids(conn, [str(op.op_id)]):
@@ -176,7 +180,7 @@ def _releasable(row: sa.Row[tuple[object]]) -> Op:
 
 async def _owner(conn: AsyncConnection, tenant: Tenant, row: sa.Row[tuple[object]]) -> Writer:
     outlet = await tenancy.outlet_by_id(conn, tenant, row.outlet_id)
-    return Writer(uuid.UUID(row.device_id), tenant.slug, outlet.code)
+    return Writer(uuid.UUID(row.device_id), tenant.slug, outlet.code, outlet.id)
 
 
 async def _settle(

@@ -6,7 +6,9 @@ transaction on the engine it is given, and returns the protocol's answer or rais
 ``code`` is the ``ErrorMessage`` code. The clock is injected: a callable returning Unix
 milliseconds.
 
-Push, in one transaction: lock the device row, plan every op in order
+Push, in one transaction: lock the device row, look up which outlet owns each entity
+the new ops name (:func:`cloud_hub.store.owners.owners`, one query per entity kind),
+plan every op in order
 (:func:`cloud_hub.domain.push.plan_push`: duplicate, applied, quarantined, or stop at
 a gap), commit the applied ops through :func:`cloud_hub.store.oplog.store_ops`, keep the
 quarantined ones in ``quarantine``, and advance ``last_applied_seq`` with them.
@@ -20,6 +22,7 @@ from collections.abc import Callable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from cloud_hub.domain.outlet_scope import EntityKey, named_entities
 from cloud_hub.domain.push import PushItem, PushPlan, Quarantined, plan_push
 from cloud_hub.domain.quarantine import Writer, refusal
 from cloud_hub.services import quarantine as held_ops
@@ -34,6 +37,7 @@ from cloud_hub.services.sync_devices import SyncingDevice
 from cloud_hub.store.meta import ensure_epoch
 from cloud_hub.store.models import quarantine
 from cloud_hub.store.oplog import known_op_ids, outlet_scope, store_ops
+from cloud_hub.store.owners import lock_named, owners
 from cloud_hub.store.pages import Reader, read_page
 from sync_protocol import (
     MSGPACK,
@@ -168,12 +172,13 @@ async def push(
             raise BatchTooLarge(f"{len(items)} ops in one push; the hub takes {max_batch}")
         last_applied, checkpoint = await sync_devices.lock_for_push(conn, device, now_ms=now)
         candidates = [str(item.op.op_id) for item in items if item.op is not None]
-        writer = Writer(uuid.UUID(device.device_id), device.tenant, device.outlet)
+        writer = Writer(uuid.UUID(device.device_id), device.tenant, device.outlet, device.outlet_id)
+        owned = await _owners(conn, device, items, last_applied)
         plan = plan_push(
             items,
             last_applied,
             known_op_ids=await known_op_ids(conn, candidates),
-            refuse=lambda op: refusal(op, writer, now, max_drift_ms),
+            refuse=lambda op: refusal(op, writer, now, max_drift_ms, owners=owned),
             held=await _held_below(conn, device, items, last_applied),
             verdicts=await held_ops.verdicts(
                 conn, device.device_id, _first_seq(items), last_applied
@@ -263,6 +268,22 @@ async def _commit(
         hlc_skew_ms=stamp_lead_ms,
     )
     return checkpoint
+
+
+async def _owners(
+    conn: AsyncConnection, device: SyncingDevice, items: Sequence[PushItem], last_applied: int
+) -> dict[EntityKey, str | None]:
+    """Who owns each entity the push's new ops name: one lookup per entity kind."""
+    named = {
+        key
+        for item in items
+        if item.op is not None and item.op.device_seq > last_applied
+        for key, _ in named_entities(item.op)
+    }
+    if not named:
+        return {}
+    await lock_named(conn, device.tenant_id, named)
+    return await owners(conn, device.tenant_id, named)
 
 
 async def _held_below(
