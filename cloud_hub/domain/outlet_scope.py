@@ -48,6 +48,7 @@ ENTITY_SCOPES: Mapping[str, Scope] = {
     "z_report": Scope.OUTLET,
     "audit": Scope.OUTLET,  # id: the device's id
     "device_clock": Scope.OUTLET,  # id: the device's id
+    "pairing": Scope.OUTLET,  # a tablet paired to one till, and its codes
     "staff": Scope.SHARED,  # id: the staff member's; events: sign-ins
 }
 
@@ -89,6 +90,9 @@ EVENTS: Mapping[tuple[str, str], frozenset[str]] = {
     ("audit", "identity_replaced"): frozenset(),
     ("device_clock", "hlc_rebased"): frozenset(),
     ("staff", "signed_in"): frozenset(),
+    ("pairing", "pairing_code_created"): frozenset(),
+    ("pairing", "device_paired"): frozenset(),
+    ("pairing", "pairing_revoked"): frozenset(),
 }
 
 EntityKey = tuple[str, str]

@@ -59,7 +59,7 @@ class PairedClient:
     revoked_by: str | None
 
 
-def _audit(
+def _pairing_event(
     conn: sqlite3.Connection,
     entity_id: str,
     name: str,
@@ -92,7 +92,7 @@ def create_code(store: Store, by: str, clock: Callable[[], int]) -> PairingCode:
             (made.id, rules.digest(code), by, now_ms, made.expires_ms),
         )
         data: dict[str, object] = {"by": by, "expires_ms": made.expires_ms}
-        _audit(conn, made.id, "pairing_code_created", data, clock)
+        _pairing_event(conn, made.id, "pairing_code_created", data, clock)
     return made
 
 
@@ -129,7 +129,7 @@ def claim(store: Store, code: str, name: str, clock: Callable[[], int]) -> Claim
                 " VALUES (?, ?, ?, ?, ?)",
                 (done.id, name, rules.digest(done.token), row[0], now_ms),
             )
-            _audit(conn, done.id, "device_paired", {"name": name, "code_id": row[0]}, clock)
+            _pairing_event(conn, done.id, "device_paired", {"name": name, "code_id": row[0]}, clock)
             return done
     raise PairingCodeInvalid("this pairing code is wrong, used or expired; ask for a new one")
 
@@ -197,4 +197,4 @@ def revoke(store: Store, client_id: str, by: str, clock: Callable[[], int]) -> N
             "UPDATE staff_sessions SET closed_ms = ? WHERE paired_client = ? AND closed_ms IS NULL",
             (now_ms, client_id),
         )
-        _audit(conn, client_id, "pairing_revoked", {"by": by}, clock)
+        _pairing_event(conn, client_id, "pairing_revoked", {"by": by}, clock)

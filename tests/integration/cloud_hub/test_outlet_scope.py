@@ -82,6 +82,7 @@ async def outlet_b(hub: Hub, acme: str) -> HubDevice:
         ops.event("z_report", "zb", "z_report_issued", {"session_id": "sb", "number": 1}),
         ops.event("audit", till.device_id, "identity_replaced", {"reason": "enroll"}),
         ops.event("device_clock", till.device_id, "hlc_rebased", {"ahead_ms": 1}),
+        ops.event("pairing", "pb", "pairing_code_created", {"by": "service"}),
     ]
     results = await push(hub, till, sale)
     assert {r.status for r in results} == {"applied"}
@@ -178,6 +179,13 @@ CASES: dict[str, Case] = {
     ),
     "audit identity_replaced": lambda o, b: o.event("audit", b, "identity_replaced", {}),
     "device_clock hlc_rebased": lambda o, b: o.event("device_clock", b, "hlc_rebased", {}),
+    "pairing pairing_code_created": lambda o, b: o.event(
+        "pairing", "pb", "pairing_code_created", {"by": "service"}
+    ),
+    "pairing device_paired": lambda o, b: o.event("pairing", "pb", "device_paired", {"name": "x"}),
+    "pairing pairing_revoked": lambda o, b: o.event(
+        "pairing", "pb", "pairing_revoked", {"by": "m"}
+    ),
     # A's own entities whose payload names one of B's.
     "ref ticket_id (a line moved in from B's ticket)": lambda o, b: o.event(
         "ticket", "ta", "line_added", LINE | {"moved_from": {"ticket_id": "tb", "line_id": "l"}}

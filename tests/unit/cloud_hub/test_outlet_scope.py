@@ -34,6 +34,10 @@ WRITER = Writer(DEVICE.uuid, "demo", "DEMO1", "outlet-a")
 HELPERS: dict[str, tuple[int | str, int | None]] = {
     "event": ("ticket", 1),  # edge_agent.services.tickets.event(ticket_id, name, data)
     "_event": (0, 2),  # edge_agent.services.drawer._event(entity, entity_id, name, data)
+    "_pairing_event": (
+        "pairing",
+        2,
+    ),  # edge_agent.services.pairing._pairing_event(conn, id, name, ..)
 }
 
 
@@ -144,10 +148,12 @@ def _written_by_the_edge_agent() -> Iterator[tuple[str, str | None]]:
     trees = {path: ast.parse(path.read_text()) for path in sorted(EDGE_AGENT.rglob("*.py"))}
     constants = _string_constants(trees.values())
     for path, tree in trees.items():
+        # A module's own constants first: two modules may give one name different values.
+        own = _string_constants([tree])
         for function in ast.walk(tree):
             if not isinstance(function, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
-            local = {**constants, **_local_dicts(function)}
+            local = {**constants, **own, **_local_dicts(function)}
             for call in _own_calls(function):
                 name = _callee(call)
                 if name == "Draft":
