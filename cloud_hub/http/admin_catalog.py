@@ -124,6 +124,7 @@ async def put_staff(
             name=data.name,
             role=data.role,
             pin=data.pin,
+            outlets=data.outlets,
             now_ms=now_ms(state),
         )
         return await unit.answer(

@@ -51,8 +51,9 @@ def _role(conn: sqlite3.Connection, role_id: str) -> Role:
 
 
 def _match(conn: sqlite3.Connection, pin: str) -> tuple[str, dict[str, str]] | None:
+    # Staff of other outlets come without a PIN hash: this till cannot sign them in.
     for staff_id, data in reference.load(conn, "staff").items():
-        if verify_pin(pin, data["pin_hash"]):
+        if "pin_hash" in data and verify_pin(pin, data["pin_hash"]):
             return staff_id, data
     return None
 

@@ -3,7 +3,9 @@
 Discipline: WAL journal, ``synchronous=FULL`` (every commit is fsynced, so a ``kill -9``
 or a power cut loses nothing that was acknowledged), foreign keys on, and one writer at a
 time through ``BEGIN IMMEDIATE``, which takes the write lock up front instead of failing
-half-way through a transaction when another writer got there first.
+half-way through a transaction when another writer got there first. ``secure_delete``
+overwrites what a change removes (a staff member's old PIN hash), so the file does not
+keep it in free pages.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ def connect(path: Path | str) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA secure_delete=ON")
     return conn
 
 
