@@ -181,6 +181,8 @@ def operator(conn: sqlite3.Connection, token: str | None) -> Operator:
     data = reference.get(conn, "staff", row[0])
     if data is None:
         raise NotSignedIn("this staff member is no longer on this device; sign in again")
+    if "pin_hash" not in data:  # moved to another outlet: their session here ends too
+        raise NotSignedIn("this staff member no longer works at this outlet")
     return Operator(row[0], data["name"], _role(conn, data["role"]), token or "")
 
 

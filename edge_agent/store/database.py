@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from edge_agent.store import private_files
+
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -50,15 +52,16 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def backup(conn: sqlite3.Connection, destination: Path) -> int:
     """Copy the live database to ``destination`` with SQLite's online backup API.
 
-    Sales may go on meanwhile: the copy is a consistent snapshot. Returns the number of
-    pages copied.
+    Sales may go on meanwhile: the copy is a consistent snapshot, owner-only like the
+    database (it holds the same PIN hashes). Returns the number of pages copied.
 
     Raises:
         FileExistsError: if ``destination`` exists (a backup is never overwritten).
     """
     if destination.exists():
         raise FileExistsError(f"backup target {destination} already exists")
-    target = sqlite3.connect(destination)
+    private_files.private_dir(destination.parent)
+    target = sqlite3.connect(private_files.private_file(destination))
     try:
         conn.backup(target)
         pages = target.execute("PRAGMA page_count").fetchone()[0]

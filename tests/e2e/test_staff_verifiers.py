@@ -124,6 +124,7 @@ def test_a_staff_member_moved_off_an_outlet_loses_their_verifier_there_at_the_ne
         put_staff(world, "mover", SHARED_PIN, ["DEMO1", "CITY2"])
         demo.sync()
         assert opens(SHARED_PIN, hashes_in_rows(demo.agent.data_dir))
+        session = demo.client.post("/auth/pin", json={"pin": SHARED_PIN}).json()["token"]
 
         put_staff(world, "mover", None, ["CITY2"])
         demo.sync()
@@ -133,5 +134,7 @@ def test_a_staff_member_moved_off_an_outlet_loses_their_verifier_there_at_the_ne
         assert opens(SHARED_PIN, hashes_in_rows(city.agent.data_dir))
         refused = demo.client.post("/auth/pin", json={"pin": SHARED_PIN})
         assert refused.status_code == 401, refused.text
+        ended = demo.client.get("/tickets", headers={"Authorization": f"Bearer {session}"})
+        assert ended.status_code == 401, ended.text
         assert world.hub_hash("DEMO1") == demo.state_hash()
         assert world.hub_hash("CITY2") == city.state_hash()
