@@ -24,6 +24,7 @@ from edge_agent.services import demo, printing
 from edge_agent.services.errors import NotInitialised
 from edge_agent.services.sync import SyncConfig, SyncRunner
 from edge_agent.settings import AgentSettings
+from edge_agent.store import private_files
 from edge_agent.store.device import DeviceIdentity, initialise
 from edge_agent.store.gateway import Store
 from edge_agent.sync.access import HubAccess
@@ -38,7 +39,7 @@ def init_device(settings: AgentSettings, *, with_demo: bool) -> tuple[Store, boo
     Returns:
         The open store, and whether the device identity was created now.
     """
-    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # PIN hashes, credential
+    private_files.private_dir(settings.data_dir)  # PIN hashes, credential
     store = Store(settings.database)
     created = False
     if with_demo:
@@ -125,8 +126,10 @@ def build_app(settings: AgentSettings, *, transport: httpx.BaseTransport | None 
     """The agent API over the device database, syncing in the background when enrolled.
 
     Raises:
+        ExposedFile: a secret file of the data directory is open to other users.
         NotInitialised: the database has no device identity yet.
     """
+    private_files.check(settings.data_dir)
     if not settings.database.exists():
         raise NotInitialised(f"no device database at {settings.database}; run `pos-agent init`")
     store = Store(settings.database)

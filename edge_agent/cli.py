@@ -154,11 +154,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _init(settings: AgentSettings, with_demo: bool) -> int:
     from edge_agent.bootstrap import init_device
+    from edge_agent.store import private_files
 
     store, created = init_device(settings, with_demo=with_demo)
     store.close()
     state = "created" if created else "up to date"
     print(f"device database {settings.database}: {state}")
+    for path in private_files.repair(settings.data_dir):
+        print(f"{path} was open to other users: now owner-only; consider it copied")
     return 0
 
 
@@ -196,7 +199,6 @@ def _backup(settings: AgentSettings, target: Path | None) -> int:
         raise RuntimeError(f"no device database at {settings.database}")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = target or settings.data_dir / "backups" / f"agent-{stamp}.sqlite3"
-    target.parent.mkdir(parents=True, exist_ok=True)
     store = Store(settings.database)
     with store.read() as conn:
         pages = backup(conn, target)
@@ -271,6 +273,7 @@ def _enroll(settings: AgentSettings, hub: str, code: str, name: str, *, force: b
     from edge_agent.bootstrap import credential_store
     from edge_agent.http.app import wall_clock_ms
     from edge_agent.services import reenroll
+    from edge_agent.store import private_files
     from edge_agent.store.gateway import Store
     from edge_agent.sync.enrollment import enroll
     from edge_agent.sync.errors import SyncError
@@ -278,7 +281,7 @@ def _enroll(settings: AgentSettings, hub: str, code: str, name: str, *, force: b
     if not hub.startswith(("http://", "https://")):
         print(f"pos-agent enroll: --hub {hub!r} is not an http(s) URL", file=sys.stderr)
         return 2
-    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # PIN hashes, credential
+    private_files.private_dir(settings.data_dir)  # PIN hashes, credential
     store = Store(settings.database)
     try:
         again = reenroll.must_enroll_again(store) and (force or reenroll.revoked(store))
@@ -292,14 +295,17 @@ def _enroll(settings: AgentSettings, hub: str, code: str, name: str, *, force: b
     me = done.identity
     print(f"enrolled {me.outlet}-{me.device_code} ({me.tenant}) {me.device_id} with {hub}")
     print(f"credential kept in {done.credential_location}")
+    for path in private_files.repair(settings.data_dir):
+        print(f"{path} was open to other users: now owner-only; consider it copied")
     return 0
 
 
 def _restore(settings: AgentSettings, source: Path) -> int:
     from edge_agent.http.app import wall_clock_ms
+    from edge_agent.store.private_files import private_dir
     from edge_agent.store.restoring import restore_backup
 
-    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     done = restore_backup(
         source, settings.database, keep_dir=settings.data_dir / "backups", now_ms=wall_clock_ms()
     )

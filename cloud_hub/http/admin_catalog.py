@@ -197,6 +197,7 @@ async def put_staff(
             name=data.name,
             role=data.role,
             pin=data.pin,
+            outlets=data.outlets,
             now_ms=now_ms(state),
         )
         shown = staff.public(written.doc or {})

@@ -8,7 +8,7 @@ refused, to catch typos before they silently do nothing.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -58,11 +58,20 @@ class Enroll(msgspec.Struct, frozen=True):
 
 
 class StaffMember(_Body, frozen=True):
-    """``PUT /api/v1/staff/{id}``; leave ``pin`` out to keep the current one."""
+    """``PUT /api/v1/staff/{id}``; leave ``pin`` or ``outlets`` out to keep the current one.
+
+    ``outlets``: the outlet codes whose tills sign the staff member in (and hold their
+    PIN hash), or ``"all"``; a new staff member without it works at every outlet.
+    """
 
     name: Text
     role: Annotated[str, msgspec.Meta(max_length=128)]
     pin: Annotated[str, msgspec.Meta(max_length=16)] | None = None
+    outlets: (
+        Annotated[list[Annotated[str, msgspec.Meta(max_length=128)]], msgspec.Meta(max_length=1000)]
+        | Literal["all"]
+        | None
+    ) = None
 
 
 class Resolve(_Body, frozen=True):

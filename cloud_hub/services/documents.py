@@ -162,20 +162,31 @@ class Outlet(_Doc, frozen=True):
     session_max_hours: SessionMaxHours | None = None
 
 
+PinLength = Annotated[int, msgspec.Meta(ge=4, le=12)]
+#: A staff member's outlets: codes, or ``"all"`` (also what a document without them means).
+Outlets = Annotated[list[Ref], msgspec.Meta(max_length=1000)] | Literal["all"]
+
+
 class Role(_Doc, frozen=True):
-    """A role's rights and the largest discount it may give."""
+    """A role's rights, the largest discount it may give and the shortest PIN it takes."""
 
     name: Text
     permissions: Annotated[list[Permission], msgspec.Meta(max_length=20)]
     discount_limit_bp: Basis
+    min_pin_length: PinLength = 4
 
 
 class Staff(_Doc, frozen=True):
-    """A staff member as devices hold it: the PIN only as its scrypt hash."""
+    """A staff member: the PIN only as its scrypt hash, and the outlets they work at.
+
+    Devices of other outlets receive the document without ``pin_hash``
+    (:mod:`cloud_hub.services.verifiers`).
+    """
 
     name: Text
     role: Ref
     pin_hash: Annotated[str, msgspec.Meta(max_length=300, pattern=PIN_HASH)]
+    outlets: Outlets = "all"
 
 
 #: Catalog entities an admin edits with ``PUT /api/v1/catalog/{entity}/{id}``.
@@ -232,6 +243,8 @@ def _rules(entity: str, doc_id: str, doc: Any) -> None:
         problem = _duplicates("variant id", [v.id for v in doc.variants])
     elif isinstance(doc, PriceBook):
         problem = next(filter(None, map(_window_problem, doc.windows)), None)
+    elif isinstance(doc, Staff) and doc.outlets != "all":
+        problem = _duplicates("outlet", list(doc.outlets))
     if problem is not None:
         raise DocumentInvalid(f"{entity} {doc_id!r}: {problem}")
 

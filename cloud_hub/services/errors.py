@@ -3,7 +3,8 @@
 HubError                          code (HTTP status: cloud_hub.http.errors)
 ├── InvalidInput (ValueError)     invalid_input: a value the use case refuses
 │   ├── Malformed                 malformed: a body that is not the expected shape
-│   └── DocumentInvalid           invalid_document: a reference document is wrong
+│   ├── DocumentInvalid           invalid_document: a reference document is wrong
+│   └── PinTooShort               pin_too_short: shorter than the staff member's role asks
 ├── Unauthorized                  unauthorized: missing or unknown credential
 │   ├── AdminTokenRevoked         admin_token_revoked: the admin token was revoked
 │   ├── AdminTokenExpired         admin_token_expired: the admin token is past its expiry
@@ -58,6 +59,12 @@ class DocumentInvalid(InvalidInput):
     """A reference document that the devices could not use."""
 
     code = "invalid_document"
+
+
+class PinTooShort(InvalidInput):
+    """A PIN shorter than the ``min_pin_length`` of the staff member's role."""
+
+    code = "pin_too_short"
 
 
 class Unauthorized(HubError):

@@ -1,8 +1,10 @@
 """Staff PINs, hashed exactly as the edge agent verifies them.
 
-Format ``scrypt$n$r$p$<salt hex>$<key hex>`` with n=2**14, r=8, p=1 and a 32-byte key:
-the same string ``edge_agent.domain.rbac.verify_pin`` reads (copied, not imported: the
-hub and the agent never import each other). The hub never stores or returns a PIN.
+Format ``scrypt$n$r$p$<salt hex>$<key hex>`` with a 32-byte key: the same string
+``edge_agent.domain.rbac.verify_pin`` reads (copied, not imported: the hub and the agent
+never import each other). New hashes take n=2**13, r=8, p=1, chosen for the tills that
+verify them offline (ADR 0019); hashes made with other parameters still verify, and are
+made again with these when their PIN is set. The hub never stores or returns a PIN.
 scrypt is slow on purpose, so callers in the event loop run these in a thread.
 """
 
@@ -14,17 +16,18 @@ import os
 
 from cloud_hub.services.errors import InvalidInput
 
-SCRYPT_N, SCRYPT_R, SCRYPT_P, KEY_BYTES, SALT_BYTES = 2**14, 8, 1, 32, 16
+SCRYPT_N, SCRYPT_R, SCRYPT_P, KEY_BYTES, SALT_BYTES = 2**13, 8, 1, 32, 16
+MIN_LENGTH, MAX_LENGTH = 4, 12
 
 
 def check_pin(pin: str) -> str:
-    """A PIN: 4 to 8 ASCII digits.
+    """A PIN: 4 to 12 ASCII digits.
 
     Raises:
         InvalidInput: anything else.
     """
-    if not (4 <= len(pin) <= 8 and pin.isascii() and pin.isdigit()):
-        raise InvalidInput("a PIN is 4 to 8 digits")
+    if not (MIN_LENGTH <= len(pin) <= MAX_LENGTH and pin.isascii() and pin.isdigit()):
+        raise InvalidInput(f"a PIN is {MIN_LENGTH} to {MAX_LENGTH} digits")
     return pin
 
 
@@ -32,11 +35,16 @@ def hash_pin(pin: str, salt: bytes | None = None) -> str:
     """Hash a PIN for a staff document; a fresh random salt unless one is given.
 
     Raises:
-        InvalidInput: the PIN is not 4 to 8 digits.
+        InvalidInput: the PIN is not 4 to 12 digits.
     """
     salt = os.urandom(SALT_BYTES) if salt is None else salt
     key = _scrypt(check_pin(pin), salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, KEY_BYTES)
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${key.hex()}"
+
+
+def is_current(encoded: str) -> bool:
+    """Whether a stored hash was made with today's parameters (else it is made again)."""
+    return encoded.startswith(f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}$")
 
 
 def verify_pin(pin: str, encoded: str) -> bool:

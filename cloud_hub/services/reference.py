@@ -7,7 +7,7 @@ Writing a document equal to the current one writes nothing, so seeding is idempo
 
 Documents must make sense to the devices that read them: a product's category,
 station, tax codes and modifier groups exist, variant ids are unique in the catalog,
-a staff member's role exists; a document others still name is not deleted.
+a staff member's role and outlets exist; a document others still name is not deleted.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from cloud_hub.services.errors import (
     StillReferenced,
 )
 from cloud_hub.services.tenancy import Tenant
-from cloud_hub.store.models import entities
+from cloud_hub.store.models import entities, outlets
 from sync_protocol import MSGPACK, FieldEdit
 
 PREFIX = "ref."
@@ -156,6 +156,11 @@ async def _check_references(
     if entity == "outlet":
         await tenancy.outlet_by_code(conn, tenant, doc_id)
         identifiers.timezone(doc["timezone"])
+    if entity == "staff" and doc.get("outlets", "all") != "all":
+        query = sa.select(outlets.c.code).where(outlets.c.tenant_id == tenant.id)
+        unknown = sorted(set(doc["outlets"]) - set((await conn.execute(query)).scalars()))
+        if unknown:
+            raise DocumentInvalid(f"staff {doc_id!r} names unknown outlets {unknown}")
     for kind, ref in _references(entity, doc):
         if (await current(conn, tenant, kind, ref)).doc is None:
             raise DocumentInvalid(f"{entity} {doc_id!r} names unknown {kind} {ref!r}")

@@ -26,7 +26,7 @@ from cloud_hub.domain.outlet_scope import EntityKey, named_entities
 from cloud_hub.domain.push import PushItem, PushPlan, Quarantined, plan_push
 from cloud_hub.domain.quarantine import Writer, refusal
 from cloud_hub.services import quarantine as held_ops
-from cloud_hub.services import sync_devices
+from cloud_hub.services import sync_devices, verifiers
 from cloud_hub.services.errors import (
     BatchTooLarge,
     ResetRequired,
@@ -206,6 +206,9 @@ async def pull(
 ) -> PullResponse:
     """The next page of the device's outlet ops (not its own) and tenant reference data.
 
+    Staff documents carry a PIN hash only for staff of the device's outlet
+    (:mod:`cloud_hub.services.verifiers`).
+
     A cursor of another hub epoch is answered ``reset`` with a fresh cursor at the
     start of the current epoch and no ops.
 
@@ -231,9 +234,10 @@ async def pull(
             tenant_after=cursor.tenant_seq if cursor else 0,
             limit=request.limit,
         )
+        sent = await verifiers.for_device(conn, device.tenant_id, device.outlet, page.ops)
         await sync_devices.record_pull(conn, device, now_ms=now, pulled_seq=page.outlet_seq)
     return PullResponse(
-        ops=page.ops,
+        ops=sent,
         cursor=encode_cursor(epoch, page.outlet_seq, page.tenant_seq),
         has_more=page.remaining > 0,
         checkpoint=page.outlet_seq,

@@ -20,7 +20,7 @@ reference data, written by the hub). See ADR 0007.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import msgspec
 import sqlalchemy as sa
@@ -152,8 +152,12 @@ def fold(states: dict[EntityKey, EntityState], op: Op) -> None:
     apply_op(state, op)
 
 
-async def scopes_state_hash(conn: AsyncConnection, scopes: Sequence[str]) -> str:
+async def scopes_state_hash(
+    conn: AsyncConnection, scopes: Sequence[str], shown: Callable[[Op], Op] = lambda op: op
+) -> str:
     """``sync_protocol.state_hash`` over every op committed in ``scopes``.
+
+    ``shown`` turns each op into the op a device is sent (a redacted staff document).
 
     For an outlet's scope plus its tenant scope this is exactly what a device of the
     outlet holds once it has pulled everything (and had all its ops applied), so the
@@ -164,7 +168,7 @@ async def scopes_state_hash(conn: AsyncConnection, scopes: Sequence[str]) -> str
     query = sa.select(ops_table.c.body).where(ops_table.c.scope.in_(list(scopes)))
     result = await conn.stream(query)
     async for (body,) in result:
-        fold(states, decode_body(body))
+        fold(states, shown(decode_body(body)))
     return state_hash(states.values())
 
 

@@ -90,7 +90,7 @@ class InvalidDiscount(InvalidValue):
 
 
 class InvalidPin(InvalidValue):
-    """A PIN that is not 4 to 8 ASCII digits."""
+    """A PIN that is not 4 to 12 ASCII digits."""
 
     code = "invalid_pin"
 

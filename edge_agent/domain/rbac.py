@@ -1,9 +1,11 @@
 """Staff roles, permissions, PIN hashing, lockout and inline manager overrides.
 
-PINs are 4 to 8 ASCII digits, stored as ``scrypt$n$r$p$salt_hex$hash_hex`` (scrypt with
-n=2**14, r=8, p=1, 32-byte key); the caller supplies the salt (from ``os.urandom``),
-so this module stays pure. Verification reads the parameters from the stored string,
-so they can be raised later without invalidating old hashes.
+PINs are 4 to 12 ASCII digits (a role may ask for more than 4), stored as
+``scrypt$n$r$p$salt_hex$hash_hex`` (scrypt with n=2**13, r=8, p=1, 32-byte key: a sign-in
+tries every verifier the till holds, so one must cost a till well under 250 ms / staff;
+ADR 0019); the caller supplies the salt (from ``os.urandom``), so this module stays
+pure. Verification reads the parameters from the stored string, so hashes made with
+other parameters (n=2**14 before) still verify.
 
 Lockout: ``max_failures`` wrong PINs within ``window`` lock the staff member for
 ``lock_for`` after the last of them. The caller keeps the failures since the last
@@ -21,7 +23,8 @@ from enum import StrEnum
 
 from .errors import DiscountOverLimit, InvalidPin, InvalidValue, PermissionDenied, StaffLockedOut
 
-SCRYPT_N, SCRYPT_R, SCRYPT_P, KEY_BYTES = 2**14, 8, 1, 32
+SCRYPT_N, SCRYPT_R, SCRYPT_P, KEY_BYTES = 2**13, 8, 1, 32
+MIN_PIN_LENGTH, MAX_PIN_LENGTH = 4, 12
 MIN_SALT_BYTES = 16
 
 
@@ -65,25 +68,25 @@ class Override:
 
 
 def _is_valid_pin(pin: str) -> bool:
-    return 4 <= len(pin) <= 8 and pin.isascii() and pin.isdigit()
+    return MIN_PIN_LENGTH <= len(pin) <= MAX_PIN_LENGTH and pin.isascii() and pin.isdigit()
 
 
 def hash_pin(pin: str, salt: bytes) -> str:
     """Hash a PIN with scrypt for storage.
 
     Args:
-        pin: 4 to 8 ASCII digits.
+        pin: 4 to 12 ASCII digits.
         salt: at least 16 random bytes, fresh for each PIN.
 
     Returns:
-        ``"scrypt$16384$8$1$<salt hex>$<hash hex>"``.
+        ``"scrypt$8192$8$1$<salt hex>$<hash hex>"``.
 
     Raises:
-        InvalidPin: the PIN is not 4 to 8 digits.
+        InvalidPin: the PIN is not 4 to 12 digits.
         InvalidValue: the salt is shorter than 16 bytes.
     """
     if not _is_valid_pin(pin):
-        raise InvalidPin("a PIN is 4 to 8 digits")
+        raise InvalidPin("a PIN is 4 to 12 digits")
     if len(salt) < MIN_SALT_BYTES:
         raise InvalidValue(f"a PIN salt needs at least {MIN_SALT_BYTES} bytes")
     key = _scrypt(pin, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
@@ -93,7 +96,7 @@ def hash_pin(pin: str, salt: bytes) -> str:
 def verify_pin(pin: str, encoded: str) -> bool:
     """Check a PIN against a stored hash, in constant time.
 
-    A PIN that is not 4 to 8 digits is simply wrong (False).
+    A PIN that is not 4 to 12 digits is simply wrong (False).
 
     Raises:
         InvalidValue: the stored hash is not a ``scrypt$n$r$p$salt$hash`` string.

@@ -51,6 +51,7 @@ def service_token(data_dir: Path) -> str:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return path.read_text().strip()
+    os.fchmod(fd, 0o600)  # whatever the umask
     with os.fdopen(fd, "w") as file:
         token = secrets.token_urlsafe(32)
         file.write(token + "\n")

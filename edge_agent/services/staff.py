@@ -51,8 +51,9 @@ def _role(conn: sqlite3.Connection, role_id: str) -> Role:
 
 
 def _match(conn: sqlite3.Connection, pin: str) -> tuple[str, dict[str, str]] | None:
+    # Staff of other outlets come without a PIN hash: this till cannot sign them in.
     for staff_id, data in reference.load(conn, "staff").items():
-        if verify_pin(pin, data["pin_hash"]):
+        if "pin_hash" in data and verify_pin(pin, data["pin_hash"]):
             return staff_id, data
     return None
 
@@ -193,6 +194,8 @@ def operator(conn: sqlite3.Connection, token: str | None) -> Operator:
     data = reference.get(conn, "staff", row[0])
     if data is None:
         raise NotSignedIn("this staff member is no longer on this device; sign in again")
+    if "pin_hash" not in data:  # moved to another outlet: their session here ends too
+        raise NotSignedIn("this staff member no longer works at this outlet")
     return Operator(row[0], data["name"], _role(conn, data["role"]), token or "")
 
 

@@ -9,10 +9,12 @@ Runs inside the page's write transaction (the caller stores the cursor in the sa
 - each entity the page touched is re-folded from all its ops and projected: ``ticket``
   into the ``tickets`` read model (with its money conflict, and its offline card tenders
   settled once confirmed or declined), ``ref.<name>`` into ``reference_data`` (the folded
-  ``doc``, or removal on a tombstone), ``device.session`` for this device closes the
-  operator sessions opened before ``signout_before_ms``, ``device.quarantine`` for this
-  device records which of its held ops a manager released or discarded on the hub (a
-  discarded op is no longer folded, so this replica keeps the hub's state).
+  ``doc``, or removal on a tombstone; a staff member's superseded versions lose their PIN
+  hash in the op log, so the device keeps only the verifier it may use),
+  ``device.session`` for this device closes the operator sessions opened before
+  ``signout_before_ms``, ``device.quarantine`` for this device records which of its held
+  ops a manager released or discarded on the hub (a discarded op is no longer folded, so
+  this replica keeps the hub's state).
 
 Stamps are received against trusted time, the wall clock corrected by a skew the last
 handshake found beyond the drift bound.
@@ -167,6 +169,15 @@ def _reference(conn: sqlite3.Connection, name: str, entity_id: str) -> None:
         reference.delete(conn, name, entity_id)
     elif isinstance(doc, dict):
         reference.put(conn, name, entity_id, doc)
+    if name == "staff":
+        winner = state.winners.get("doc")
+        oplog.scrub_field(
+            conn,
+            REFERENCE_PREFIX + name,
+            entity_id,
+            "pin_hash",
+            str(winner.op_id) if winner else None,
+        )
 
 
 def _held_ops(

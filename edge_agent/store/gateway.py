@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from edge_agent.store import private_files
 from edge_agent.store.database import connect, write_transaction
 from edge_agent.store.migrations import migrate
 
@@ -26,12 +27,12 @@ class Store:
     """The device database, migrated on open.
 
     Args:
-        path: the SQLite file; created when missing.
+        path: the SQLite file; created when missing, owner-only.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._conn = connect(path)
+        self._conn = connect(private_files.private_file(path))
         self._lock = threading.RLock()
         self._listeners: list[Callable[[], None]] = []
         migrate(self._conn)

@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from edge_agent.store import sync_state
 from edge_agent.store.device import DeviceIdentity, identity
 from sync_protocol import MSGPACK, HybridLogicalClock, Op, Replica, uuid7
@@ -197,6 +199,34 @@ def insert(conn: sqlite3.Connection, op: Op, body: bytes, *, local: bool) -> boo
         ),
     )
     return cursor.rowcount == 1
+
+
+def scrub_field(
+    conn: sqlite3.Connection, entity: str, entity_id: str, key: str, keep_op_id: str | None
+) -> int:
+    """Remove ``key`` from the ``doc`` of every pulled edit of an entity but one.
+
+    For secrets in superseded versions (a staff member's old PIN hash): the merged state
+    is unchanged, since only the kept op's value wins. Call inside a write transaction.
+
+    Returns:
+        How many stored ops were rewritten.
+    """
+    rows = conn.execute(
+        "SELECT op_id, body FROM ops WHERE entity = ? AND entity_id = ? AND local = 0"
+        " AND kind = 'field' AND op_id IS NOT ?",
+        (entity, entity_id, keep_op_id),
+    ).fetchall()
+    rewritten = 0
+    for op_id, body in rows:
+        op = decode(body)
+        doc = op.changes.get("doc") if isinstance(op, FieldEdit) else None
+        if isinstance(op, FieldEdit) and isinstance(doc, dict) and key in doc:
+            bare = {name: value for name, value in doc.items() if name != key}
+            plain = msgspec.structs.replace(op, changes={**op.changes, "doc": bare})
+            conn.execute("UPDATE ops SET body = ? WHERE op_id = ?", (MSGPACK.encode(plain), op_id))
+            rewritten += 1
+    return rewritten
 
 
 def entity_ops(conn: sqlite3.Connection, entity: str, entity_id: str) -> list[Op]:

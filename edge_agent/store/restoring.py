@@ -20,7 +20,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge_agent.store import identities
+from edge_agent.store import identities, private_files
 from edge_agent.store.database import backup, connect, write_transaction
 from edge_agent.store.migrations import MIGRATIONS, migrate
 
@@ -56,7 +56,7 @@ def restore_backup(source: Path, database: Path, *, keep_dir: Path, now_ms: int)
     staging = database.with_name(database.name + ".restoring")
     staging.unlink(missing_ok=True)
     with _read_only(source) as conn:
-        target = sqlite3.connect(staging)
+        target = sqlite3.connect(private_files.private_file(staging))
         try:
             conn.backup(target)
         finally:
@@ -124,10 +124,10 @@ def _read_only(path: Path) -> closing[sqlite3.Connection]:
 
 def _keep(database: Path, kept: Path) -> None:
     """Copy the live database aside (its bytes, when SQLite cannot read it)."""
-    kept.parent.mkdir(parents=True, exist_ok=True)
+    private_files.private_dir(kept.parent)
     try:
         with _read_only(database) as live:
             backup(live, kept)
     except sqlite3.DatabaseError:
         kept.unlink(missing_ok=True)
-        shutil.copyfile(database, kept)
+        shutil.copyfile(database, private_files.private_file(kept))

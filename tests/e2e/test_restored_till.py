@@ -69,6 +69,7 @@ def copy_back(backup: Path):
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
         database.write_bytes(backup.read_bytes())
+        database.chmod(0o600)  # a disk restore keeps the owner-only mode
 
     return put_back
 

@@ -315,7 +315,7 @@ async def test_a_staff_pin_is_stored_only_as_the_hash_the_agent_verifies(hub, ac
     assert created.status_code == renamed.status_code == 200
     assert "4321" not in created.text + renamed.text + str(listed)
     assert "pin_hash" not in created.text + renamed.text + str(listed)
-    assert listed == [{"id": "s1", "name": "Amina W.", "role": "cashier"}]
+    assert listed == [{"id": "s1", "name": "Amina W.", "role": "cashier", "outlets": "all"}]
     assert verify_pin("4321", first.changes["doc"]["pin_hash"])
     assert second.changes["doc"]["pin_hash"] == first.changes["doc"]["pin_hash"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 import pytest
@@ -39,7 +40,7 @@ def stored_1111() -> str:
 def test_a_pin_is_stored_as_scrypt_with_its_parameters_and_salt(stored_1111: str) -> None:
     scheme, n, r, p, salt_hex, key_hex = stored_1111.split("$")
 
-    assert (scheme, n, r, p) == ("scrypt", "16384", "8", "1")
+    assert (scheme, n, r, p) == ("scrypt", "8192", "8", "1")
     assert salt_hex == SALT.hex()
     assert len(bytes.fromhex(key_hex)) == 32
 
@@ -52,12 +53,27 @@ def test_the_right_pin_verifies_and_a_wrong_one_does_not(stored_1111: str) -> No
     assert wrong is False
 
 
-@pytest.mark.parametrize("pin", ["111", "123456789", "12a4", "", "\u0661\u0662\u0663\u0664"])
-def test_a_pin_must_be_4_to_8_ascii_digits(pin: str) -> None:
+@pytest.mark.parametrize("pin", ["111", "1234567890123", "12a4", "", "\u0661\u0662\u0663\u0664"])
+def test_a_pin_must_be_4_to_12_ascii_digits(pin: str) -> None:
     with pytest.raises(InvalidPin) as raised:
         hash_pin(pin, SALT)
 
     assert raised.value.code == "invalid_pin"
+
+
+def test_a_twelve_digit_pin_is_hashed_and_verifies() -> None:
+    stored = hash_pin("123456789012", SALT)
+
+    assert verify_pin("123456789012", stored) is True
+    assert verify_pin("12345678901", stored) is False
+
+
+def test_a_hash_made_with_the_former_parameters_still_verifies() -> None:
+    key = hashlib.scrypt(b"1111", salt=SALT, n=2**14, r=8, p=1, maxmem=2**25, dklen=32)
+    former = f"scrypt$16384$8$1${SALT.hex()}${key.hex()}"
+
+    assert verify_pin("1111", former) is True
+    assert verify_pin("1112", former) is False
 
 
 def test_a_malformed_pin_never_verifies(stored_1111: str) -> None:
