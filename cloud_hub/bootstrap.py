@@ -42,11 +42,19 @@ def create_private_file(path: Path) -> None:
     SQLite makes its ``-wal`` and ``-shm`` files with the database file's mode, so they
     are owner-only too. An existing file keeps the mode its operator gave it.
     """
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Modes are set after creation: an operator's umask (0277, say) must not leave the
+    # hub unable to write its own files.
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True)
+        path.parent.chmod(0o700)
     try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
 
 
 def build_app(

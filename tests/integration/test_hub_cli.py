@@ -10,6 +10,7 @@ import hashlib
 import re
 import shutil
 import sqlite3
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,11 +28,12 @@ class PosHub:
     def __init__(self, database: Path, cwd: Path) -> None:
         self.database, self.cwd = database, cwd
 
-    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def __call__(self, *args: str, umask: int | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "cloud_hub.cli", "--database-url",
              f"sqlite:///{self.database}", *args],
             capture_output=True, text=True, cwd=self.cwd, timeout=60,
+            preexec_fn=None if umask is None else (lambda: os.umask(umask) and None),
         )  # fmt: skip
 
 
@@ -238,3 +240,13 @@ def test_the_hub_creates_its_sqlite_files_for_its_owner_alone(pos_hub) -> None:
     assert pos_hub.database.parent.stat().st_mode & 0o777 == 0o700
     assert modes["hub.sqlite3"] == 0o600
     assert all(mode == 0o600 for mode in modes.values()), modes
+
+
+def test_the_hub_can_write_its_files_whatever_the_operators_umask(pos_hub) -> None:
+    migrated = pos_hub("migrate", umask=0o277)
+    created = pos_hub("tenant", "create", "acme", "--name", "Acme", umask=0o277)
+
+    assert migrated.returncode == 0, migrated.stderr
+    assert created.returncode == 0, created.stderr
+    assert pos_hub.database.parent.stat().st_mode & 0o777 == 0o700
+    assert pos_hub.database.stat().st_mode & 0o777 == 0o600
