@@ -133,10 +133,17 @@ def _serve(settings: AgentSettings) -> int:
     import uvicorn
 
     from edge_agent.bootstrap import build_app
+    from edge_agent.http.transport import uvicorn_options
 
     app = build_app(settings)
     print(f"BengoBox POS agent listening on http://{settings.host}:{settings.port}", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        **uvicorn_options(),
+    )
     return 0
 
 

@@ -5,6 +5,7 @@ rebinding (its own name resolving to 127.0.0.1, so the ``Host`` header is its na
 as a "simple" cross-origin POST (``text/plain``, no preflight). This ASGI middleware
 refuses both before any handler runs:
 
+- a ``Host`` that is no name and port (``host:notaport``, ``[::1``): ``400 invalid_host``;
 - a ``Host`` other than the names the agent serves: ``403 host_not_allowed``;
 - a body sent as anything but JSON: ``415 unsupported_media_type``.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -30,6 +32,16 @@ def host_name(host_header: str) -> str:
     if host_header.startswith("["):
         return host_header[1:].split("]", 1)[0]
     return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
+
+
+def well_formed_host(host_header: str) -> bool:
+    """Whether a ``Host`` header is a name with at most a port number (what URLs hold)."""
+    try:
+        parts = urlsplit(f"http://{host_header}/")
+        _ = parts.port  # raises on a port that is not a number in range
+    except ValueError:
+        return False
+    return parts.netloc == host_header and "@" not in host_header
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -63,7 +75,11 @@ class LocalOnly:
             await self.app(scope, receive, send)
             return
         headers = _headers(scope)
-        name = host_name(headers.get("host", "")).lower()
+        host = headers.get("host", "")
+        if not well_formed_host(host):
+            await _refuse(send, 400, "invalid_host", f"the Host header {host!r} is no host name")
+            return
+        name = host_name(host).lower()
         if name not in self.names:
             message = f"this agent does not answer to {name!r}"
             await _refuse(send, 403, "host_not_allowed", message)

@@ -4,6 +4,8 @@ and it never grants CORS."""
 
 from __future__ import annotations
 
+import socket
+
 import httpx
 import pytest
 
@@ -18,6 +20,38 @@ def test_a_request_naming_a_foreign_host_is_refused_before_any_handler(agent, ho
 
     assert (health.status_code, health.json()["code"]) == (403, "host_not_allowed")
     assert (sign_in.status_code, sign_in.json()["code"]) == (403, "host_not_allowed")
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:notaport", "localhost:99999", "[::1", "a:b:c", "::1"])
+def test_a_host_header_that_is_no_name_and_port_is_a_400_with_a_code(agent, cashier, host) -> None:
+    listed = cashier.get("/tickets", headers={"Host": host})
+    opened = cashier.post("/tickets", json={"kind": "counter"}, headers={"Host": host})
+
+    assert (listed.status_code, listed.json()["code"]) == (400, "invalid_host")
+    assert (opened.status_code, opened.json()["code"]) == (400, "invalid_host")
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "Host: 127.0.0.1\r\nContent-Length: 2\r\nContent-Length: 3",
+        "Host: 127.0.0.1\r\nContent-Length: ten",
+        "Content-Length: 2",
+    ],
+    ids=["two content lengths", "a length that is no number", "no host"],
+)
+def test_a_request_the_http_parser_refuses_is_answered_in_json_with_a_code(agent, head) -> None:
+    request = f"POST /api/v1/tickets HTTP/1.1\r\n{head}\r\nConnection: close\r\n\r\n{{}}"
+    with socket.create_connection(("127.0.0.1", agent.port), timeout=10) as sock:
+        sock.sendall(request.encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head_bytes, _, body = answer.partition(b"\r\n\r\n")
+
+    assert head_bytes.startswith(b"HTTP/1.1 400")
+    assert b"content-type: application/json" in head_bytes.lower()
+    assert httpx.Response(400, content=body).json()["code"] == "malformed_request"
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost:4114", "[::1]:4114", "LOCALHOST"])
