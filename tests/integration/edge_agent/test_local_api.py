@@ -5,6 +5,7 @@ and it never grants CORS."""
 from __future__ import annotations
 
 import socket
+import time
 
 import httpx
 import pytest
@@ -117,3 +118,24 @@ def test_a_name_given_in_the_settings_is_served(tmp_path) -> None:
 )
 def test_the_host_name_is_read_without_its_port(header, name) -> None:
     assert host_name(header) == name
+
+
+def test_a_client_that_leaves_before_its_body_arrived_is_answered_as_bad_input(
+    agent, cashier
+) -> None:
+    head = (
+        "POST /api/v1/tickets HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: {cashier.headers['Authorization']}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+    )
+    with socket.create_connection(("127.0.0.1", agent.port), timeout=10) as sock:
+        sock.sendall(head.encode())
+        sock.shutdown(socket.SHUT_WR)
+        while sock.recv(65536):
+            pass
+
+    deadline = time.monotonic() + 10
+    while "a client left" not in agent.log_tail(20_000) and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling the log of a running process, not waiting for a result
+
+    assert "a client left before its request body arrived whole" in agent.log_tail(20_000)
