@@ -7,7 +7,7 @@ refuses both before any handler runs:
 
 - a ``Host`` that is no name and port (``host:notaport``, ``[::1``): ``400 invalid_host``;
 - a ``Host`` other than the names the agent serves: ``403 host_not_allowed``;
-- a body sent as anything but JSON: ``415 unsupported_media_type``.
+- a body sent as anything but JSON in UTF-8: ``415 unsupported_media_type``.
 
 No CORS headers are ever sent, so a browser keeps other origins from reading answers
 and from sending JSON at all (that needs a preflight nobody approves).
@@ -49,8 +49,11 @@ def _headers(scope: Scope) -> dict[str, str]:
 
 
 def _json(content_type: str) -> bool:
-    media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or media.endswith("+json")
+    """JSON in UTF-8 (the only encoding JSON has): no other charset is read."""
+    media, *parameters = (part.strip().lower() for part in content_type.split(";"))
+    charsets = [p.split("=", 1)[1].strip(' "') for p in parameters if p.startswith("charset=")]
+    utf8 = all(charset in ("utf-8", "utf8") for charset in charsets)
+    return (media == "application/json" or media.endswith("+json")) and utf8
 
 
 def _has_body(headers: dict[str, str]) -> bool:

@@ -73,6 +73,32 @@ def test_a_body_that_is_not_json_is_refused(agent, cashier, content_type) -> Non
     assert len(cashier.get("/tickets").json()) == before
 
 
+@pytest.mark.parametrize("charset", ["utf-16", "latin-1", "utf-8, utf-16"])
+def test_a_json_body_declared_in_another_charset_than_utf8_is_refused(cashier, charset) -> None:
+    answer = cashier.post(
+        "/tickets",
+        content=b'{"kind": "counter"}',
+        headers={"Content-Type": f"application/json; charset={charset}"},
+    )
+
+    assert (answer.status_code, answer.json()["code"]) == (415, "unsupported_media_type")
+
+
+def test_an_idempotency_key_over_200_characters_is_refused_and_nothing_is_written(cashier) -> None:
+    before = len(cashier.get("/tickets").json())
+
+    answer = cashier.post(
+        "/tickets", json={"kind": "counter"}, headers={"Idempotency-Key": "k" * 201}
+    )
+
+    assert (answer.status_code, answer.json()["code"]) == (400, "invalid_request")
+    assert len(cashier.get("/tickets").json()) == before
+    at_the_bound = cashier.post(
+        "/tickets", json={"kind": "counter"}, headers={"Idempotency-Key": "k" * 200}
+    )
+    assert at_the_bound.status_code == 201
+
+
 def test_a_json_body_with_a_charset_is_taken(cashier) -> None:
     answer = cashier.post(
         "/tickets",
