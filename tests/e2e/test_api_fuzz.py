@@ -233,13 +233,17 @@ def _call(target: Target, case: Case) -> Response:
 
 
 def _strategy(target: Target, operation: APIOperation, mode: GenerationMode) -> Any:
-    """Cases of ``operation``; half of them name real things in their path."""
+    """Cases of ``operation``; half of them name real things in their path and query."""
     drawn = operation.as_strategy(generation_mode=mode)
-    names = [p.name for p in operation.path_parameters]
-    if not names or not all(n in target.known_ids for n in names):
+    known = target.known_ids
+    path = {p.name: known[p.name][0] for p in operation.path_parameters if p.name in known}
+    query = {p.name: known[p.name][0] for p in operation.query if p.name in known}
+    if len(path) < len(operation.path_parameters) or not (path or query):
         return drawn
-    known = {n: target.known_ids[n][0] for n in names}
-    return st.one_of(drawn, operation.as_strategy(generation_mode=mode, path_parameters=known))
+    real = operation.as_strategy(
+        generation_mode=mode, path_parameters=path or None, query=query or None
+    )
+    return st.one_of(drawn, real)
 
 
 def _fuzz_operation(
