@@ -169,6 +169,7 @@ def _serve(settings: AgentSettings) -> int:
     import uvicorn
 
     from edge_agent.bootstrap import build_app, lan_listener
+    from edge_agent.http.transport import uvicorn_options
 
     problem = settings.lan_problem()
     if problem is not None:
@@ -177,7 +178,9 @@ def _serve(settings: AgentSettings) -> int:
     if not settings.lan:
         app = build_app(settings)
         print(f"BengoBox POS agent listening on http://{settings.host}:{settings.port}", flush=True)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        uvicorn.run(
+            app, host=settings.host, port=settings.port, log_level="warning", **uvicorn_options()
+        )
         return 0
     from edge_agent.http.listeners import serve_both
 

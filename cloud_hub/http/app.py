@@ -28,6 +28,7 @@ from cloud_hub.http.limits import BodyDeadline, ClientLimits
 from cloud_hub.http.monitoring import MONITORING_HANDLERS, Health
 from cloud_hub.http.openapi import openapi_config
 from cloud_hub.http.sync import SYNC_HANDLERS
+from cloud_hub.http.transport import HostHeader
 from cloud_hub.services import demo
 from cloud_hub.settings import HubSettings
 from cloud_hub.store import meta, schema
@@ -88,7 +89,10 @@ def create_app(
         ],
         lifespan=[lifespan],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
-        middleware=[DefineMiddleware(BodyDeadline, timeout_s=settings.limits.body_timeout_s)],
+        middleware=[
+            HostHeader,
+            DefineMiddleware(BodyDeadline, timeout_s=settings.limits.body_timeout_s),
+        ],
         request_max_body_size=MAX_BODY_BYTES,
         state=_state(engine, clock, settings),
         openapi_config=openapi_config(API_VERSION),

@@ -89,8 +89,17 @@ def hub_error(_: Request[Any, Any, Any], exc: HubError) -> Response[dict[str, st
     return Response(error_body(exc.code, str(exc)), status_code=status_for(exc), headers=headers)
 
 
+#: What litestar raises when the client went away before its body arrived whole.
+CLIENT_LEFT = "client disconnected prematurely"
+
+
 def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, str]]:
-    """Litestar's own errors: routing, body decoding, body size."""
+    """Litestar's own errors: routing, body decoding, body size; a client that left
+    before its body arrived whole is bad input (400 ``client_disconnected``), not a bug."""
+    if exc.detail == CLIENT_LEFT:
+        log.info("a client left before its request body arrived whole")
+        message = "the request body did not arrive whole"
+        return Response(error_body("client_disconnected", message), status_code=400)
     if exc.status_code >= 500:
         return internal_error(_, exc)
     if isinstance(exc, ValidationException):

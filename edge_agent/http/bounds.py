@@ -6,6 +6,8 @@ signed 64-bit column (a line is at most 9,999 units of at most 1,000,000,000.00)
 every string a length. The check runs once per request (:func:`check_body`, a
 ``before_request`` hook):
 
+- an ``Idempotency-Key`` longer than :data:`MAX_IDEMPOTENCY_KEY` characters is refused
+  (it would be stored with the answer);
 - nesting deeper than :data:`MAX_DEPTH` is refused before the body is parsed;
 - text holding a control character (NUL, escape, ...) is refused with
   ``control_character``: such text would reach a printer or a PostgreSQL column that
@@ -28,6 +30,8 @@ from edge_agent.services.errors import ControlCharacter, InvalidBody, MalformedB
 MAX_AMOUNT = 100_000_000_000
 #: The deepest nesting of arrays and objects a body may have.
 MAX_DEPTH = 16
+#: The longest ``Idempotency-Key``, in characters.
+MAX_IDEMPOTENCY_KEY = 200
 
 Amount = Annotated[int, msgspec.Meta(ge=0, le=MAX_AMOUNT)]
 #: Signed money (the domain says which signs it takes, with its own error codes).
@@ -101,11 +105,14 @@ async def check_body(request: Request[Any, Any, Any]) -> None:
 
     Raises:
         MalformedBody: not JSON.
-        InvalidBody: too deep, or not the schema (wrong type, out of bounds).
+        InvalidBody: too deep, or not the schema (wrong type, out of bounds), or an
+            ``Idempotency-Key`` that is too long.
         ControlCharacter: a control character in any text.
     """
     if request.method not in _WRITES:
         return
+    if len(request.headers.get("idempotency-key", "")) > MAX_IDEMPOTENCY_KEY:
+        raise InvalidBody(f"an Idempotency-Key is at most {MAX_IDEMPOTENCY_KEY} characters")
     schema = _schema(request)
     body = await request.body()
     if schema is None or not body.strip():

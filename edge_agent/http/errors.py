@@ -112,7 +112,15 @@ def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[s
     return Response(_body(exc.code, str(exc), detail), status_code=status_for(exc), headers=headers)
 
 
+#: What litestar raises when the client went away before its body arrived whole.
+CLIENT_LEFT = "client disconnected prematurely"
+
+
 def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, object]]:
+    if exc.detail == CLIENT_LEFT:  # bad input, not a bug: nobody is left to read the answer
+        log.info("a client left before its request body arrived whole")
+        message = "the request body did not arrive whole"
+        return Response(_body("client_disconnected", message), status_code=400)
     if isinstance(exc, ValidationException):
         return Response(_body("invalid_request", exc.detail, exc.extra), status_code=400)
     code = {

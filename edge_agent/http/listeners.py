@@ -22,6 +22,8 @@ from typing import Any
 
 import uvicorn
 
+from edge_agent.http.transport import uvicorn_options
+
 #: The ASGI scope key set on every request that came in on the LAN listener.
 LAN_SCOPE_KEY = "pos.lan"
 
@@ -98,6 +100,7 @@ def lan_config(app: Any, host: str, port: int, cert: str, key: str) -> uvicorn.C
         ssl_keyfile=key,
         lifespan="off",
         log_level="warning",
+        **uvicorn_options(),
     )
     config.load()
     return config
@@ -109,7 +112,9 @@ def serve_both(app: Any, port: int, lan: uvicorn.Config, sock: socket.socket) ->
     async def run() -> None:
         lan_server = _LanServer(lan)
         lan_task = asyncio.create_task(lan_server.serve(sockets=[sock]))
-        till = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        till = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", **uvicorn_options()
+        )
         await _TillServer(till, lan_server, lan_task).serve()
         await lan_task
 

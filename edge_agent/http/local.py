@@ -5,8 +5,9 @@ rebinding (its own name resolving to 127.0.0.1, so the ``Host`` header is its na
 as a "simple" cross-origin POST (``text/plain``, no preflight). This ASGI middleware
 refuses both before any handler runs:
 
+- a ``Host`` that is no name and port (``host:notaport``, ``[::1``): ``400 invalid_host``;
 - a ``Host`` other than the names the agent serves: ``403 host_not_allowed``;
-- a body sent as anything but JSON: ``415 unsupported_media_type``.
+- a body sent as anything but JSON in UTF-8: ``415 unsupported_media_type``.
 
 No CORS headers are ever sent, so a browser keeps other origins from reading answers
 and from sending JSON at all (that needs a preflight nobody approves).
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -32,13 +34,26 @@ def host_name(host_header: str) -> str:
     return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
 
 
+def well_formed_host(host_header: str) -> bool:
+    """Whether a ``Host`` header is a name with at most a port number (what URLs hold)."""
+    try:
+        parts = urlsplit(f"http://{host_header}/")
+        _ = parts.port  # raises on a port that is not a number in range
+    except ValueError:
+        return False
+    return parts.netloc == host_header and "@" not in host_header
+
+
 def _headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
 
 
 def _json(content_type: str) -> bool:
-    media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or media.endswith("+json")
+    """JSON in UTF-8 (the only encoding JSON has): no other charset is read."""
+    media, *parameters = (part.strip().lower() for part in content_type.split(";"))
+    charsets = [p.split("=", 1)[1].strip(' "') for p in parameters if p.startswith("charset=")]
+    utf8 = all(charset in ("utf-8", "utf8") for charset in charsets)
+    return (media == "application/json" or media.endswith("+json")) and utf8
 
 
 def _has_body(headers: dict[str, str]) -> bool:
@@ -63,7 +78,11 @@ class LocalOnly:
             await self.app(scope, receive, send)
             return
         headers = _headers(scope)
-        name = host_name(headers.get("host", "")).lower()
+        host = headers.get("host", "")
+        if not well_formed_host(host):
+            await _refuse(send, 400, "invalid_host", f"the Host header {host!r} is no host name")
+            return
+        name = host_name(host).lower()
         if name not in self.names:
             message = f"this agent does not answer to {name!r}"
             await _refuse(send, 403, "host_not_allowed", message)

@@ -247,3 +247,65 @@ def test_an_enrollment_body_trickled_slower_than_the_body_timeout_is_cut_off(
         assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
         assert b"request_timeout" in answer
         assert elapsed < BODY_TIMEOUT_S + 5
+
+
+def test_a_host_header_that_is_no_name_and_port_is_a_400_invalid_host(hub: HubProcess) -> None:
+    hosts = ["127.0.0.1:notaport", "hub:99999", "a:b:c", "[::1", "::1"]
+    admin = {"Authorization": "Bearer demo-admin-token-not-for-production"}
+
+    answers = [
+        httpx.get(f"{hub.url}/api/v1/outlets", headers={**admin, "Host": host}) for host in hosts
+    ]
+
+    assert [(a.status_code, a.json()["code"]) for a in answers] == [(400, "invalid_host")] * 5
+
+
+def test_a_request_the_http_parser_refuses_is_answered_in_json_malformed(hub: HubProcess) -> None:
+    heads = [
+        f"Host: 127.0.0.1:{hub.port}\r\nContent-Length: 2\r\nContent-Length: 3",
+        f"Host: 127.0.0.1:{hub.port}\r\nContent-Length: ten",
+        "Content-Length: 2",  # no Host
+    ]
+    answers = []
+    for head in heads:
+        with connect(hub) as sock:
+            sock.sendall(f"POST /api/v1/outlets HTTP/1.1\r\n{head}\r\n\r\n{{}}".encode())
+            answers.append(read_answer(sock))
+
+    for answer in answers:
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400")
+        assert b"content-type: application/json" in head.lower()
+        assert httpx.Response(400, content=body).json()["code"] == "malformed"
+
+
+def _log_says(hub: HubProcess, *lines: str) -> str:
+    """Which of ``lines`` the hub's log holds first (polled for up to 10 s), or ''."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        tail = hub.log_tail(20_000)
+        for line in lines:
+            if line in tail:
+                return line
+        time.sleep(0.05)  # polling the log of a running process, not waiting for a result
+    return ""
+
+
+def test_a_client_that_leaves_before_its_body_arrived_is_not_logged_as_a_bug(
+    hub: HubProcess,
+) -> None:
+    head = (
+        f"POST /api/v1/outlets HTTP/1.1\r\nHost: 127.0.0.1:{hub.port}\r\n"
+        "Authorization: Bearer demo-admin-token-not-for-production\r\n"
+        "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+    )
+    with connect(hub) as sock:
+        sock.sendall(head.encode())
+        sock.shutdown(socket.SHUT_WR)
+        while sock.recv(65536):
+            pass
+
+    said = _log_says(hub, "a client left before its request body", "unhandled error")
+
+    assert said == "a client left before its request body"
+    assert httpx.get(f"{hub.url}/health").status_code == 200
