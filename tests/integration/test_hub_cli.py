@@ -7,10 +7,10 @@ line on stderr.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import sqlite3
-import os
 import subprocess
 import sys
 from pathlib import Path
