@@ -69,21 +69,11 @@ class TicketPage(_Day, frozen=True, kw_only=True):
     totals: TicketTotals
 
 
-class PaymentView(msgspec.Struct, frozen=True):
-    """A payment or refund as the hub holds it."""
+class PaymentView(tickets.TenderView, frozen=True, kw_only=True):
+    """A payment or refund as the hub holds it: a ticket's tender, and where and when."""
 
-    id: Annotated[str, msgspec.Meta(description="The payment's or refund's id.")]
     ticket_id: Annotated[str, msgspec.Meta(description="The ticket it belongs to.")]
     outlet: Annotated[str, msgspec.Meta(description="The outlet's code.")]
-    device_id: Annotated[str, msgspec.Meta(description="The device that recorded it.")]
-    kind: Annotated[str, msgspec.Meta(description="`payment` or `refund`.")]
-    method: Annotated[str, msgspec.Meta(description="Tender method: `cash`, `card`, `mpesa`...")]
-    amount: Annotated[int, _Minor]
-    tip: Annotated[int, _Minor]
-    status: Annotated[str, msgspec.Meta(description="`confirmed`, `pending` or `declined`.")]
-    reference: Annotated[
-        str | None, msgspec.Meta(description="Authorization or SMS reference, if any.")
-    ]
     recorded_ms: Annotated[
         int,
         msgspec.Meta(
@@ -244,16 +234,16 @@ def _payments() -> sa.Select[Any]:
 def _payment(row: Any) -> PaymentView:
     return PaymentView(
         row.id,
-        row.ticket_id,
-        row.outlet,
-        row.device_id,
         row.kind,
         row.method,
         int(row.amount),
         int(row.tip),
         row.status,
         row.reference,
-        int(row.hlc) >> LOGICAL_BITS,
+        row.device_id,
+        ticket_id=row.ticket_id,
+        outlet=row.outlet,
+        recorded_ms=int(row.hlc) >> LOGICAL_BITS,
     )
 
 
