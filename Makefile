@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP_FLAGS ?= --quiet --disable-pip-version-check
 
-.PHONY: help venv test test-fast lint format typecheck bench demo coverage clean
+.PHONY: help venv test test-fast lint format typecheck bench demo coverage clean openapi
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ lint: $(STAMP)  ## ruff (lint + format check), mypy strict, import contracts
 format: $(STAMP)  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+openapi: $(STAMP)  ## regenerate docs/openapi/agent.json from the agent app
+	$(BIN)/python -m tests.openapi_documents
 
 bench: $(STAMP)  ## benchmarks, reported as ratios against raw baselines of the same run
 	$(BIN)/python -m tests.bench

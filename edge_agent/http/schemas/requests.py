@@ -1,13 +1,11 @@
-"""Request and response bodies of the agent API (separate from domain types and rows)."""
+"""Request bodies of the agent API."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 import msgspec
 
-from edge_agent.domain.ticket import TicketTotals
 from edge_agent.http.bounds import (
     Course,
     Covers,
@@ -21,19 +19,10 @@ from edge_agent.http.bounds import (
     Seat,
     SignedAmount,
 )
-from edge_agent.services import references, refund_lines
-from edge_agent.services.ticket_view import TicketView
 
 
 class PinLogin(msgspec.Struct, forbid_unknown_fields=True):
     pin: Pin
-
-
-class Session(msgspec.Struct):
-    token: str
-    staff_id: str
-    name: str
-    role: str
 
 
 class OpenTicket(msgspec.Struct, forbid_unknown_fields=True):
@@ -139,102 +128,3 @@ class ConfirmPayment(msgspec.Struct, forbid_unknown_fields=True):
 class DeclinePayment(msgspec.Struct, forbid_unknown_fields=True):
     reason: Reason
     manager_pin: Pin | None = None
-
-
-class ErrorBody(msgspec.Struct):
-    code: str
-    message: str
-    detail: Any = None
-
-
-def totals_document(totals: TicketTotals) -> dict[str, Any]:
-    """A ticket's totals without the per-line breakdown."""
-    document = asdict(totals)
-    document.pop("lines")
-    return document
-
-
-def ticket_document(view: TicketView) -> dict[str, Any]:
-    """The JSON shape of a ticket."""
-    totals = view.totals()
-    flags = references.flags(view)
-    flagged = {flag["payment_id"] for flag in flags}
-    returned = refund_lines.by_refund(view)
-    return {
-        "id": view.id,
-        "status": view.status,
-        **{
-            key: view.header.get(key)
-            for key in (
-                "kind",
-                "receipt_no",
-                "order_no",
-                "currency",
-                "table",
-                "name",
-                "covers",
-                "server",
-            )
-        },
-        "held": view.held,
-        "merged_into": view.merged_into,
-        "shares": view.shares,
-        "lines": [
-            {
-                "id": line.id,
-                "variant_id": line.variant_id,
-                "name": line.name,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "modifiers": [m.name for m in line.modifiers],
-                "notes": line.notes,
-                "seat": line.seat,
-                "course": line.course,
-                "subtotal": line.subtotal,
-                "voided": line.voided,
-                "sent": line.sent,
-            }
-            for line in view.lines.values()
-        ],
-        "payments": [
-            {
-                "id": p.id,
-                "method": p.method,
-                "amount": p.amount,
-                "tip": p.tip,
-                "tendered": p.tendered,
-                "change": p.change,
-                "status": p.status,
-                "pending_confirmation": p.status == "pending",
-                "duplicate_reference": p.id in flagged,
-            }
-            for p in view.payments
-        ],
-        "refunds": [
-            {
-                "id": r.id,
-                "method": r.payment_method,
-                "amount": r.amount,
-                "reason": r.reason,
-                "lines": [
-                    {"line_id": line_id, "quantity": quantity}
-                    for line_id, quantity in returned.get(r.id, {}).items()
-                ],
-            }
-            for r in view.refunds
-        ],
-        "totals": totals_document(totals),
-        "conflicts": view.conflicts,
-        "money_conflicts": [
-            {
-                "conflict_id": c.conflict_id,
-                "kind": c.kind,
-                "amount": c.amount,
-                "resolutions": list(c.resolutions),
-            }
-            for c in view.money_conflicts
-        ],
-        "reinstated": view.reinstated,
-        "flags": flags,
-        "warnings": [{"code": f["code"], "message": f["message"]} for f in flags],
-    }
