@@ -16,8 +16,9 @@ TicketStatus = Annotated[
     Literal["open", "sent", "paid", "closed", "voided"],
     msgspec.Meta(
         description=(
-            "open: taking lines; sent: lines went to the kitchen; paid: nothing due, not yet closed; closed: done (a ticket "
-            "merged into another is closed too, with `merged` true); voided: cancelled."
+            "open: taking lines; sent: lines went to the kitchen; paid: nothing due, not "
+            "yet closed; closed: done (a ticket merged into another is closed too, with "
+            "`merged` true); voided: cancelled."
         )
     ),
 ]
