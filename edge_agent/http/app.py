@@ -25,6 +25,7 @@ from edge_agent.http.errors import HANDLERS
 from edge_agent.http.local import local_only
 from edge_agent.http.openapi import finish, openapi_config
 from edge_agent.http.printers import PRINTER_HANDLERS
+from edge_agent.http.schema_site import asset_routes
 from edge_agent.http.settlements import SETTLEMENT_HANDLERS
 from edge_agent.http.sync import SYNC_HANDLERS
 from edge_agent.http.ticket_changes import TICKET_CHANGE_HANDLERS
@@ -285,6 +286,7 @@ def create_app(
             *DRAWER_HANDLERS,
             *PRINTER_HANDLERS,
             *SYNC_HANDLERS,
+            *asset_routes(),
         ],
         state=State({"store": store, "clock": clock, "service_token": service_token}),
         guards=[require_credential],

@@ -25,6 +25,7 @@ from litestar.routes import HTTPRoute
 
 from edge_agent.http import schemas
 from edge_agent.http.access import PUBLIC
+from edge_agent.http.schema_site import render_plugins
 from edge_agent.http.schemas import catalog, devices, drawer, requests, sync, tickets
 from edge_agent.http.schemas.errors import codes_by_status
 
@@ -64,6 +65,7 @@ def openapi_config() -> OpenAPIConfig:
         version=VERSION,
         path=SCHEMA_PATH,
         use_handler_docstrings=True,
+        render_plugins=render_plugins(),
         description=(
             "The local API of a till. Money is in minor units of the outlet currency; times "
             "are milliseconds since the epoch (UTC). See docs/api.md."

@@ -11,6 +11,7 @@ from litestar.testing import TestClient
 
 from edge_agent.bootstrap import init_device
 from edge_agent.http.app import create_app
+from edge_agent.http.schema_site import ASSETS, swagger_ui_assets
 from edge_agent.http.schemas.errors import error_codes
 from edge_agent.settings import AgentSettings
 from tests.openapi_documents import AGENT_DOCUMENT, render, served_agent_document
@@ -186,3 +187,23 @@ def test_a_cashier_day_answers_what_the_document_says(tmp_path, document):
     assert me["outlet"]["currency"] == "KES"
     statuses = {status for _, _, status in contract.checked}
     assert {200, 201, 204, 401, 403, 404, 409} <= statuses, statuses
+
+
+def test_the_schema_pages_load_nothing_from_outside_the_device(tmp_path):
+    store, _ = init_device(AgentSettings(data_dir=tmp_path), with_demo=True)
+    with TestClient(create_app(store), base_url="http://127.0.0.1") as client:
+        document = client.get("/schema/openapi.json")
+        page = client.get("/schema")
+        assets = [
+            client.get(f"{ASSETS}/{name}") for name in ("swagger-ui-bundle.js", "swagger-ui.css")
+        ]
+
+    assert document.status_code == 200
+    assert document.json()["info"]["title"] == "BengoBox POS agent"
+    assert page.status_code == 200
+    assert "https://" not in page.text.split("const ui")[0]
+    if swagger_ui_assets() is not None:
+        assert f"{ASSETS}/swagger-ui-bundle.js" in page.text
+        assert [a.status_code for a in assets] == [200, 200]
+    else:
+        assert page.json() == document.json()
