@@ -17,7 +17,6 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from edge_agent.domain.rbac import Override
 from edge_agent.http import schemas
-from edge_agent.http.bounds import Amount, Count, Denomination, Pin, Reason
 from edge_agent.http.commands import operator_token, run_command
 from edge_agent.printing.day_report import report_text
 from edge_agent.services import drawer, reports, staff
@@ -32,27 +31,6 @@ from edge_agent.services.tickets import Context
 from edge_agent.store.gateway import Store
 
 Format = Annotated[Literal["json", "text"], QueryParameter(name="format")]
-
-
-class OpenDrawer(msgspec.Struct, forbid_unknown_fields=True):
-    float_amount: Amount = msgspec.field(name="float")
-
-
-class MovementRequest(msgspec.Struct, forbid_unknown_fields=True):
-    kind: Literal["pay_in", "pay_out", "drop", "no_sale"]
-    amount: Amount = 0
-    reason: Reason = ""
-    manager_pin: Pin | None = None
-
-
-class CloseRequest(msgspec.Struct, forbid_unknown_fields=True):
-    counted: Annotated[dict[Denomination, Count], msgspec.Meta(max_length=40)]
-    manager_pin: Pin | None = None
-    force_unsynced: bool = False
-
-
-class ZRequest(msgspec.Struct, forbid_unknown_fields=True):
-    manager_pin: Pin | None = None
 
 
 def _overrides(overrides: tuple[Override, ...]) -> list[dict[str, str]]:
@@ -96,7 +74,7 @@ async def _command(
 
 @post("/api/v1/drawer/open", summary="Open the drawer", status_code=201)
 async def open_drawer(
-    request: Request[Any, Any, Any], data: JSONBody[OpenDrawer]
+    request: Request[Any, Any, Any], data: JSONBody[schemas.OpenDrawer]
 ) -> Response[schemas.DrawerSession]:
     """Open this device's drawer session with a float (minor units)."""
     return await _command(request, lambda ctx: _session(drawer.open_drawer(ctx, data.float_amount)))
@@ -104,7 +82,7 @@ async def open_drawer(
 
 @post("/api/v1/drawer/movements", summary="Record a drawer movement", status_code=201)
 async def add_movement(
-    request: Request[Any, Any, Any], data: JSONBody[MovementRequest]
+    request: Request[Any, Any, Any], data: JSONBody[schemas.MovementRequest]
 ) -> Response[schemas.DrawerSession]:
     """Record a pay-in, pay-out, drop (with a reason) or a no-sale (permission)."""
     return await _command(
@@ -117,7 +95,7 @@ async def add_movement(
 
 @post("/api/v1/drawer/close", summary="Close the drawer", status_code=200)
 async def close_drawer(
-    request: Request[Any, Any, Any], data: JSONBody[CloseRequest]
+    request: Request[Any, Any, Any], data: JSONBody[schemas.CloseRequest]
 ) -> Response[schemas.DrawerClose]:
     """Close the drawer with a blind count; the answer shows expected cash and variance."""
     return await _command(
@@ -151,7 +129,9 @@ def x_report(
 
 @post("/api/v1/reports/z", summary="Issue the Z report", status_code=201)
 async def z_report(
-    request: Request[Any, Any, Any], data: JSONBody[ZRequest | None] = None, output: Format = "json"
+    request: Request[Any, Any, Any],
+    data: JSONBody[schemas.ZRequest | None] = None,
+    output: Format = "json",
 ) -> Response[schemas.ZReport]:
     """Issue the numbered Z report of the last closed session (printed, if a receipt
     printer is configured); tickets still open are listed, or refuse it (outlet setting)."""
@@ -177,7 +157,9 @@ def read_z(
 
 @post("/api/v1/reports/z/{number:int}/print", summary="Print a Z report copy", status_code=201)
 async def print_z(
-    request: Request[Any, Any, Any], number: FromPath[int], data: JSONBody[ZRequest | None] = None
+    request: Request[Any, Any, Any],
+    number: FromPath[int],
+    data: JSONBody[schemas.ZRequest | None] = None,
 ) -> Response[schemas.ZReport]:
     """Print an issued Z report again, marked COPY."""
     manager_pin = data.manager_pin if data else None

@@ -177,6 +177,20 @@ def _describe_components(components: dict[str, Any]) -> None:
         kind = structs.get(name)
         if kind is not None and kind.__doc__ and "description" not in schema:
             schema["description"] = inspect.cleandoc(kind.__doc__)
+    for schema in components.values():
         for prop in schema.get("properties", {}).values():
             if str(prop.get("description", "")).startswith("Deprecated:"):
                 prop["deprecated"] = True
+            target = _referenced(prop)
+            if "description" not in prop and target in components:
+                described = components[target].get("description", target)
+                many = prop.get("type") == "array"
+                prop["description"] = ("Each: " if many else "") + described.split("\n\n")[0]
+
+
+def _referenced(prop: dict[str, Any]) -> str:
+    """The component a property holds (itself, in a list, or or-null), if any."""
+    for option in [prop, prop.get("items", {}), *prop.get("oneOf", ())]:
+        if "$ref" in option:
+            return str(option["$ref"]).rsplit("/", 1)[-1]
+    return ""

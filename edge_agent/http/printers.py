@@ -24,11 +24,6 @@ from edge_agent.services.errors import PrintersFileInvalid
 from edge_agent.store.gateway import Store
 
 
-class PrintRequest(msgspec.Struct, forbid_unknown_fields=True):
-    what: Literal["receipt", "kitchen"] = "receipt"
-    copy: bool = False
-
-
 def job_document(job: printing.JobInfo) -> schemas.PrintJob:
     """A print job as the API shows it (never its bytes)."""
     return msgspec.convert(asdict(job), schemas.PrintJob)
@@ -92,10 +87,10 @@ def list_jobs(
 async def print_ticket(
     request: Request[Any, Any, Any],
     ticket_id: FromPath[str],
-    data: JSONBody[PrintRequest | None] = None,
+    data: JSONBody[schemas.PrintRequest | None] = None,
 ) -> Response[schemas.PrintJobs]:
     """Queue the receipt (a bill while unpaid; ``copy`` for a reprint) or kitchen copies."""
-    body = data or PrintRequest()
+    body = data or schemas.PrintRequest()
     key = request.headers.get("idempotency-key")
     code, payload = await run_command(
         request,

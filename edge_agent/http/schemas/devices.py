@@ -118,8 +118,8 @@ class PrintJob(msgspec.Struct, kw_only=True):
     id: Ident
     printer: Text
     kind: Annotated[str, msgspec.Meta(description="receipt, kitchen, z_report, drawer_kick ...")]
-    ticket_id: str | None
-    copy: bool
+    ticket_id: Annotated[str | None, msgspec.Meta(description="The ticket printed, if any.")]
+    copy: Annotated[bool, msgspec.Meta(description="A reprint, marked COPY.")]
     requested_by: Annotated[str | None, msgspec.Meta(description="Staff id that asked.")]
     state: Annotated[
         Literal["pending", "printing", "done", "unconfirmed", "failed", "expired"],
@@ -127,7 +127,7 @@ class PrintJob(msgspec.Struct, kw_only=True):
     ]
     attempts: Count
     next_attempt_ms: Ms
-    last_error: str | None
+    last_error: Annotated[str | None, msgspec.Meta(description="Why the last attempt failed.")]
     created_ms: Ms
     expires_ms: Ms | None
     finished_ms: Ms | None
@@ -145,7 +145,7 @@ class Printer(msgspec.Struct, kw_only=True):
     name: Ident
     label: Text
     role: Text
-    stations: list[str]
+    stations: Annotated[list[str], msgspec.Meta(description="Kitchen stations it prints for.")]
     backend: Annotated[str, msgspec.Meta(description="usb, serial, network or file.")]
     where: Text
     code_page: Text
@@ -156,7 +156,7 @@ class Printer(msgspec.Struct, kw_only=True):
     checked_ms: Ms | None
     waiting: Count
     message: Text
-    needs_attention: bool
+    needs_attention: Annotated[bool, msgspec.Meta(description="Someone should look at it.")]
 
 
 class SyncOutcome(msgspec.Struct, kw_only=True):
@@ -166,12 +166,19 @@ class SyncOutcome(msgspec.Struct, kw_only=True):
     pushed: Count
     pulled: Count
     quarantined: Count
-    reset: bool
+    reset: Annotated[
+        bool, msgspec.Meta(description="The hub was restored: pulled from the start, pushed again.")
+    ]
     clock_drift: Count
-    error_code: str | None
-    error_message: str | None
+    error_code: Annotated[
+        str | None, msgspec.Meta(description="Why the run failed (machine-readable).")
+    ]
+    error_message: Annotated[str | None, msgspec.Meta(description="Why the run failed, in words.")]
     retry_after_s: Annotated[int | None, msgspec.Meta(description="Seconds to wait, in seconds.")]
-    recovered: str | None
+    recovered: Annotated[
+        str | None,
+        msgspec.Meta(description="A successor identity taken after a restore, in words."),
+    ]
     failed_phase: Annotated[str | None, msgspec.Meta(description="handshake, push or pull.")]
 
 

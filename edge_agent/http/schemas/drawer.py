@@ -95,11 +95,11 @@ class ShiftFigures(msgspec.Struct, kw_only=True):
     settled_tickets: Count
 
 
-class OpenTicket(msgspec.Struct, kw_only=True):
+class UnsettledTicket(msgspec.Struct, kw_only=True):
     """A ticket not yet closed or voided when the report was made."""
 
     id: Ident
-    receipt_no: str | None
+    receipt_no: Annotated[str | None, msgspec.Meta(description="The receipt number.")]
     status: TicketStatus
     total: Money
     balance: Annotated[int, deprecated("Still to pay, in minor units.", "balance_due")]
@@ -118,7 +118,7 @@ class XReport(msgspec.Struct, kw_only=True):
 
     session: DrawerSession
     report: ShiftFigures
-    open_tickets: list[OpenTicket]
+    open_tickets: list[UnsettledTicket]
     warnings: list[ReportWarning]
 
 
@@ -131,7 +131,7 @@ class ZReport(msgspec.Struct, kw_only=True):
     counted: Annotated[int, msgspec.Meta(description="Cash counted, in minor units.")]
     variance: Annotated[int, msgspec.Meta(description="counted - expected, in minor units.")]
     report: ShiftFigures
-    open_tickets: list[OpenTicket]
+    open_tickets: list[UnsettledTicket]
     warnings: list[ReportWarning]
     issued_ms: Ms | None
     print_job: Annotated[

@@ -13,7 +13,7 @@ class LastError(msgspec.Struct, kw_only=True):
     """The last sync failure."""
 
     code: Text
-    message: str | None
+    message: Annotated[str | None, msgspec.Meta(description="What failed, in words.")]
     at_ms: Ms | None
 
 
@@ -37,13 +37,15 @@ class Quarantined(msgspec.Struct, kw_only=True):
     """An op of this device the hub kept aside."""
 
     op_id: Ident
-    device_seq: int
+    device_seq: Annotated[int, msgspec.Meta(description="The op's sequence on this device.")]
     code: Text
     reason: Text
     recorded_ms: Ms
     state: Text
     settled_ms: Ms | None
-    settled_by: str | None
+    settled_by: Annotated[
+        str | None, msgspec.Meta(description="Who released or dropped it at the hub.")
+    ]
 
 
 class Conflict(msgspec.Struct, kw_only=True):
@@ -69,9 +71,9 @@ class Restore(msgspec.Struct, kw_only=True):
     """A restore from backup and its recovery."""
 
     restored_ms: Ms | None
-    pending: bool
+    pending: Annotated[bool, msgspec.Meta(description="Restored and not yet checked with the hub.")]
     recovered_ms: Ms | None
-    note: str | None
+    note: Annotated[str | None, msgspec.Meta(description="What the recovery did.")]
     previous_identities: list[PreviousIdentity]
 
 
@@ -86,10 +88,13 @@ class Progress(msgspec.Struct, kw_only=True):
 class SyncStatus(msgspec.Struct, kw_only=True):
     """Online or offline, what is pending or wrong, and the clock."""
 
-    enrolled: bool
+    enrolled: Annotated[bool, msgspec.Meta(description="The device has a hub and a credential.")]
     online: Annotated[bool, msgspec.Meta(description="The hub answered within the online window.")]
-    hub_url: str | None
-    hub_epoch: str | None
+    hub_url: Annotated[str | None, msgspec.Meta(description="The hub it syncs with.")]
+    hub_epoch: Annotated[
+        str | None,
+        msgspec.Meta(description="The hub database's identity (changes on a hub restore)."),
+    ]
     last_seq: Annotated[int, msgspec.Meta(description="The device's last op sequence.")]
     acked_seq: Annotated[int, msgspec.Meta(description="The last sequence the hub holds.")]
     pending_ops: Count
@@ -103,12 +108,16 @@ class SyncStatus(msgspec.Struct, kw_only=True):
     clock_measured_ms: Ms | None
     hlc_rebased: Rebase | None
     clock_problem: ClockProblem | None
-    push_checkpoint: int
-    pulled_checkpoint: int
+    push_checkpoint: Annotated[
+        int, msgspec.Meta(description="Last own op sequence the hub acknowledged.")
+    ]
+    pulled_checkpoint: Annotated[int, msgspec.Meta(description="Last hub commit sequence pulled.")]
     quarantined_ops: Count
     quarantined: list[Quarantined]
     open_conflicts: Count
     conflicts: list[Conflict]
-    printer_alerts: list[str]
+    printer_alerts: Annotated[
+        list[str], msgspec.Meta(description="Printers that need attention, in words.")
+    ]
     restore: Restore
     sync_progress: Progress | None

@@ -59,7 +59,7 @@ class Line(msgspec.Struct, kw_only=True):
     subtotal: Annotated[
         int, msgspec.Meta(description="quantity x (unit price + modifiers), in minor units.")
     ]
-    voided: bool
+    voided: Annotated[bool, msgspec.Meta(description="Voided: counts for nothing.")]
     sent: Annotated[bool, msgspec.Meta(description="Sent to the kitchen.")]
     chosen_modifiers: Annotated[
         list[LineModifier],
@@ -89,16 +89,18 @@ class Payment(msgspec.Struct, kw_only=True):
         Literal["confirmed", "pending", "declined"],
         msgspec.Meta(description="pending: a card or mobile-money tender still to confirm."),
     ]
-    pending_confirmation: bool
+    pending_confirmation: Annotated[
+        bool, msgspec.Meta(description="Still to be confirmed (status pending).")
+    ]
     duplicate_reference: Annotated[
         bool, msgspec.Meta(description="Its reference was given for another payment too.")
     ]
 
 
-class ReturnedLine(msgspec.Struct, kw_only=True):
+class RefundedLine(msgspec.Struct, kw_only=True):
     """Part of a line returned by a refund."""
 
-    line_id: Ident
+    line_id: Annotated[str, msgspec.Meta(description="The line returned.")]
     quantity: Annotated[int, msgspec.Meta(description="Units returned.")]
 
 
@@ -109,7 +111,7 @@ class Refund(msgspec.Struct, kw_only=True):
     method: Method
     amount: Money
     reason: Text
-    lines: list[ReturnedLine]
+    lines: list[RefundedLine]
 
 
 class Totals(msgspec.Struct, kw_only=True):
@@ -150,13 +152,13 @@ class MoneyConflict(msgspec.Struct, kw_only=True):
     conflict_id: Ident
     kind: Text
     amount: Money
-    resolutions: list[str]
+    resolutions: Annotated[list[str], msgspec.Meta(description="How it can be settled.")]
 
 
 class Flag(msgspec.Struct, kw_only=True):
     """Something the cashier should check (a reference given for two sales)."""
 
-    code: Literal["duplicate_reference"]
+    code: Annotated[Literal["duplicate_reference"], msgspec.Meta(description="What to check.")]
     payment_id: Ident
     reference: Text
     other_ticket_id: Ident
@@ -218,12 +220,12 @@ class TicketSummary(msgspec.Struct, kw_only=True):
     """A ticket in the listing."""
 
     id: Ident
-    receipt_no: str | None
-    order_no: int | None
-    kind: str | None
+    receipt_no: Annotated[str | None, msgspec.Meta(description="The receipt number.")]
+    order_no: Annotated[int | None, msgspec.Meta(description="The short order number.")]
+    kind: Annotated[str | None, msgspec.Meta(description="How the sale is served.")]
     status: TicketStatus
-    table: str | None
-    held: bool
+    table: Annotated[str | None, msgspec.Meta(description="The table, if any.")]
+    held: Annotated[bool, msgspec.Meta(description="Parked for later.")]
     total: Money
     paid: Money
     balance: Annotated[int, deprecated("Still to pay, in minor units.", "balance_due")]
@@ -306,7 +308,7 @@ def ticket_document(view: TicketView) -> Ticket:
                 amount=r.amount,
                 reason=r.reason,
                 lines=[
-                    ReturnedLine(line_id=line_id, quantity=quantity)
+                    RefundedLine(line_id=line_id, quantity=quantity)
                     for line_id, quantity in returned.get(r.id, {}).items()
                 ],
             )

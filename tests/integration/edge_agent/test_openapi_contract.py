@@ -207,3 +207,26 @@ def test_the_schema_pages_load_nothing_from_outside_the_device(tmp_path):
         assert [a.status_code for a in assets] == [200, 200]
     else:
         assert page.json() == document.json()
+
+
+def test_every_schema_and_every_field_says_what_it_is(document):
+    for name, schema in document["components"]["schemas"].items():
+        assert schema.get("description"), name
+        for field, prop in schema.get("properties", {}).items():
+            assert prop.get("description"), (name, field)
+
+
+def test_money_fields_say_their_unit(document):
+    schemas = document["components"]["schemas"]
+
+    for name, field in [
+        ("PaymentRequest", "amount"),
+        ("Totals", "balance_due"),
+        ("DiscountRequest", "value"),
+        ("CloseRequest", "counted"),
+        ("OpenDrawer", "float"),
+    ]:
+        assert "minor units" in schemas[name]["properties"][field]["description"].lower()
+    assert "basis points" in schemas["DiscountRequest"]["properties"]["value"]["description"]
+    assert "tip included" in schemas["PaymentRequest"]["properties"]["amount"]["description"]
+    assert "0 = Monday" in schemas["TimeWindow"]["properties"]["weekdays"]["description"]
