@@ -96,7 +96,7 @@ def list_tickets(
     """Tickets on this device, newest first, optionally by status or on hold."""
     sql = (
         "SELECT id, receipt_no, order_no, kind, status, table_no AS 'table', held, total, paid,"
-        " balance, money_conflict, balance AS balance_due"
+        " balance, money_conflict, balance AS balance_due, merged_into IS NOT NULL AS merged"
         " FROM tickets"
         " WHERE (? IS NULL OR status = ?) AND (? IS NULL OR held = ?)"
     )
@@ -105,7 +105,7 @@ def list_tickets(
         rows = conn.execute(sql + " ORDER BY opened_ms DESC", params)
         return [
             msgspec.convert(
-                dict(row) | {"held": bool(row["held"])},
+                dict(row) | {"held": bool(row["held"]), "merged": bool(row["merged"])},
                 schemas.TicketSummary,
             )
             for row in rows

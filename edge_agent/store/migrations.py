@@ -256,6 +256,11 @@ MIGRATIONS: Sequence[str] = (
     """
     ALTER TABLE staff_sessions ADD COLUMN last_seen_ms INTEGER;
     """,
+    # 12: the ticket a ticket was merged into, so the listing tells a merged-away ticket
+    #     from a closed sale (both are status closed).
+    """
+    ALTER TABLE tickets ADD COLUMN merged_into TEXT;
+    """,
 )
 
 

@@ -233,6 +233,9 @@ class TicketSummary(msgspec.Struct, kw_only=True):
         str | None, msgspec.Meta(description="The kind of money conflict it has, if any.")
     ]
     balance_due: Annotated[int, msgspec.Meta(description="Still to pay, in minor units.")]
+    merged: Annotated[
+        bool, msgspec.Meta(description="Merged into another ticket: closed, but not a sale.")
+    ]
 
 
 class Checks(msgspec.Struct, kw_only=True):
