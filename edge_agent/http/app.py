@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Litestar, Request, Response, get, post
@@ -26,6 +26,7 @@ from edge_agent.http.local import local_only
 from edge_agent.http.openapi import finish, openapi_config
 from edge_agent.http.printers import PRINTER_HANDLERS
 from edge_agent.http.schema_site import asset_routes
+from edge_agent.http.schemas import examples
 from edge_agent.http.settlements import SETTLEMENT_HANDLERS
 from edge_agent.http.sync import SYNC_HANDLERS
 from edge_agent.http.ticket_changes import TICKET_CHANGE_HANDLERS
@@ -57,7 +58,7 @@ def health() -> schemas.Health:
     sync_to_thread=True,
     opt={PUBLIC: True},
 )
-def pin_login(data: JSONBody[schemas.PinLogin], state: State) -> schemas.Session:
+def pin_login(data: Annotated[schemas.PinLogin, examples.PIN], state: State) -> schemas.Session:
     """Open an operator session with a staff PIN; send its token as
     ``Authorization: Bearer <token>``. Wrong PINs lock PIN entry out for a while (423)."""
     who = staff.sign_in(_store(state), data.pin, state.clock)
@@ -121,7 +122,7 @@ def get_ticket(ticket_id: FromPath[str], state: State) -> schemas.Ticket:
 
 @post("/api/v1/tickets", summary="Open a ticket", status_code=201)
 async def open_ticket(
-    request: Request[Any, Any, Any], data: JSONBody[schemas.OpenTicket]
+    request: Request[Any, Any, Any], data: Annotated[schemas.OpenTicket, examples.OPEN_TICKET]
 ) -> Response[schemas.Ticket]:
     """Open a ticket."""
     return await ticket_command(
@@ -134,7 +135,9 @@ async def open_ticket(
 
 @post("/api/v1/tickets/{ticket_id:str}/lines", summary="Add a line", status_code=201)
 async def add_line(
-    request: Request[Any, Any, Any], ticket_id: FromPath[str], data: JSONBody[schemas.AddLine]
+    request: Request[Any, Any, Any],
+    ticket_id: FromPath[str],
+    data: Annotated[schemas.AddLine, examples.ADD_LINE],
 ) -> Response[schemas.Ticket]:
     """Add a line."""
     return await ticket_command(
@@ -177,7 +180,7 @@ async def void_line(
 async def add_discount(
     request: Request[Any, Any, Any],
     ticket_id: FromPath[str],
-    data: JSONBody[schemas.DiscountRequest],
+    data: Annotated[schemas.DiscountRequest, examples.DISCOUNT],
 ) -> Response[schemas.Ticket]:
     """Discount a line or the ticket."""
     discount = Discount(data.kind, data.value, data.reason)
@@ -201,7 +204,7 @@ async def send(
 async def pay(
     request: Request[Any, Any, Any],
     ticket_id: FromPath[str],
-    data: JSONBody[schemas.PaymentRequest],
+    data: Annotated[schemas.PaymentRequest, examples.PAYMENT],
 ) -> Response[schemas.Ticket]:
     """Take a tender."""
     return await ticket_command(

@@ -18,6 +18,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from edge_agent.domain.rbac import Override
 from edge_agent.http import schemas
 from edge_agent.http.commands import operator_token, run_command
+from edge_agent.http.schemas import examples
 from edge_agent.printing.day_report import report_text
 from edge_agent.services import drawer, reports, staff
 from edge_agent.services.report_documents import (
@@ -74,7 +75,7 @@ async def _command(
 
 @post("/api/v1/drawer/open", summary="Open the drawer", status_code=201)
 async def open_drawer(
-    request: Request[Any, Any, Any], data: JSONBody[schemas.OpenDrawer]
+    request: Request[Any, Any, Any], data: Annotated[schemas.OpenDrawer, examples.DRAWER_OPEN]
 ) -> Response[schemas.DrawerSession]:
     """Open this device's drawer session with a float (minor units)."""
     return await _command(request, lambda ctx: _session(drawer.open_drawer(ctx, data.float_amount)))
@@ -95,7 +96,7 @@ async def add_movement(
 
 @post("/api/v1/drawer/close", summary="Close the drawer", status_code=200)
 async def close_drawer(
-    request: Request[Any, Any, Any], data: JSONBody[schemas.CloseRequest]
+    request: Request[Any, Any, Any], data: Annotated[schemas.CloseRequest, examples.DRAWER_CLOSE]
 ) -> Response[schemas.DrawerClose]:
     """Close the drawer with a blind count; the answer shows expected cash and variance."""
     return await _command(
@@ -132,11 +133,11 @@ async def z_report(
     request: Request[Any, Any, Any],
     data: JSONBody[schemas.ZRequest | None] = None,
     output: Format = "json",
-) -> Response[schemas.ZReport]:
+) -> Response[schemas.IssuedZ]:
     """Issue the numbered Z report of the last closed session (printed, if a receipt
     printer is configured); tickets still open are listed, or refuse it (outlet setting)."""
     manager_pin = data.manager_pin if data else None
-    return await _command(request, lambda ctx: _z(issue_z(ctx, manager_pin)), output=output)
+    return await _command(request, lambda ctx: _issued(issue_z(ctx, manager_pin)), output=output)
 
 
 @get("/api/v1/reports/z/{number:int}", summary="Read a Z report", sync_to_thread=True)
@@ -160,15 +161,19 @@ async def print_z(
     request: Request[Any, Any, Any],
     number: FromPath[int],
     data: JSONBody[schemas.ZRequest | None] = None,
-) -> Response[schemas.ZReport]:
+) -> Response[schemas.IssuedZ]:
     """Print an issued Z report again, marked COPY."""
     manager_pin = data.manager_pin if data else None
     key = request.headers.get("Idempotency-Key")
-    return await _command(request, lambda ctx: _z(reprint_z(ctx, number, manager_pin, key)))
+    return await _command(request, lambda ctx: _issued(reprint_z(ctx, number, manager_pin, key)))
 
 
 def _z(document: dict[str, Any]) -> schemas.ZReport:
     return msgspec.convert(document, schemas.ZReport)
+
+
+def _issued(document: dict[str, Any]) -> schemas.IssuedZ:
+    return msgspec.convert(document, schemas.IssuedZ)
 
 
 DRAWER_HANDLERS = [open_drawer, add_movement, close_drawer, x_report, z_report, read_z, print_z]

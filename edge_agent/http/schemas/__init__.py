@@ -16,7 +16,7 @@ from edge_agent.http.schemas.devices import (
     StateHash,
     SyncOutcome,
 )
-from edge_agent.http.schemas.drawer import DrawerClose, DrawerSession, XReport, ZReport
+from edge_agent.http.schemas.drawer import DrawerClose, DrawerSession, IssuedZ, XReport, ZReport
 from edge_agent.http.schemas.errors import ErrorBody
 from edge_agent.http.schemas.requests import (
     AddLine,
@@ -56,6 +56,7 @@ __all__ = [
     "DrawerSession",
     "ErrorBody",
     "Health",
+    "IssuedZ",
     "Me",
     "MergeRequest",
     "MovementRequest",

@@ -134,7 +134,12 @@ class ZReport(msgspec.Struct, kw_only=True):
     open_tickets: list[UnsettledTicket]
     warnings: list[ReportWarning]
     issued_ms: Ms | None
+
+
+class IssuedZ(ZReport, kw_only=True, omit_defaults=True):
+    """A Z report as issuing or reprinting it answers: with the print job it queued."""
+
     print_job: Annotated[
-        str | None, msgspec.Meta(description="The print job of this Z, if one was queued.")
-    ] = None
-    copy: Annotated[bool, msgspec.Meta(description="This answer printed a copy.")] = False
+        str | None, msgspec.Meta(description="The print job of this Z; null: no printer.")
+    ]
+    copy: Annotated[bool, msgspec.Meta(description="A reprint, marked COPY.")] = False
