@@ -161,12 +161,13 @@ def test_a_cashier_day_answers_what_the_document_says(tmp_path, document):
         client.headers["Authorization"] = f"Bearer {cashier['token']}"
         me = call("GET", "/api/v1/me").json()
         call("POST", "/api/v1/drawer/open", json={"float": 100_000})
-        call("GET", "/api/v1/catalog")
+        catalog = call("GET", "/api/v1/catalog").json()
         ticket = call("POST", "/api/v1/tickets", json={}).json()
         one = "/api/v1/tickets/{ticket_id}"
         at = f"/api/v1/tickets/{ticket['id']}"
         line = {"variant_id": "latte-r", "modifier_ids": ["milk-oat"]}
         ticket = call("POST", one + "/lines", at + "/lines", json=line).json()
+        added = ticket["lines"][0]
         due = ticket["totals"]["cash_due"]
         cash = {"method": "cash", "amount": due + 5_000, "tip": 5_000}
         call("POST", one + "/payments", at + "/payments", json=cash)
@@ -174,7 +175,7 @@ def test_a_cashier_day_answers_what_the_document_says(tmp_path, document):
         call("POST", one + "/close", at + "/close")
         call("GET", one, at)
         call("GET", one, "/api/v1/tickets/no-such-ticket")
-        call("GET", "/api/v1/tickets")
+        listed = call("GET", "/api/v1/tickets").json()
         call("GET", "/api/v1/reports/x")
         call("GET", "/api/v1/reports/x", headers={"X-Manager-Pin": "9999"})
         call("POST", "/api/v1/drawer/close", json={"counted": {"100000": 2}, "manager_pin": "9999"})
@@ -185,6 +186,10 @@ def test_a_cashier_day_answers_what_the_document_says(tmp_path, document):
     assert me["operator"]["staff_id"] == cashier["staff_id"]
     assert me["outlet"]["cash_increment"] == 100
     assert me["outlet"]["currency"] == "KES"
+    assert catalog["categories"] == catalog["categorys"]
+    assert added["chosen_modifiers"] == [{"id": "milk-oat", "name": "Oat milk", "price": 5000}]
+    assert added["modifiers"] == ["Oat milk"]
+    assert [(t["balance_due"], t["balance"], t["merged"]) for t in listed] == [(0, 0, False)]
     statuses = {status for _, _, status in contract.checked}
     assert {200, 201, 204, 401, 403, 404, 409} <= statuses, statuses
 
