@@ -23,7 +23,7 @@ from edge_agent.http.commands import operator_token, ticket_command
 from edge_agent.http.drawer import DRAWER_HANDLERS
 from edge_agent.http.errors import HANDLERS
 from edge_agent.http.local import local_only
-from edge_agent.http.openapi import finish, openapi_config
+from edge_agent.http.openapi import finish_before_serving, openapi_config
 from edge_agent.http.printers import PRINTER_HANDLERS
 from edge_agent.http.schema_site import asset_routes
 from edge_agent.http.schemas import examples
@@ -253,6 +253,11 @@ async def refund(
     )
 
 
+async def _before_request(request: Request[Any, Any, Any]) -> None:
+    await finish_before_serving(request)
+    await check_body(request)
+
+
 def create_app(
     store: Store,
     clock: Callable[[], int] = wall_clock_ms,
@@ -294,10 +299,9 @@ def create_app(
         state=State({"store": store, "clock": clock, "service_token": service_token}),
         guards=[require_credential],
         middleware=[local_only(host_names)],
-        before_request=check_body,
+        before_request=_before_request,
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         openapi_config=openapi_config(),
         on_shutdown=[store.close],
     )
-    finish(app)
     return app

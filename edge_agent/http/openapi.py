@@ -17,7 +17,7 @@ import inspect
 from typing import Any
 
 import msgspec
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
@@ -30,6 +30,7 @@ from edge_agent.http.schemas import catalog, devices, drawer, requests, sync, ti
 from edge_agent.http.schemas.errors import codes_by_status
 
 VERSION = "1.0.0"
+_FINISHED = "openapi_finished"
 SCHEMA_PATH = "/schema"
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
@@ -91,9 +92,19 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
+async def finish_before_serving(request: Request[Any, Any, Any]) -> None:
+    """``before_request`` hook: complete the document before ``/schema`` first serves it
+    (built on demand: it takes half a second a till need not spend at every start)."""
+    if request.url.path.startswith(SCHEMA_PATH):
+        finish(request.app)
+
+
 def finish(app: Litestar) -> dict[str, Any]:
-    """Complete the app's OpenAPI document in place (it is served as it is cached)."""
+    """Complete the app's OpenAPI document in place, once (it is served as it is cached)."""
     document = app.plugins.get(OpenAPIPlugin).provide_openapi_schema()
+    if app.state.get(_FINISHED):
+        return document
+    app.state[_FINISHED] = True
     components = document.setdefault("components", {}).setdefault("schemas", {})
     _, defs = msgspec.json.schema_components(
         [schemas.ErrorBody], ref_template="#/components/schemas/{name}"
