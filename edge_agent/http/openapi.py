@@ -155,11 +155,11 @@ def _finish_operation(
 
 
 def _body_fields(operation: dict[str, Any], components: dict[str, Any]) -> set[str]:
-    """The property names of an operation's JSON body (through ``$ref`` and ``oneOf``)."""
+    """The property names of an operation's JSON body (through ``$ref``, ``oneOf``, ``allOf``)."""
     content = operation.get("requestBody", {}).get("content", {})
     schema = content.get("application/json", {}).get("schema", {})
     found: set[str] = set()
-    for option in [schema, *schema.get("oneOf", ())]:
+    for option in [schema, *schema.get("oneOf", ()), *schema.get("allOf", ())]:
         ref = option.get("$ref", "")
         target = components.get(ref.rsplit("/", 1)[-1], option) if ref else option
         found |= set(target.get("properties", {}))

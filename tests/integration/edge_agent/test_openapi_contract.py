@@ -235,3 +235,18 @@ def test_money_fields_say_their_unit(document):
     assert "basis points" in schemas["DiscountRequest"]["properties"]["value"]["description"]
     assert "tip included" in schemas["PaymentRequest"]["properties"]["amount"]["description"]
     assert "0 = Monday" in schemas["TimeWindow"]["properties"]["weekdays"]["description"]
+
+
+def test_operations_taking_a_manager_pin_document_the_pin_lockout(document):
+    for path in (
+        "/api/v1/tickets/{ticket_id}/lines",
+        "/api/v1/tickets/{ticket_id}/discounts",
+        "/api/v1/drawer/close",
+        "/api/v1/auth/pin",
+    ):
+        responses = document["paths"][path]["post"]["responses"]
+        assert {"401", "423"} <= set(responses), path
+    assert "423" in document["paths"]["/api/v1/reports/x"]["get"]["responses"]
+    assert (
+        "423" not in document["paths"]["/api/v1/tickets/{ticket_id}/payments"]["post"]["responses"]
+    )
