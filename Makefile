@@ -45,6 +45,9 @@ format: $(STAMP)  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+openapi: $(STAMP)  ## regenerate docs/openapi/agent.json from the agent app
+	$(BIN)/python -m tests.openapi_documents
+
 bench: $(STAMP)  ## benchmarks, reported as ratios against raw baselines of the same run
 	$(BIN)/python -m tests.bench
 

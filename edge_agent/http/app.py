@@ -8,28 +8,32 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Litestar, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.openapi import OpenAPIConfig
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from edge_agent.domain.discounts import Discount
 from edge_agent.http import schemas
-from edge_agent.http.access import LAN_OPEN, PUBLIC, require_credential
+from edge_agent.http.access import LAN_OPEN, PUBLIC, SERVICE, require_credential
 from edge_agent.http.bounds import check_body
 from edge_agent.http.commands import operator_token, ticket_command
 from edge_agent.http.drawer import DRAWER_HANDLERS
 from edge_agent.http.errors import HANDLERS
 from edge_agent.http.local import local_only
+from edge_agent.http.openapi import finish_before_serving, openapi_config
 from edge_agent.http.pairing import PAIRING_HANDLERS
 from edge_agent.http.printers import PRINTER_HANDLERS
+from edge_agent.http.schema_site import asset_routes
+from edge_agent.http.schemas import examples
 from edge_agent.http.settlements import SETTLEMENT_HANDLERS
 from edge_agent.http.sync import SYNC_HANDLERS
 from edge_agent.http.ticket_changes import TICKET_CHANGE_HANDLERS
 from edge_agent.services import staff, tickets
 from edge_agent.services.catalog import catalog_document
+from edge_agent.services.me import whoami
 from edge_agent.store.gateway import Store
 
 
@@ -42,77 +46,111 @@ def _store(state: State) -> Store:
     return store
 
 
-@get("/health", sync_to_thread=False, opt={PUBLIC: True, LAN_OPEN: True})
-def health() -> dict[str, str]:
-    """Tell a supervisor the agent is up."""
-    return {"status": "ok", "service": "pos-agent"}
+@get(
+    "/health",
+    summary="Is the agent up",
+    sync_to_thread=False,
+    opt={PUBLIC: True, LAN_OPEN: True},
+)
+def health() -> schemas.Health:
+    """Tell a supervisor the agent is up (no credential needed)."""
+    return schemas.Health(status="ok", service="pos-agent")
 
 
-@post("/api/v1/auth/pin", status_code=201, sync_to_thread=True, opt={PUBLIC: True})
+@post(
+    "/api/v1/auth/pin",
+    summary="Sign in with a PIN",
+    status_code=201,
+    sync_to_thread=True,
+    opt={PUBLIC: True},
+)
 def pin_login(
-    request: Request[Any, Any, Any], data: JSONBody[schemas.PinLogin], state: State
+    request: Request[Any, Any, Any],
+    data: Annotated[schemas.PinLogin, examples.PIN],
+    state: State,
 ) -> schemas.Session:
-    """Open an operator session with a staff PIN (on a paired device: for that device)."""
+    """Open an operator session with a staff PIN; send its token as
+    ``Authorization: Bearer <token>``. On a paired LAN device the session serves that
+    device only. Wrong PINs lock PIN entry out for a while (423)."""
     client = request.state.get("paired_client")
     who = staff.sign_in(_store(state), data.pin, state.clock, paired_client=client)
     return schemas.Session(who.token, who.staff_id, who.name, who.role.name)
 
 
-@post("/api/v1/auth/signout", status_code=204, sync_to_thread=True)
+@post("/api/v1/auth/signout", summary="Sign out", status_code=204, sync_to_thread=True)
 def sign_out(request: Request[Any, Any, Any], state: State) -> None:
     """End the caller's operator session."""
     with _store(state).write() as conn:
         staff.sign_out(conn, operator_token(request), state.clock())
 
 
-@get("/api/v1/catalog", sync_to_thread=True)
-def catalog(state: State) -> dict[str, Any]:
-    """The catalog the device holds."""
+@get("/api/v1/me", summary="Who is signed in", sync_to_thread=True)
+def me(request: Request[Any, Any, Any], state: State) -> schemas.Me:
+    """The signed-in operator, their permissions and limits, and the outlet's money rules:
+    currency, cash rounding, time zone, business-day start, offline card limits."""
     with _store(state).read() as conn:
-        return catalog_document(conn)
+        service = request.state.get("principal") == SERVICE
+        return msgspec.convert(whoami(conn, operator_token(request), service), schemas.Me)
 
 
-@get("/api/v1/tickets", sync_to_thread=True)
+@get("/api/v1/catalog", summary="Read the catalog", sync_to_thread=True)
+def catalog(state: State) -> schemas.Catalog:
+    """The catalog the device holds: categories, products with variants and prices,
+    modifier groups, price books, tax rates and kitchen stations."""
+    with _store(state).read() as conn:
+        document = catalog_document(conn)
+    return msgspec.convert(document | {"categories": document["categorys"]}, schemas.Catalog)
+
+
+@get("/api/v1/tickets", summary="List tickets", sync_to_thread=True)
 def list_tickets(
     state: State, status: FromQuery[str | None] = None, held: FromQuery[bool | None] = None
-) -> list[dict[str, Any]]:
+) -> list[schemas.TicketSummary]:
     """Tickets on this device, newest first, optionally by status or on hold."""
     sql = (
         "SELECT id, receipt_no, order_no, kind, status, table_no AS 'table', held, total, paid,"
-        " balance, money_conflict FROM tickets"
+        " balance, money_conflict, balance AS balance_due, merged_into IS NOT NULL AS merged"
+        " FROM tickets"
         " WHERE (? IS NULL OR status = ?) AND (? IS NULL OR held = ?)"
     )
     params = (status, status, held, held)
     with _store(state).read() as conn:
         rows = conn.execute(sql + " ORDER BY opened_ms DESC", params)
-        return [dict(row) | {"held": bool(row["held"])} for row in rows]
+        return [
+            msgspec.convert(
+                dict(row) | {"held": bool(row["held"]), "merged": bool(row["merged"])},
+                schemas.TicketSummary,
+            )
+            for row in rows
+        ]
 
 
-@get("/api/v1/tickets/{ticket_id:str}", sync_to_thread=True)
-def get_ticket(ticket_id: FromPath[str], state: State) -> dict[str, Any]:
+@get("/api/v1/tickets/{ticket_id:str}", summary="Get a ticket", sync_to_thread=True)
+def get_ticket(ticket_id: FromPath[str], state: State) -> schemas.Ticket:
     """One ticket with its lines, payments and totals."""
     with _store(state).read() as conn:
         return schemas.ticket_document(tickets.load(conn, ticket_id))
 
 
-@post("/api/v1/tickets")
+@post("/api/v1/tickets", summary="Open a ticket", status_code=201)
 async def open_ticket(
-    request: Request[Any, Any, Any], data: JSONBody[schemas.OpenTicket]
-) -> Response[bytes]:
+    request: Request[Any, Any, Any], data: Annotated[schemas.OpenTicket, examples.OPEN_TICKET]
+) -> Response[schemas.Ticket]:
     """Open a ticket."""
     return await ticket_command(
         request,
         lambda ctx: tickets.open_ticket(
             ctx, data.kind, table=data.table, name=data.name, covers=data.covers
         ),
-        status=201,
     )
 
 
-@post("/api/v1/tickets/{ticket_id:str}/lines")
+@post("/api/v1/tickets/{ticket_id:str}/lines", summary="Add a line", status_code=201)
 async def add_line(
-    request: Request[Any, Any, Any], ticket_id: FromPath[str], data: JSONBody[schemas.AddLine]
-) -> Response[bytes]:
+    request: Request[Any, Any, Any],
+    ticket_id: FromPath[str],
+    data: Annotated[schemas.AddLine, examples.ADD_LINE],
+) -> Response[schemas.Ticket]:
     """Add a line."""
     return await ticket_command(
         request,
@@ -129,17 +167,20 @@ async def add_line(
             price_reason=data.price_reason,
             manager_pin=data.manager_pin,
         ),
-        status=201,
     )
 
 
-@post("/api/v1/tickets/{ticket_id:str}/lines/{line_id:str}/void")
+@post(
+    "/api/v1/tickets/{ticket_id:str}/lines/{line_id:str}/void",
+    summary="Void a line",
+    status_code=200,
+)
 async def void_line(
     request: Request[Any, Any, Any],
     ticket_id: FromPath[str],
     line_id: FromPath[str],
     data: JSONBody[schemas.VoidRequest],
-) -> Response[bytes]:
+) -> Response[schemas.Ticket]:
     """Void a line (void permission or manager override)."""
     return await ticket_command(
         request,
@@ -147,12 +188,12 @@ async def void_line(
     )
 
 
-@post("/api/v1/tickets/{ticket_id:str}/discounts")
+@post("/api/v1/tickets/{ticket_id:str}/discounts", summary="Add a discount", status_code=201)
 async def add_discount(
     request: Request[Any, Any, Any],
     ticket_id: FromPath[str],
-    data: JSONBody[schemas.DiscountRequest],
-) -> Response[bytes]:
+    data: Annotated[schemas.DiscountRequest, examples.DISCOUNT],
+) -> Response[schemas.Ticket]:
     """Discount a line or the ticket."""
     discount = Discount(data.kind, data.value, data.reason)
     return await ticket_command(
@@ -160,54 +201,54 @@ async def add_discount(
         lambda ctx: tickets.add_discount(
             ctx, ticket_id, discount, line_id=data.line_id, manager_pin=data.manager_pin
         ),
-        status=201,
     )
 
 
-@post("/api/v1/tickets/{ticket_id:str}/send")
+@post("/api/v1/tickets/{ticket_id:str}/send", summary="Send to the kitchen", status_code=200)
 async def send(
     request: Request[Any, Any, Any], ticket_id: FromPath[str], data: JSONBody[schemas.SendRequest]
-) -> Response[bytes]:
+) -> Response[schemas.Ticket]:
     """Send unsent lines to the kitchen."""
     return await ticket_command(request, lambda ctx: tickets.send(ctx, ticket_id, data.course))
 
 
-@post("/api/v1/tickets/{ticket_id:str}/payments")
+@post("/api/v1/tickets/{ticket_id:str}/payments", summary="Take a payment", status_code=201)
 async def pay(
     request: Request[Any, Any, Any],
     ticket_id: FromPath[str],
-    data: JSONBody[schemas.PaymentRequest],
-) -> Response[bytes]:
+    data: Annotated[schemas.PaymentRequest, examples.PAYMENT],
+) -> Response[schemas.Ticket]:
     """Take a tender."""
     return await ticket_command(
         request,
         lambda ctx: tickets.pay(
             ctx, ticket_id, data.method, data.amount, tip=data.tip, reference=data.reference
         ),
-        status=201,
     )
 
 
-@post("/api/v1/tickets/{ticket_id:str}/close")
-async def close(request: Request[Any, Any, Any], ticket_id: FromPath[str]) -> Response[bytes]:
+@post("/api/v1/tickets/{ticket_id:str}/close", summary="Close a ticket", status_code=200)
+async def close(
+    request: Request[Any, Any, Any], ticket_id: FromPath[str]
+) -> Response[schemas.Ticket]:
     """Close a paid ticket."""
     return await ticket_command(request, lambda ctx: tickets.close(ctx, ticket_id))
 
 
-@post("/api/v1/tickets/{ticket_id:str}/void")
+@post("/api/v1/tickets/{ticket_id:str}/void", summary="Void a ticket", status_code=200)
 async def void_ticket(
     request: Request[Any, Any, Any], ticket_id: FromPath[str], data: JSONBody[schemas.VoidRequest]
-) -> Response[bytes]:
+) -> Response[schemas.Ticket]:
     """Void a ticket that took no payment."""
     return await ticket_command(
         request, lambda ctx: tickets.void(ctx, ticket_id, data.reason, data.manager_pin)
     )
 
 
-@post("/api/v1/tickets/{ticket_id:str}/refunds")
+@post("/api/v1/tickets/{ticket_id:str}/refunds", summary="Refund a ticket", status_code=201)
 async def refund(
     request: Request[Any, Any, Any], ticket_id: FromPath[str], data: JSONBody[schemas.RefundRequest]
-) -> Response[bytes]:
+) -> Response[schemas.Ticket]:
     """Refund to the original tender type."""
     return await ticket_command(
         request,
@@ -221,8 +262,12 @@ async def refund(
             lines=tuple((x.line_id, x.quantity) for x in data.lines),
             manager_pin=data.manager_pin,
         ),
-        status=201,
     )
+
+
+async def _before_request(request: Request[Any, Any, Any]) -> None:
+    await finish_before_serving(request)
+    await check_body(request)
 
 
 def create_app(
@@ -238,11 +283,12 @@ def create_app(
         host_names: names it answers to beside 127.0.0.1, localhost and ::1.
         service_token: the device's own token for automation (none: operators only).
     """
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             pin_login,
             sign_out,
+            me,
             catalog,
             list_tickets,
             get_ticket,
@@ -261,12 +307,14 @@ def create_app(
             *PRINTER_HANDLERS,
             *SYNC_HANDLERS,
             *PAIRING_HANDLERS,
+            *asset_routes(),
         ],
         state=State({"store": store, "clock": clock, "service_token": service_token}),
         guards=[require_credential],
         middleware=[local_only(host_names)],
-        before_request=check_body,
+        before_request=_before_request,
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
-        openapi_config=OpenAPIConfig(title="BengoBox POS agent", version="0.1.0", path="/schema"),
+        openapi_config=openapi_config(),
         on_shutdown=[store.close],
     )
+    return app

@@ -9,7 +9,7 @@ import msgspec
 from anyio import to_thread
 from litestar import Request, Response
 
-from edge_agent.http.schemas import ticket_document
+from edge_agent.http.schemas.tickets import ticket_document
 from edge_agent.services import staff
 from edge_agent.services.commands import request_fingerprint, run_once
 from edge_agent.services.sync_status import online_now
@@ -26,17 +26,20 @@ def operator_token(request: Request[Any, Any, Any]) -> str | None:
 
 async def run_command(
     request: Request[Any, Any, Any],
-    action: Callable[[Context], dict[str, Any]],
-    status: int,
+    action: Callable[[Context], Any],
+    status: int | None = None,
 ) -> tuple[int, bytes]:
     """Run an action for the signed-in operator, once per ``Idempotency-Key``.
 
-    The store work runs on a worker thread so the event loop keeps serving.
+    The store work runs on a worker thread so the event loop keeps serving. The status
+    is the route's own (``status_code`` of its decorator, as the OpenAPI documents it)
+    unless ``status`` says otherwise.
 
     Returns:
         The status and JSON body of the answer (the first answer, on a retry).
     """
     state = request.app.state
+    status = request.route_handler.status_code if status is None else status
     store: Store = state.store
     clock = state.clock
     body = await request.body()
@@ -76,8 +79,12 @@ def manager_pin_given(request: Request[Any, Any, Any], body: bytes) -> bool:
 async def ticket_command(
     request: Request[Any, Any, Any],
     action: Callable[[Context], TicketView],
-    status: int = 200,
-) -> Response[bytes]:
+) -> Response[Any]:
     """Run a ticket command for the signed-in operator and answer the ticket."""
-    code, payload = await run_command(request, lambda ctx: ticket_document(action(ctx)), status)
-    return Response(payload, status_code=code, media_type="application/json")
+    code, payload = await run_command(request, lambda ctx: ticket_document(action(ctx)))
+    return answer(code, payload)
+
+
+def answer(status: int, payload: bytes) -> Response[Any]:
+    """A stored JSON answer as it is (its schema is the handler's return annotation)."""
+    return Response(payload, status_code=status, media_type="application/json")

@@ -16,8 +16,9 @@ from litestar.datastructures import State
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from edge_agent.domain.rbac import Override
-from edge_agent.http.bounds import Amount, Count, Denomination, Pin, Reason
+from edge_agent.http import schemas
 from edge_agent.http.commands import operator_token, run_command
+from edge_agent.http.schemas import examples
 from edge_agent.printing.day_report import report_text
 from edge_agent.services import drawer, reports, staff
 from edge_agent.services.report_documents import (
@@ -33,34 +34,13 @@ from edge_agent.store.gateway import Store
 Format = Annotated[Literal["json", "text"], QueryParameter(name="format")]
 
 
-class OpenDrawer(msgspec.Struct, forbid_unknown_fields=True):
-    float_amount: Amount = msgspec.field(name="float")
-
-
-class MovementRequest(msgspec.Struct, forbid_unknown_fields=True):
-    kind: Literal["pay_in", "pay_out", "drop", "no_sale"]
-    amount: Amount = 0
-    reason: Reason = ""
-    manager_pin: Pin | None = None
-
-
-class CloseRequest(msgspec.Struct, forbid_unknown_fields=True):
-    counted: Annotated[dict[Denomination, Count], msgspec.Meta(max_length=40)]
-    manager_pin: Pin | None = None
-    force_unsynced: bool = False
-
-
-class ZRequest(msgspec.Struct, forbid_unknown_fields=True):
-    manager_pin: Pin | None = None
-
-
 def _overrides(overrides: tuple[Override, ...]) -> list[dict[str, str]]:
     return [{"permission": o.permission.value, "manager_id": o.manager_id} for o in overrides]
 
 
-def close_document(result: drawer.CloseResult) -> dict[str, Any]:
+def close_document(result: drawer.CloseResult) -> schemas.DrawerClose:
     """The answer to a blind close: the count, then what was expected and the variance."""
-    return {
+    document = {
         "session": session_document(result.session),
         "counts": {str(d): n for d, n in result.counts.items()},
         "counted": result.counted,
@@ -69,9 +49,14 @@ def close_document(result: drawer.CloseResult) -> dict[str, Any]:
         "unsynced_ops": result.unsynced_ops,
         "overrides": _overrides(result.overrides),
     }
+    return msgspec.convert(document, schemas.DrawerClose)
 
 
-def _answer(status: int, payload: bytes, output: str) -> Response[bytes]:
+def _session(session: Any) -> schemas.DrawerSession:
+    return msgspec.convert(session_document(session), schemas.DrawerSession)
+
+
+def _answer(status: int, payload: bytes, output: str) -> Response[Any]:
     if output == "text" and status < 300:
         text = report_text(msgspec.json.decode(payload))
         return Response(text.encode(), status_code=status, media_type="text/plain; charset=utf-8")
@@ -80,45 +65,39 @@ def _answer(status: int, payload: bytes, output: str) -> Response[bytes]:
 
 async def _command(
     request: Request[Any, Any, Any],
-    action: Callable[[Context], dict[str, Any]],
-    status: int = 200,
+    action: Callable[[Context], Any],
     output: str = "json",
-) -> Response[bytes]:
+) -> Response[Any]:
     """Run a drawer command for the signed-in operator, once per Idempotency-Key."""
-    code, payload = await run_command(request, action, status)
+    code, payload = await run_command(request, action)
     return _answer(code, payload, output)
 
 
-@post("/api/v1/drawer/open")
+@post("/api/v1/drawer/open", summary="Open the drawer", status_code=201)
 async def open_drawer(
-    request: Request[Any, Any, Any], data: JSONBody[OpenDrawer]
-) -> Response[bytes]:
-    """Open this device's drawer session with a float."""
-    return await _command(
-        request,
-        lambda ctx: session_document(drawer.open_drawer(ctx, data.float_amount)),
-        status=201,
-    )
+    request: Request[Any, Any, Any], data: Annotated[schemas.OpenDrawer, examples.DRAWER_OPEN]
+) -> Response[schemas.DrawerSession]:
+    """Open this device's drawer session with a float (minor units)."""
+    return await _command(request, lambda ctx: _session(drawer.open_drawer(ctx, data.float_amount)))
 
 
-@post("/api/v1/drawer/movements")
+@post("/api/v1/drawer/movements", summary="Record a drawer movement", status_code=201)
 async def add_movement(
-    request: Request[Any, Any, Any], data: JSONBody[MovementRequest]
-) -> Response[bytes]:
+    request: Request[Any, Any, Any], data: JSONBody[schemas.MovementRequest]
+) -> Response[schemas.DrawerSession]:
     """Record a pay-in, pay-out, drop (with a reason) or a no-sale (permission)."""
     return await _command(
         request,
-        lambda ctx: session_document(
+        lambda ctx: _session(
             drawer.movement(ctx, data.kind, data.amount, data.reason, data.manager_pin)
         ),
-        status=201,
     )
 
 
-@post("/api/v1/drawer/close")
+@post("/api/v1/drawer/close", summary="Close the drawer", status_code=200)
 async def close_drawer(
-    request: Request[Any, Any, Any], data: JSONBody[CloseRequest]
-) -> Response[bytes]:
+    request: Request[Any, Any, Any], data: Annotated[schemas.CloseRequest, examples.DRAWER_CLOSE]
+) -> Response[schemas.DrawerClose]:
     """Close the drawer with a blind count; the answer shows expected cash and variance."""
     return await _command(
         request,
@@ -130,56 +109,71 @@ async def close_drawer(
     )
 
 
-@get("/api/v1/reports/x", sync_to_thread=True)
+@get("/api/v1/reports/x", summary="Read the X report", sync_to_thread=True)
 def x_report(
     request: Request[Any, Any, Any],
     state: State,
     output: Format = "json",
     manager_pin: Annotated[str | None, HeaderParameter(name="X-Manager-Pin")] = None,
-) -> Response[bytes]:
-    """The open session's X report (``reports`` permission or ``X-Manager-Pin``)."""
+) -> Response[schemas.XReport]:
+    """The open session's X report (``reports`` permission or ``X-Manager-Pin``);
+    ``?format=text`` answers it as printable plain text."""
     store: Store = state.store
     guard = staff.counting_pin_failures(store, state.clock, pin_given=manager_pin is not None)
     with guard, store.read() as conn:
         who = staff.operator(conn, operator_token(request))
-        document = x_document(reports.x_report(conn, who, manager_pin))
+        document = msgspec.convert(
+            x_document(reports.x_report(conn, who, manager_pin)), schemas.XReport
+        )
     return _answer(200, msgspec.json.encode(document), output)
 
 
-@post("/api/v1/reports/z")
+@post("/api/v1/reports/z", summary="Issue the Z report", status_code=201)
 async def z_report(
-    request: Request[Any, Any, Any], data: JSONBody[ZRequest | None] = None, output: Format = "json"
-) -> Response[bytes]:
+    request: Request[Any, Any, Any],
+    data: JSONBody[schemas.ZRequest | None] = None,
+    output: Format = "json",
+) -> Response[schemas.IssuedZ]:
     """Issue the numbered Z report of the last closed session (printed, if a receipt
     printer is configured); tickets still open are listed, or refuse it (outlet setting)."""
     manager_pin = data.manager_pin if data else None
-    return await _command(request, lambda ctx: issue_z(ctx, manager_pin), status=201, output=output)
+    return await _command(request, lambda ctx: _issued(issue_z(ctx, manager_pin)), output=output)
 
 
-@get("/api/v1/reports/z/{number:int}", sync_to_thread=True)
+@get("/api/v1/reports/z/{number:int}", summary="Read a Z report", sync_to_thread=True)
 def read_z(
     request: Request[Any, Any, Any],
     state: State,
     number: FromPath[int],
     output: Format = "json",
     manager_pin: Annotated[str | None, HeaderParameter(name="X-Manager-Pin")] = None,
-) -> Response[bytes]:
+) -> Response[schemas.ZReport]:
     """An issued Z report, as issued (``reports`` permission or ``X-Manager-Pin``)."""
     store: Store = state.store
     with store.read() as conn:
         who = staff.operator(conn, operator_token(request))
-        document = z_document(reports.issued_z(conn, number, who, manager_pin))
+        document = _z(z_document(reports.issued_z(conn, number, who, manager_pin)))
     return _answer(200, msgspec.json.encode(document), output)
 
 
-@post("/api/v1/reports/z/{number:int}/print")
+@post("/api/v1/reports/z/{number:int}/print", summary="Print a Z report copy", status_code=201)
 async def print_z(
-    request: Request[Any, Any, Any], number: FromPath[int], data: JSONBody[ZRequest | None] = None
-) -> Response[bytes]:
+    request: Request[Any, Any, Any],
+    number: FromPath[int],
+    data: JSONBody[schemas.ZRequest | None] = None,
+) -> Response[schemas.IssuedZ]:
     """Print an issued Z report again, marked COPY."""
     manager_pin = data.manager_pin if data else None
     key = request.headers.get("Idempotency-Key")
-    return await _command(request, lambda ctx: reprint_z(ctx, number, manager_pin, key), status=201)
+    return await _command(request, lambda ctx: _issued(reprint_z(ctx, number, manager_pin, key)))
+
+
+def _z(document: dict[str, Any]) -> schemas.ZReport:
+    return msgspec.convert(document, schemas.ZReport)
+
+
+def _issued(document: dict[str, Any]) -> schemas.IssuedZ:
+    return msgspec.convert(document, schemas.IssuedZ)
 
 
 DRAWER_HANDLERS = [open_drawer, add_movement, close_drawer, x_report, z_report, read_z, print_z]

@@ -94,8 +94,13 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
 
 def status_for(error: DomainError) -> int:
     """The HTTP status of a domain or service error (422 unless listed)."""
+    return status_of(type(error))
+
+
+def status_of(error: type[DomainError]) -> int:
+    """The HTTP status of a kind of domain or service error (422 unless listed)."""
     for kind, status in _STATUS:
-        if isinstance(error, kind):
+        if issubclass(error, kind):
             return status
     return 422
 

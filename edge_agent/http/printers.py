@@ -15,7 +15,8 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from edge_agent.http.commands import operator_token, run_command
+from edge_agent.http import schemas
+from edge_agent.http.commands import answer, operator_token, run_command
 from edge_agent.printing.errors import PrinterConfigError
 from edge_agent.printing.reload import PrintersReloader
 from edge_agent.services import printing, staff, tickets
@@ -23,20 +24,15 @@ from edge_agent.services.errors import PrintersFileInvalid
 from edge_agent.store.gateway import Store
 
 
-class PrintRequest(msgspec.Struct, forbid_unknown_fields=True):
-    what: Literal["receipt", "kitchen"] = "receipt"
-    copy: bool = False
-
-
-def job_document(job: printing.JobInfo) -> dict[str, Any]:
+def job_document(job: printing.JobInfo) -> schemas.PrintJob:
     """A print job as the API shows it (never its bytes)."""
-    return asdict(job)
+    return msgspec.convert(asdict(job), schemas.PrintJob)
 
 
-def printer_document(p: printing.PrinterOverview) -> dict[str, Any]:
+def printer_document(p: printing.PrinterOverview) -> schemas.Printer:
     """A printer with its last status and the jobs it has waiting."""
     c = p.config
-    return {
+    document = {
         "name": c.name,
         "label": c.display_name,
         "role": c.role,
@@ -53,6 +49,7 @@ def printer_document(p: printing.PrinterOverview) -> dict[str, Any]:
         "message": p.message,
         "needs_attention": p.needs_attention,
     }
+    return msgspec.convert(document, schemas.Printer)
 
 
 def _store(state: State) -> Store:
@@ -60,14 +57,14 @@ def _store(state: State) -> Store:
     return store
 
 
-@get("/api/v1/printers", sync_to_thread=True)
-def list_printers(state: State) -> list[dict[str, Any]]:
+@get("/api/v1/printers", summary="List printers", sync_to_thread=True)
+def list_printers(state: State) -> list[schemas.Printer]:
     """Configured printers: status (``unknown`` unless the printer answered) and queue."""
     with _store(state).read() as conn:
         return [printer_document(p) for p in printing.overview(conn)]
 
 
-@get("/api/v1/print-jobs", sync_to_thread=True)
+@get("/api/v1/print-jobs", summary="List print jobs", sync_to_thread=True)
 def list_jobs(
     state: State,
     printer: Annotated[str | None, QueryParameter()] = None,
@@ -77,7 +74,7 @@ def list_jobs(
     ] = None,
     ticket_id: Annotated[str | None, QueryParameter()] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
+) -> list[schemas.PrintJob]:
     """Print jobs, newest first."""
     with _store(state).read() as conn:
         jobs = printing.listing(
@@ -86,19 +83,19 @@ def list_jobs(
         return [job_document(job) for job in jobs]
 
 
-@post("/api/v1/tickets/{ticket_id:str}/print")
+@post("/api/v1/tickets/{ticket_id:str}/print", summary="Print a ticket", status_code=202)
 async def print_ticket(
     request: Request[Any, Any, Any],
     ticket_id: FromPath[str],
-    data: JSONBody[PrintRequest | None] = None,
-) -> Response[bytes]:
+    data: JSONBody[schemas.PrintRequest | None] = None,
+) -> Response[schemas.PrintJobs]:
     """Queue the receipt (a bill while unpaid; ``copy`` for a reprint) or kitchen copies."""
-    body = data or PrintRequest()
+    body = data or schemas.PrintRequest()
     key = request.headers.get("idempotency-key")
     code, payload = await run_command(
         request,
-        lambda ctx: {
-            "jobs": [
+        lambda ctx: schemas.PrintJobs(
+            jobs=[
                 job_document(job)
                 for job in printing.print_ticket(
                     ctx.conn,
@@ -110,16 +107,20 @@ async def print_ticket(
                     who=ctx.who.staff_id,
                 )
             ]
-        },
-        202,
+        ),
     )
     runtime = request.app.state.get("printing")
     if runtime is not None:
         runtime.wake()
-    return Response(payload, status_code=code, media_type="application/json")
+    return answer(code, payload)
 
 
-@get("/api/v1/tickets/{ticket_id:str}/receipt", sync_to_thread=True)
+@get(
+    "/api/v1/tickets/{ticket_id:str}/receipt",
+    summary="Show a receipt",
+    sync_to_thread=True,
+    media_type="text/plain",
+)
 def receipt(
     ticket_id: FromPath[str],
     state: State,
@@ -132,32 +133,35 @@ def receipt(
     return Response(document, media_type=f"{media}; charset=utf-8")
 
 
-async def _settle(request: Request[Any, Any, Any], job_id: str, printed: bool) -> Response[bytes]:
+async def _settle(request: Request[Any, Any, Any], job_id: str, printed: bool) -> Response[Any]:
     code, payload = await run_command(
         request,
         lambda ctx: job_document(printing.settle_job(ctx.conn, job_id, printed, ctx.clock())),
-        200,
     )
     runtime = request.app.state.get("printing")
     if runtime is not None and not printed:
         runtime.wake()
-    return Response(payload, status_code=code, media_type="application/json")
+    return answer(code, payload)
 
 
-@post("/api/v1/print-jobs/{job_id:str}/resend")
-async def resend_job(request: Request[Any, Any, Any], job_id: FromPath[str]) -> Response[bytes]:
+@post("/api/v1/print-jobs/{job_id:str}/resend", summary="Send a print job again", status_code=200)
+async def resend_job(
+    request: Request[Any, Any, Any], job_id: FromPath[str]
+) -> Response[schemas.PrintJob]:
     """Send an unconfirmed (or failed) job again, the same bytes: it did not come out."""
     return await _settle(request, job_id, printed=False)
 
 
-@post("/api/v1/print-jobs/{job_id:str}/printed")
-async def job_printed(request: Request[Any, Any, Any], job_id: FromPath[str]) -> Response[bytes]:
+@post("/api/v1/print-jobs/{job_id:str}/printed", summary="Confirm a job printed", status_code=200)
+async def job_printed(
+    request: Request[Any, Any, Any], job_id: FromPath[str]
+) -> Response[schemas.PrintJob]:
     """Record that an unconfirmed job did come out on paper."""
     return await _settle(request, job_id, printed=True)
 
 
-@post("/api/v1/printers/reload", status_code=200, sync_to_thread=True)
-def reload_printers(request: Request[Any, Any, Any], state: State) -> list[dict[str, Any]]:
+@post("/api/v1/printers/reload", summary="Reload printers", status_code=200, sync_to_thread=True)
+def reload_printers(request: Request[Any, Any, Any], state: State) -> list[schemas.Printer]:
     """Apply the printers file now (it is also applied by itself within seconds of a
     change); a file that does not describe printers changes nothing and answers 422."""
     with _store(state).read() as conn:

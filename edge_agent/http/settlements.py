@@ -17,13 +17,13 @@ from edge_agent.services import settlements
 PAYMENT = "/api/v1/tickets/{ticket_id:str}/payments/{payment_id:str}"
 
 
-@post(PAYMENT + "/confirm")
+@post(PAYMENT + "/confirm", summary="Confirm a pending payment", status_code=200)
 async def confirm_payment(
     request: Request[Any, Any, Any],
     ticket_id: FromPath[str],
     payment_id: FromPath[str],
     data: JSONBody[schemas.ConfirmPayment],
-) -> Response[bytes]:
+) -> Response[schemas.Ticket]:
     """Confirm a pending card or mobile-money tender (terminal slip, customer's SMS)."""
     return await ticket_command(
         request,
@@ -38,13 +38,13 @@ async def confirm_payment(
     )
 
 
-@post(PAYMENT + "/decline")
+@post(PAYMENT + "/decline", summary="Decline a pending payment", status_code=200)
 async def decline_payment(
     request: Request[Any, Any, Any],
     ticket_id: FromPath[str],
     payment_id: FromPath[str],
     data: JSONBody[schemas.DeclinePayment],
-) -> Response[bytes]:
+) -> Response[schemas.Ticket]:
     """Decline a pending tender: it pays nothing, and the ticket owes it again."""
     return await ticket_command(
         request,
@@ -54,10 +54,14 @@ async def decline_payment(
     )
 
 
-@post("/api/v1/tickets/{ticket_id:str}/reinstate")
+@post(
+    "/api/v1/tickets/{ticket_id:str}/reinstate",
+    summary="Reinstate a voided ticket",
+    status_code=200,
+)
 async def reinstate(
     request: Request[Any, Any, Any], ticket_id: FromPath[str], data: JSONBody[schemas.VoidRequest]
-) -> Response[bytes]:
+) -> Response[schemas.Ticket]:
     """Count a voided ticket that took money on another till as a sale again."""
     return await ticket_command(
         request, lambda ctx: settlements.reinstate(ctx, ticket_id, data.reason, data.manager_pin)

@@ -20,10 +20,12 @@ import ipaddress
 from dataclasses import asdict
 from typing import Any
 
+import msgspec
 from anyio import to_thread
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import State
 
+from edge_agent.http import schemas
 from edge_agent.http.listeners import is_lan
 from edge_agent.services import printing
 from edge_agent.services.sync import SyncOutcome, SyncRunner
@@ -95,8 +97,8 @@ def _rebased(state: SyncState) -> dict[str, Any] | None:
     }
 
 
-@get("/status", sync_to_thread=True)
-def get_status(state: State) -> dict[str, Any]:
+@get("/status", summary="Read the sync status", sync_to_thread=True)
+def get_status(state: State) -> schemas.SyncStatus:
     """Whether the device is in sync with its hub, and what is pending or wrong."""
     store: Store = state.store
     runner = _runner(state)
@@ -111,11 +113,12 @@ def get_status(state: State) -> dict[str, Any]:
     in_progress = None
     if progress is not None:
         in_progress = dict(zip(("phase", "done", "remaining"), progress, strict=True))
-    return status_document(status, hub_url) | {
+    document = status_document(status, hub_url) | {
         "printer_alerts": printer_alerts,
         "restore": restore_document(recovery),
         "sync_progress": in_progress,
     }
+    return msgspec.convert(document, schemas.SyncStatus)
 
 
 def restore_document(recovery: identities.Recovery) -> dict[str, Any]:
@@ -132,27 +135,33 @@ def restore_document(recovery: identities.Recovery) -> dict[str, Any]:
     }
 
 
-@post("/run", status_code=200)
-async def run_now(state: State) -> dict[str, Any]:
+@post("/run", summary="Sync now", status_code=200)
+async def run_now(state: State) -> schemas.SyncOutcome:
     """Run one sync now and answer its outcome."""
     runner = _runner(state)
     if runner is None:
         raise NotEnrolled("this device is not enrolled; run `pos-agent enroll`")
     outcome: SyncOutcome = await to_thread.run_sync(runner.run)
-    return asdict(outcome)
+    return msgspec.convert(asdict(outcome), schemas.SyncOutcome)
 
 
-@get("/state-hash", sync_to_thread=True)
-def get_state_hash(request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
+@get("/state-hash", summary="Hash the state", sync_to_thread=True)
+def get_state_hash(request: Request[Any, Any, Any], state: State) -> Response[schemas.StateHash]:
     """The canonical state hash over every op the device holds (own and pulled)."""
     if not _loopback(request):
-        body = {"code": "loopback_only", "message": "ask from this device", "detail": None}
-        return Response(body, status_code=403)
+        return _loopback_only()
     store: Store = state.store
     with store.read() as conn:
         replica = oplog.replay(conn)
         (ops,) = conn.execute("SELECT count(*) FROM ops").fetchone()
-    return Response({"state_hash": replica.state_hash(), "entities": len(replica), "ops": ops})
+    return Response(
+        schemas.StateHash(state_hash=replica.state_hash(), entities=len(replica), ops=ops)
+    )
+
+
+def _loopback_only() -> Response[Any]:
+    body = {"code": "loopback_only", "message": "ask from this device", "detail": None}
+    return Response(body, status_code=403)
 
 
 def _loopback(request: Request[Any, Any, Any]) -> bool:

@@ -10,17 +10,17 @@ from litestar import Request, Response, patch, post
 from litestar.params import FromPath, JSONBody
 
 from edge_agent.http import schemas
-from edge_agent.http.commands import run_command, ticket_command
+from edge_agent.http.commands import answer, run_command, ticket_command
 from edge_agent.services import ticket_moves, tickets
 
 
-@patch("/api/v1/tickets/{ticket_id:str}/lines/{line_id:str}")
+@patch("/api/v1/tickets/{ticket_id:str}/lines/{line_id:str}", summary="Change a line")
 async def change_line(
     request: Request[Any, Any, Any],
     ticket_id: FromPath[str],
     line_id: FromPath[str],
     data: JSONBody[schemas.ChangeLine],
-) -> Response[bytes]:
+) -> Response[schemas.Ticket]:
     """Change a line's quantity, notes, seat or course (less of a sent line is a void)."""
     return await ticket_command(
         request,
@@ -35,54 +35,57 @@ async def change_line(
     )
 
 
-@post("/api/v1/tickets/{ticket_id:str}/hold")
-async def hold(request: Request[Any, Any, Any], ticket_id: FromPath[str]) -> Response[bytes]:
+@post("/api/v1/tickets/{ticket_id:str}/hold", summary="Hold a ticket", status_code=200)
+async def hold(
+    request: Request[Any, Any, Any], ticket_id: FromPath[str]
+) -> Response[schemas.Ticket]:
     """Park a ticket."""
     return await ticket_command(request, lambda ctx: tickets.hold(ctx, ticket_id))
 
 
-@post("/api/v1/tickets/{ticket_id:str}/recall")
-async def recall(request: Request[Any, Any, Any], ticket_id: FromPath[str]) -> Response[bytes]:
+@post("/api/v1/tickets/{ticket_id:str}/recall", summary="Recall a ticket", status_code=200)
+async def recall(
+    request: Request[Any, Any, Any], ticket_id: FromPath[str]
+) -> Response[schemas.Ticket]:
     """Bring a held ticket back."""
     return await ticket_command(request, lambda ctx: tickets.recall(ctx, ticket_id))
 
 
-@post("/api/v1/tickets/{ticket_id:str}/split")
+@post("/api/v1/tickets/{ticket_id:str}/split", summary="Split a ticket", status_code=201)
 async def split(
     request: Request[Any, Any, Any], ticket_id: FromPath[str], data: JSONBody[schemas.SplitRequest]
-) -> Response[bytes]:
+) -> Response[schemas.Checks]:
     """Split by items, by seat or evenly; answers every check, the original first."""
     code, payload = await run_command(
         request,
-        lambda ctx: {
-            "checks": [
+        lambda ctx: schemas.Checks(
+            checks=[
                 schemas.ticket_document(check)
                 for check in ticket_moves.split(
                     ctx, ticket_id, data.by, groups=data.groups, parts=data.parts
                 )
             ]
-        },
-        201,
+        ),
     )
-    return Response(payload, status_code=code, media_type="application/json")
+    return answer(code, payload)
 
 
-@post("/api/v1/tickets/{ticket_id:str}/merge")
+@post("/api/v1/tickets/{ticket_id:str}/merge", summary="Merge tickets", status_code=200)
 async def merge(
     request: Request[Any, Any, Any], ticket_id: FromPath[str], data: JSONBody[schemas.MergeRequest]
-) -> Response[bytes]:
+) -> Response[schemas.Ticket]:
     """Merge other open tickets into this one."""
     return await ticket_command(
         request, lambda ctx: ticket_moves.merge(ctx, ticket_id, data.from_ticket_ids)
     )
 
 
-@post("/api/v1/tickets/{ticket_id:str}/transfer")
+@post("/api/v1/tickets/{ticket_id:str}/transfer", summary="Transfer a ticket", status_code=200)
 async def transfer(
     request: Request[Any, Any, Any],
     ticket_id: FromPath[str],
     data: JSONBody[schemas.TransferRequest],
-) -> Response[bytes]:
+) -> Response[schemas.Ticket]:
     """Move a ticket to another table or server, or some lines to another ticket."""
     return await ticket_command(
         request,

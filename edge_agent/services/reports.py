@@ -182,7 +182,8 @@ def open_tickets(conn: sqlite3.Connection) -> list[dict[str, Any]]:
         (str(identity(conn).device_id),),
     )
     return [
-        {"id": i, "receipt_no": r, "status": s, "total": t, "balance": b} for i, r, s, t, b in rows
+        {"id": i, "receipt_no": r, "status": s, "total": t, "balance": b, "balance_due": b}
+        for i, r, s, t, b in rows
     ]
 
 

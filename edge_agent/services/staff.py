@@ -7,7 +7,8 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from edge_agent.domain.errors import WrongPin
 from edge_agent.domain.rbac import (
@@ -21,6 +22,7 @@ from edge_agent.domain.rbac import (
 from edge_agent.services import outlet_settings
 from edge_agent.services.errors import NotSignedIn, SessionExpired
 from edge_agent.store import oplog, reference
+from edge_agent.store.device import identity
 from edge_agent.store.gateway import Store
 
 LOCKOUT = LockoutPolicy()
@@ -97,11 +99,13 @@ def sign_in(
 
 
 def _ensure_not_locked(conn: sqlite3.Connection, now_ms: int) -> None:
+    # In the outlet's zone, so the lockout's end reads as the till's clock shows it.
+    zone = ZoneInfo(identity(conn).timezone)
     failures = [
-        datetime.fromtimestamp(row[0] / 1000, UTC)
+        datetime.fromtimestamp(row[0] / 1000, zone)
         for row in conn.execute("SELECT at_ms FROM pin_failures")
     ]
-    LOCKOUT.ensure_not_locked(failures, datetime.fromtimestamp(now_ms / 1000, UTC))
+    LOCKOUT.ensure_not_locked(failures, datetime.fromtimestamp(now_ms / 1000, zone))
 
 
 def _record_failure(conn: sqlite3.Connection, now_ms: int) -> None:

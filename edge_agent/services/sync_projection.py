@@ -130,10 +130,11 @@ def _ticket(conn: sqlite3.Connection, state: EntityState, now_ms: int) -> None:
         totals = view.totals()
         conn.execute(
             "INSERT INTO tickets (id, receipt_no, order_no, kind, status, currency, total, paid,"
-            " balance, opened_ms, updated_ms, held, table_no)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " balance, opened_ms, updated_ms, held, table_no, merged_into)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET status = excluded.status, total = excluded.total,"
             " paid = excluded.paid, balance = excluded.balance, updated_ms = excluded.updated_ms,"
+            " merged_into = excluded.merged_into,"
             " held = CASE WHEN ? THEN excluded.held ELSE held END,"
             " table_no = CASE WHEN ? THEN excluded.table_no ELSE table_no END",
             (
@@ -150,6 +151,7 @@ def _ticket(conn: sqlite3.Connection, state: EntityState, now_ms: int) -> None:
                 now_ms,
                 int(bool(header.get("held"))),
                 header.get("table"),
+                view.merged_into,
                 "held" in header,
                 "table" in header,
             ),

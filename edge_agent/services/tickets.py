@@ -77,7 +77,7 @@ def record(ctx: Context, state: EntityState, drafts: list[oplog.Draft]) -> Ticke
     totals = view.totals()
     ctx.conn.execute(
         "UPDATE tickets SET status = ?, total = ?, paid = ?, balance = ?, held = ?, table_no = ?,"
-        " updated_ms = ? WHERE id = ?",
+        " updated_ms = ?, merged_into = ? WHERE id = ?",
         (
             view.status,
             totals.total,
@@ -86,6 +86,7 @@ def record(ctx: Context, state: EntityState, drafts: list[oplog.Draft]) -> Ticke
             int(view.held),
             view.header.get("table"),
             ctx.clock(),
+            view.merged_into,
             view.id,
         ),
     )

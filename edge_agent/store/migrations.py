@@ -285,6 +285,11 @@ MIGRATIONS: Sequence[str] = (
     );
     ALTER TABLE staff_sessions ADD COLUMN paired_client TEXT;
     """,
+    # 13: the ticket a ticket was merged into, so the listing tells a merged-away ticket
+    #     from a closed sale (both are status closed).
+    """
+    ALTER TABLE tickets ADD COLUMN merged_into TEXT;
+    """,
 )
 
 

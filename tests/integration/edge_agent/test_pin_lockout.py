@@ -7,9 +7,15 @@ and while the till is locked out no PIN is checked, on any path.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 
+from edge_agent.bootstrap import init_device
+from edge_agent.domain.errors import StaffLockedOut, WrongPin
+from edge_agent.services import staff
+from edge_agent.settings import AgentSettings
 from tests.processes import running_agent
 
 WRONG = "0000"
@@ -70,3 +76,18 @@ def test_wrong_sign_in_pins_lock_out_manager_overrides_too(till) -> None:
         override = line_void(cashier, "9999")
 
     assert override.status_code == 423
+
+
+def test_the_lockout_message_tells_the_end_in_the_outlets_local_time(tmp_path) -> None:
+    store, _ = init_device(AgentSettings(data_dir=tmp_path), with_demo=True)
+    noon_utc = 1_795_608_000_000  # 2026-11-25 12:00 UTC, 15:00 in Nairobi
+    for _ in range(5):
+        with pytest.raises(WrongPin):
+            staff.sign_in(store, WRONG, lambda: noon_utc)
+
+    with pytest.raises(StaffLockedOut) as raised:
+        staff.sign_in(store, "1111", lambda: noon_utc)
+
+    assert "15:15" in str(raised.value), str(raised.value)
+    assert "+03:00" in str(raised.value)
+    assert raised.value.until.utcoffset() == timedelta(hours=3)

@@ -198,6 +198,19 @@ def test_merge_brings_every_line_over_and_closes_the_emptied_tickets(cashier) ->
     assert emptied["lines"] == []
 
 
+def test_a_merged_away_ticket_says_merged_apart_from_a_closed_sale(cashier) -> None:
+    target = ticket_with(cashier, {"variant_id": "espresso"}, table="T3")
+    other = ticket_with(cashier, {"variant_id": "chai"}, table="T4")
+
+    cashier.post(f"/tickets/{target['id']}/merge", json={"from_ticket_ids": [other["id"]]})
+    listed = {t["id"]: t for t in cashier.get("/tickets").json()}
+    emptied = cashier.get(f"/tickets/{other['id']}").json()
+
+    assert (emptied["status"], emptied["merged"]) == ("closed", True)
+    assert (listed[other["id"]]["status"], listed[other["id"]]["merged"]) == ("closed", True)
+    assert (listed[target["id"]]["status"], listed[target["id"]]["merged"]) == ("open", False)
+
+
 def test_transfer_moves_a_ticket_to_another_table_and_server(cashier) -> None:
     ticket = ticket_with(cashier, {"variant_id": "espresso"}, table="T1")
 
