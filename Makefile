@@ -40,13 +40,11 @@ lint: $(STAMP)  ## ruff (lint + format check), mypy strict, import contracts
 
 openapi: $(STAMP)  ## write the served OpenAPI documents to docs/openapi/
 	$(BIN)/python -m cloud_hub.http.openapi_dump docs/openapi/hub.json
+	$(BIN)/python -m tests.openapi_documents
 
 format: $(STAMP)  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-
-openapi: $(STAMP)  ## regenerate docs/openapi/agent.json from the agent app
-	$(BIN)/python -m tests.openapi_documents
 
 bench: $(STAMP)  ## benchmarks, reported as ratios against raw baselines of the same run
 	$(BIN)/python -m tests.bench

@@ -32,6 +32,10 @@ GLOSSARY: dict[str, str] = {
     "agent_version": "The edge agent's version string.",
     "currency": "ISO 4217 currency code.",
     "timezone": "IANA time zone (e.g. `Africa/Nairobi`).",
+    "min_pin_length": "The fewest digits a PIN of a staff member with this role may have "
+    "(4 to 12).",
+    "outlets": "The outlet codes the staff member works at, or `all`; null or absent: all. "
+    "A till is sent the PIN hash only of its outlet's staff.",
     "hub_epoch": "The hub's epoch: changes when the hub is restored from a backup.",
     # ops and the sync protocol
     "op_id": "An op's id (a UUIDv7 made by the device that wrote it).",

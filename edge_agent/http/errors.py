@@ -132,6 +132,7 @@ def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[s
         400: "malformed_request",
         404: "not_found",
         405: "method_not_allowed",
+        413: "body_too_large",
         415: "unsupported_media_type",
     }.get(exc.status_code, "bad_request" if exc.status_code < 500 else "internal_error")
     return Response(_body(code, exc.detail), status_code=exc.status_code)

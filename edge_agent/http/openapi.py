@@ -26,7 +26,7 @@ from litestar.routes import HTTPRoute
 from edge_agent.http import schemas
 from edge_agent.http.access import PUBLIC
 from edge_agent.http.schema_site import render_plugins
-from edge_agent.http.schemas import catalog, devices, drawer, requests, sync, tickets
+from edge_agent.http.schemas import catalog, devices, drawer, pairing, requests, sync, tickets
 from edge_agent.http.schemas.errors import codes_by_status
 
 VERSION = "1.0.0"
@@ -44,6 +44,8 @@ IDEMPOTENCY_KEY = {
     ),
     "schema": {"type": "string", "minLength": 1},
 }
+#: Handler ``opt`` key: error statuses a route answers beyond what its shape implies.
+MORE_ERRORS = "more_errors"
 #: Commands that are not answered once per key: they change nothing a retry could double.
 RUN_EVERY_TIME = frozenset({"/api/v1/auth/signout", "/api/v1/printers/reload", "/api/v1/sync/run"})
 _REASONS = {
@@ -56,6 +58,7 @@ _REASONS = {
     415: "The body is not JSON",
     422: "A business rule refuses it",
     423: "PIN entry is locked out after too many wrong PINs",
+    429: "Too many wrong pairing codes: wait for Retry-After",
 }
 
 
@@ -119,6 +122,8 @@ def finish(app: Litestar) -> dict[str, Any]:
                 if operation is not None:
                     public = bool(handler.opt.get(PUBLIC))
                     _finish_operation(operation, route.path_format, method, public, components)
+                    for status in handler.opt.get(MORE_ERRORS, ()):
+                        operation["responses"][str(status)] = _error_response(status)
     _describe_components(components)
     return document
 
@@ -174,7 +179,7 @@ def _error_response(status: int) -> dict[str, Any]:
     }
 
 
-_STRUCT_MODULES = (catalog, devices, drawer, requests, sync, tickets)
+_STRUCT_MODULES = (catalog, devices, drawer, pairing, requests, sync, tickets)
 
 
 def _describe_components(components: dict[str, Any]) -> None:

@@ -12,27 +12,24 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Request, delete, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
-from edge_agent.domain import pairing as rules
 from edge_agent.domain.errors import PermissionDenied
 from edge_agent.domain.rbac import Permission
 from edge_agent.http.access import LAN_OPEN, PUBLIC, SERVICE
 from edge_agent.http.commands import operator_token
+from edge_agent.http.openapi import MORE_ERRORS
+from edge_agent.http.schemas.pairing import Claim, Paired, PairingCode, Pairings
 from edge_agent.services import pairing, staff
 from edge_agent.store.gateway import Store
 
 #: ``app.state`` key of the LAN listener's address and certificate (none: loopback only).
 LAN_STATE = "lan_listener"
-CLIENT_HEADER = "X-Pos-Client"
-
-DeviceName = Annotated[str, msgspec.Meta(min_length=1, max_length=rules.NAME_MAX)]
-CodeText = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,26 +38,6 @@ class LanListener:
 
     url: str
     certificate_sha256: str
-
-
-class Claim(msgspec.Struct, forbid_unknown_fields=True):
-    code: CodeText
-    name: DeviceName
-
-
-class PairingCodeAnswer(msgspec.Struct):
-    id: str
-    code: str
-    expires_ms: int
-    claim_url: str | None
-    certificate_sha256: str | None
-
-
-class ClaimAnswer(msgspec.Struct):
-    id: str
-    name: str
-    client_token: str
-    header: str = CLIENT_HEADER
 
 
 def _store(state: State) -> Store:
@@ -83,12 +60,14 @@ def _manager(request: Request[Any, Any, Any]) -> str:
     return who.staff_id
 
 
-@post("/api/v1/pairings", status_code=201, sync_to_thread=True)
-def create_pairing_code(request: Request[Any, Any, Any], state: State) -> PairingCodeAnswer:
-    """Make a one-time code for pairing a LAN device (a manager's action)."""
+@post("/api/v1/pairings", summary="Make a pairing code", status_code=201, sync_to_thread=True)
+def create_pairing_code(request: Request[Any, Any, Any], state: State) -> PairingCode:
+    """Make a one-time code for pairing a LAN device: a manager with `pair_devices`, or
+    the device's service. The answer shows where the device claims it and the certificate
+    fingerprint it pins."""
     made = pairing.create_code(_store(state), _manager(request), state.clock)
     lan: LanListener | None = state.get(LAN_STATE)
-    return PairingCodeAnswer(
+    return PairingCode(
         made.id,
         made.code,
         made.expires_ms,
@@ -99,31 +78,42 @@ def create_pairing_code(request: Request[Any, Any, Any], state: State) -> Pairin
 
 @post(
     "/api/v1/pairing/claim",
+    summary="Pair a device with a code",
     status_code=201,
     sync_to_thread=True,
-    opt={PUBLIC: True, LAN_OPEN: True},
+    opt={PUBLIC: True, LAN_OPEN: True, MORE_ERRORS: (429,)},
 )
-def claim_pairing(data: JSONBody[Claim], state: State) -> ClaimAnswer:
-    """Pair this device with a one-time code; keep the client token it answers."""
+def claim_pairing(data: JSONBody[Claim], state: State) -> Paired:
+    """Pair this device with a one-time code; keep the client token it answers and send
+    it in `X-Pos-Client` with every request. Five wrong codes cancel every open code and
+    refuse claims for a while (429 `pairing_throttled`, with `Retry-After`)."""
     done = pairing.claim(_store(state), data.code, data.name, state.clock)
-    return ClaimAnswer(done.id, done.name, done.token)
+    return Paired(done.id, done.name, done.token)
 
 
-@get("/api/v1/pairings", sync_to_thread=True)
-def list_pairings(request: Request[Any, Any, Any], state: State) -> dict[str, Any]:
-    """The paired devices, and where and how they reach the agent."""
+@get("/api/v1/pairings", summary="List paired devices", sync_to_thread=True)
+def list_pairings(request: Request[Any, Any, Any], state: State) -> Pairings:
+    """The paired devices (revoked ones included), and where and how they reach the agent."""
     _manager(request)
     lan: LanListener | None = state.get(LAN_STATE)
     with _store(state).read() as conn:
         clients = [asdict(c) for c in pairing.clients(conn)]
-    return {
-        "url": lan.url if lan else None,
-        "certificate_sha256": lan.certificate_sha256 if lan else None,
-        "clients": clients,
-    }
+    return msgspec.convert(
+        {
+            "url": lan.url if lan else None,
+            "certificate_sha256": lan.certificate_sha256 if lan else None,
+            "clients": clients,
+        },
+        Pairings,
+    )
 
 
-@delete("/api/v1/pairings/{client_id:str}", status_code=204, sync_to_thread=True)
+@delete(
+    "/api/v1/pairings/{client_id:str}",
+    summary="Revoke a paired device",
+    status_code=204,
+    sync_to_thread=True,
+)
 def revoke_pairing(request: Request[Any, Any, Any], client_id: FromPath[str], state: State) -> None:
     """Revoke a paired device: its token and its operator sessions end."""
     pairing.revoke(_store(state), client_id, _manager(request), state.clock)

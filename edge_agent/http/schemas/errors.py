@@ -2,7 +2,7 @@
 
 The codes are the agent's error tree (every ``DomainError`` subclass's ``code``, see
 ``edge_agent/domain/errors.py`` and ``edge_agent/services/errors.py``) and the codes the
-HTTP layer answers by itself (:data:`HTTP_CODES`).
+HTTP layer answers by itself (:data:`HTTP_STATUS`).
 """
 
 from __future__ import annotations
@@ -16,38 +16,6 @@ import msgspec
 import edge_agent.printing.errors
 import edge_agent.services.errors  # noqa: F401
 from edge_agent.domain.errors import DomainError
-
-#: Codes the HTTP layer answers without a domain error behind them.
-HTTP_CODES = (
-    "malformed_request",
-    "invalid_request",
-    "not_found",
-    "method_not_allowed",
-    "unsupported_media_type",
-    "host_not_allowed",
-    "loopback_only",
-    "body_too_large",
-    "rate_limited",
-    "bad_request",
-    "not_enrolled",
-    "internal_error",
-)
-
-
-def _codes(kind: type[DomainError]) -> set[str]:
-    found = {kind.code} if isinstance(kind.__dict__.get("code"), str) else set()
-    for sub in kind.__subclasses__():
-        found |= _codes(sub)
-    return found
-
-
-def error_codes() -> list[str]:
-    """Every code an agent error body can carry, sorted."""
-    return sorted(_codes(DomainError) | set(HTTP_CODES))
-
-
-ErrorCode = enum.StrEnum("ErrorCode", {code: code for code in error_codes()})  # type: ignore[misc]
-ErrorCode.__doc__ = "Machine-readable error codes of the agent API."
 
 
 class ErrorBody(msgspec.Struct, kw_only=True):
@@ -77,10 +45,13 @@ class ErrorBody(msgspec.Struct, kw_only=True):
     ] = None
 
 
-#: Statuses of the codes the HTTP layer answers by itself.
+#: Statuses of the codes the HTTP layer answers by itself (a test finds every code the
+#: layer's sources answer in this table, with its status).
 HTTP_STATUS = {
     "malformed_request": 400,
     "invalid_request": 400,
+    "invalid_host": 400,
+    "client_disconnected": 400,
     "bad_request": 400,
     "not_found": 404,
     "method_not_allowed": 405,
@@ -88,7 +59,6 @@ HTTP_STATUS = {
     "host_not_allowed": 403,
     "loopback_only": 403,
     "body_too_large": 413,
-    "rate_limited": 429,
     "not_enrolled": 409,
     "internal_error": 500,
 }
@@ -99,6 +69,15 @@ def _classes(kind: type[DomainError]) -> list[type[DomainError]]:
     for sub in kind.__subclasses__():
         found += _classes(sub)
     return found
+
+
+def error_codes() -> list[str]:
+    """Every code an agent error body can carry, sorted."""
+    return sorted({kind.code for kind in _classes(DomainError)} | set(HTTP_STATUS))
+
+
+ErrorCode = enum.StrEnum("ErrorCode", {code: code for code in error_codes()})  # type: ignore[misc]
+ErrorCode.__doc__ = "Machine-readable error codes of the agent API."
 
 
 def codes_by_status() -> dict[int, list[str]]:

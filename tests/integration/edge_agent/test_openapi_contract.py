@@ -3,16 +3,19 @@ agent really answers."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 import pytest
 from litestar.testing import TestClient
 
+import edge_agent.http.errors as http_errors
 from edge_agent.bootstrap import init_device
 from edge_agent.http.app import create_app
 from edge_agent.http.schema_site import ASSETS, swagger_ui_assets
-from edge_agent.http.schemas.errors import error_codes
+from edge_agent.http.schemas.errors import HTTP_STATUS, error_codes
 from edge_agent.settings import AgentSettings
 from tests.openapi_documents import AGENT_DOCUMENT, render, served_agent_document
 
@@ -109,7 +112,10 @@ def test_commands_declare_the_idempotency_key_and_protected_routes_a_bearer_toke
     assert schemes["ServiceToken"]["scheme"] == "bearer"
     for method, path, operation in operations(document):
         public = operation.get("security") == []
-        assert public == (path in ("/health", "/api/v1/auth/pin")), (method, path)
+        assert public == (path in ("/health", "/api/v1/auth/pin", "/api/v1/pairing/claim")), (
+            method,
+            path,
+        )
         if method == "POST" and "201" in operation["responses"] and not public:
             names = [p["name"] for p in operation.get("parameters", [])]
             assert "Idempotency-Key" in names, (method, path)
@@ -250,3 +256,25 @@ def test_operations_taking_a_manager_pin_document_the_pin_lockout(document):
     assert (
         "423" not in document["paths"]["/api/v1/tickets/{ticket_id}/payments"]["post"]["responses"]
     )
+
+
+#: How the HTTP layer's sources answer a code of their own (``status`` where it is beside it).
+_ANSWERED = (
+    re.compile(r'_refuse\(send, (?P<status>\d{3}), "(?P<code>[a-z_]+)"'),
+    re.compile(r'_body\("(?P<code>[a-z_]+)".*status_code=(?P<status>\d{3})'),
+    re.compile(r'\{"code": "(?P<code>[a-z_]+)"'),
+    re.compile(r'(?P<status>\d{3}): "(?P<code>[a-z_]+)",'),
+)
+
+
+def test_every_code_the_http_layer_answers_itself_is_enumerated_with_its_status():
+    answered: dict[str, str | None] = {}
+    for source in Path(http_errors.__file__).parent.glob("*.py"):
+        for pattern in _ANSWERED:
+            for match in pattern.finditer(source.read_text()):
+                answered[match["code"]] = match.groupdict().get("status")
+
+    assert {"invalid_host", "client_disconnected", "body_too_large"} <= set(answered)
+    for code, status in answered.items():
+        assert code in HTTP_STATUS, code
+        assert status is None or HTTP_STATUS[code] == int(status), (code, status)
