@@ -66,7 +66,9 @@ async def test_concurrent_pushes_commit_gapless_increasing_sequences(
                 if n % 5 == 0:  # the same staff member's entity, from both outlets
                     batch.append(maker.event("staff", "s1", "signed_in", {"n": n}))
                 else:
-                    batch.append(maker.counter("stock_item", f"item-{n % 4}", "on_hand", -1))
+                    # Each outlet counts its own stock: an outlet writes only its entities.
+                    item = f"item-{device.outlet_id}-{n % 4}"
+                    batch.append(maker.counter("stock_item", item, "on_hand", -1))
             sent.extend(batch)
             engine = engines[index % len(engines)]
             items = [PushItem(op) for op in batch]
