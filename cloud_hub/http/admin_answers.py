@@ -7,7 +7,7 @@ listed with the shapes devices read (``cloud_hub.services.documents``) plus thei
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -94,6 +94,13 @@ class StaffView(msgspec.Struct, frozen=True):
     id: Annotated[str, msgspec.Meta(description="The staff member's id.")]
     name: Annotated[str, msgspec.Meta(description="The staff member's name.")]
     role: Annotated[str, msgspec.Meta(description="The id of the staff member's role.")]
+    outlets: Annotated[
+        list[str] | Literal["all"],
+        msgspec.Meta(
+            description="The outlet codes the staff member works at, or `all`: only their "
+            "tills hold the PIN hash."
+        ),
+    ] = "all"
 
 
 class StaffWritten(msgspec.Struct, frozen=True):
@@ -106,6 +113,13 @@ class StaffWritten(msgspec.Struct, frozen=True):
     changed: Annotated[bool, msgspec.Meta(description="False when the write changed nothing.")]
     name: Annotated[str, msgspec.Meta(description="The staff member's name.")]
     role: Annotated[str, msgspec.Meta(description="The id of the staff member's role.")]
+    outlets: Annotated[
+        list[str] | Literal["all"],
+        msgspec.Meta(
+            description="The outlet codes the staff member works at, or `all`: only their "
+            "tills hold the PIN hash."
+        ),
+    ] = "all"
 
 
 class StateHash(msgspec.Struct, frozen=True):

@@ -203,7 +203,12 @@ async def put_staff(
         shown = staff.public(written.doc or {})
         return await unit.answer(
             answers.StaffWritten(
-                staff_id, written.version, written.changed, shown["name"], shown["role"]
+                staff_id,
+                written.version,
+                written.changed,
+                shown["name"],
+                shown["role"],
+                shown["outlets"],
             )
         )
 
