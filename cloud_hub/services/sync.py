@@ -99,7 +99,9 @@ async def handshake(
             agent_version=request.agent_version,
         )
         epoch = await ensure_epoch(conn)
-        held_at_applied = await sync_devices.held_op_id(conn, device.device_id, last_applied)
+        held_at_applied = await sync_devices.held_op_id(
+            conn, device.tenant_id, device.device_id, last_applied
+        )
         diverged = await _diverged(conn, device, request, last_applied)
         if diverged:
             await sync_devices.mark_diverged(conn, device, now_ms=now)
@@ -138,7 +140,7 @@ async def _diverged(
     seq, claimed = request.acked_seq, request.acked_op_id
     if claimed is None or not 1 <= seq <= last_applied:
         return ""
-    held = await sync_devices.held_op_id(conn, device.device_id, seq)
+    held = await sync_devices.held_op_id(conn, device.tenant_id, device.device_id, seq)
     if held is None or held == str(claimed):
         return ""
     return (
@@ -177,11 +179,11 @@ async def push(
         plan = plan_push(
             items,
             last_applied,
-            known_op_ids=await known_op_ids(conn, candidates),
+            known_op_ids=await known_op_ids(conn, device.tenant_id, candidates),
             refuse=lambda op: refusal(op, writer, now, max_drift_ms, owners=owned),
             held=await _held_below(conn, device, items, last_applied),
             verdicts=await held_ops.verdicts(
-                conn, device.device_id, _first_seq(items), last_applied
+                conn, device.tenant_id, device.device_id, _first_seq(items), last_applied
             ),
         )
         if plan.diverged_at is not None:
@@ -301,7 +303,9 @@ async def _held_below(
     ]
     if not repeated:
         return {}
-    return await sync_devices.held_op_ids(conn, device.device_id, min(repeated), max(repeated))
+    return await sync_devices.held_op_ids(
+        conn, device.tenant_id, device.device_id, min(repeated), max(repeated)
+    )
 
 
 def _stamp_lead(items: Sequence[PushItem], now_ms: int) -> int | None:

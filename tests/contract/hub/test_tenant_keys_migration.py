@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cloud_hub.store import schema
@@ -38,16 +40,29 @@ async def load_rows_at_0007(engine: AsyncEngine) -> None:
                 {key: decode(value) for key, value in row.items()}
                 for row in BEFORE["tables"][table.name]
             ]
-            if rows:
-                await conn.execute(sa.insert(table), rows)
+            if rows:  # the columns the table had then, with their types
+                then = sa.table(table.name, *(sa.column(k, table.c[k].type) for k in rows[0]))
+                await conn.execute(sa.insert(then), rows)
 
 
-def rows_of(tables: dict[str, list[dict[str, Any]]]) -> dict[str, list[str]]:
-    """Each table's rows, as sorted canonical JSON (order and key order do not matter)."""
+def rows_of(
+    tables: dict[str, list[dict[str, Any]]], columns: dict[str, set[str]]
+) -> dict[str, list[str]]:
+    """Each table's rows in ``columns``, as sorted canonical JSON (order does not matter)."""
     return {
-        name: sorted(json.dumps(row, sort_keys=True) for row in rows)
+        name: sorted(
+            json.dumps({k: v for k, v in row.items() if k in columns[name]}, sort_keys=True)
+            for row in rows
+        )
         for name, rows in tables.items()
     }
+
+
+def scope_tenants(tables: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    """The tenant each commit-sequence scope belongs to, from the outlets and tenants."""
+    owners = {f"t:{row['id']}": row["id"] for row in tables["tenants"]}
+    owners |= {f"o:{row['id']}": row["tenant_id"] for row in tables["outlets"]}
+    return {row["scope"]: owners[row["scope"]] for row in tables["scope_counters"]}
 
 
 async def test_every_row_and_every_admin_figure_survives_the_upgrade(
@@ -68,6 +83,19 @@ async def test_every_row_and_every_admin_figure_survives_the_upgrade(
         refused = await hub.client.get("/api/v1/devices", headers=auth("not-a-token"))
 
     assert revision == schema.head_revision()
-    assert rows_of(after) == rows_of(BEFORE["tables"])
+    old_columns = {name: set(rows[0]) if rows else set() for name, rows in BEFORE["tables"].items()}
+    assert rows_of(after, old_columns) == rows_of(BEFORE["tables"], old_columns)
+    assert {row["scope"]: row["tenant_id"] for row in after["scope_counters"]} == scope_tenants(
+        BEFORE["tables"]
+    )
     assert seen == BEFORE["figures"]
     assert refused.status_code == 401
+
+
+async def test_the_migrated_schema_is_the_one_the_hub_declares(tmp_path, postgres_or_not) -> None:
+    async with running_hub(tmp_path, postgres_or_not) as hub, hub.engine.connect() as conn:
+        differences = await conn.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+        )
+
+    assert differences == []

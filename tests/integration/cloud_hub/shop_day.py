@@ -53,13 +53,14 @@ class Ids:
     op_prefix: str = "0190f1e2-0000-7000-8000"
 
 
-async def open_shop(hub: Hub, slug: str) -> Shop:
-    """A tenant, its outlet and two tills, made over the API."""
+async def open_shop(hub: Hub, slug: str, till_ids: tuple[str, str] | None = None) -> Shop:
+    """A tenant, its outlet and two tills (with ``till_ids``, or new ids), made over the API."""
     token = await hub.tenant(slug)
     await hub.outlet(token, OUTLET)
     tills = []
-    for code in ("D01", "D02"):
-        answer = await hub.enroll(await hub.code(token, OUTLET, code))
+    for n, code in enumerate(("D01", "D02")):
+        device_id = till_ids[n] if till_ids else None
+        answer = await hub.enroll(await hub.code(token, OUTLET, code), device_id)
         tills.append(
             HubDevice(answer["device_id"], answer["credential"], code, "", slug, "", OUTLET)
         )
