@@ -36,7 +36,13 @@ from cloud_hub.services.errors import (
 from cloud_hub.services.sync_devices import SyncingDevice
 from cloud_hub.store.meta import ensure_epoch
 from cloud_hub.store.models import quarantine
-from cloud_hub.store.oplog import known_op_ids, outlet_scope, store_ops
+from cloud_hub.store.oplog import (
+    known_op_ids,
+    outlet_scope,
+    quarantine_scope,
+    store_ops,
+    take_sequences,
+)
 from cloud_hub.store.owners import lock_named, owners
 from cloud_hub.store.pages import Reader, read_page
 from sync_protocol import (
@@ -335,10 +341,15 @@ async def _quarantine(
 ) -> None:
     if not held:
         return
+    # Numbered per tenant, after the outlet's commit sequences (the order a push locks).
+    last = await take_sequences(
+        conn, device.tenant_id, quarantine_scope(device.tenant_id), len(held)
+    )
     await conn.execute(
         sa.insert(quarantine),
         [
             {
+                "id": last - len(held) + 1 + index,
                 "tenant_id": device.tenant_id,
                 "outlet_id": device.outlet_id,
                 "device_id": device.device_id,
@@ -351,6 +362,6 @@ async def _quarantine(
                 "received_ms": now_ms,
                 "hlc": entry.op.hlc if entry.op is not None else None,
             }
-            for entry in held
+            for index, entry in enumerate(held)
         ],
     )

@@ -12,9 +12,10 @@ device names has to be unique beyond its tenant. Tables that are not one tenant'
 are listed, with why, in ``tests/unit/cloud_hub/test_tenant_keys.py``.
 
 Scopes: ``o:<outlet_id>`` for an outlet's ops, ``t:<tenant_id>`` for the tenant's
-reference data. ``scope_counters`` hands out commit sequences: a writer increments the
-scope's row inside its transaction, which holds the row lock until commit, so no lower
-number can commit after a higher one is visible.
+reference data; ``q:<tenant_id>`` numbers the tenant's quarantined ops.
+``scope_counters`` hands out commit sequences: a writer increments the scope's row inside
+its transaction, which holds the row lock until commit, so no lower number can commit
+after a higher one is visible.
 """
 
 from __future__ import annotations
@@ -181,8 +182,9 @@ ops = sa.Table(
 quarantine = sa.Table(
     "quarantine",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("tenant_id", Id, nullable=False, index=True),
+    # Numbered per tenant from the ``q:<tenant_id>`` counter (1, 2, ...).
+    sa.Column("id", sa.Integer, nullable=False, autoincrement=False),
+    sa.Column("tenant_id", Id, nullable=False),
     sa.Column("outlet_id", Id, nullable=False),
     sa.Column("device_id", Id, nullable=False),
     sa.Column("device_seq", sa.BigInteger, nullable=False),
@@ -197,6 +199,7 @@ quarantine = sa.Table(
     sa.Column("settled_by", sa.String(200)),
     sa.Column("note", sa.String(500)),
     sa.Column("hlc", sa.BigInteger),  # the op's stamp, when it decoded
+    sa.PrimaryKeyConstraint("tenant_id", "id"),
     sa.Index("ix_quarantine_device", "tenant_id", "device_id", "device_seq"),
 )
 

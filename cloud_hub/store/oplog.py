@@ -48,6 +48,11 @@ def tenant_scope(tenant_id: str) -> str:
     return f"t:{tenant_id}"
 
 
+def quarantine_scope(tenant_id: str) -> str:
+    """The counter that numbers a tenant's quarantined ops (no op is committed in it)."""
+    return f"q:{tenant_id}"
+
+
 def decode_body(body: bytes) -> Op:
     """An op from its stored MessagePack body."""
     op: Op = _op_decoder.decode(body)
@@ -93,7 +98,7 @@ async def store_ops(
         state = states.setdefault(key, EntityState(*key))
         for op in new:
             apply_op(state, op)
-    last = await _take_sequences(conn, tenant_id, scope, len(ops))
+    last = await take_sequences(conn, tenant_id, scope, len(ops))
     first = last - len(ops) + 1
     await insert_many(
         conn,
@@ -198,8 +203,8 @@ async def known_op_ids(conn: AsyncConnection, tenant_id: str, op_ids: Sequence[s
     return found
 
 
-async def _take_sequences(conn: AsyncConnection, tenant_id: str, scope: str, count: int) -> int:
-    """Reserve ``count`` commit sequences in ``scope``; return the last one."""
+async def take_sequences(conn: AsyncConnection, tenant_id: str, scope: str, count: int) -> int:
+    """Reserve ``count`` numbers in the tenant's ``scope``; return the last one."""
     bump = (
         sa.update(scope_counters)
         .where(scope_counters.c.tenant_id == tenant_id, scope_counters.c.scope == scope)

@@ -30,8 +30,6 @@ NOT_TENANT_DATA = {
 #: ``table:column,column`` (``pk`` for a primary key), with why.
 HUB_MADE_KEYS = {
     "outlets:pk": "an outlet's id is made by the hub (uuid7), never by a device",
-    "quarantine:pk": "an entry's number is made by the hub; lookups by a device's ids use "
-    "ix_quarantine_device, which leads with the tenant",
     "devices:credential_hash": "the digest of a secret the hub made, looked up before the "
     "device's tenant is known",
 }

@@ -4,8 +4,9 @@ Tickets, payments, conflicts, ops and devices were keyed by the ids devices make
 are now keyed by ``(tenant_id, <id>)``, and the unique keys and indexes of ops, devices,
 quarantine, tickets and payments lead with ``tenant_id`` too (ADR 0024). Commit-sequence
 counters get their tenant (the tenant a ``t:`` scope names, or the tenant of the outlet
-an ``o:`` scope names). Every row is kept: ids that were unique hub-wide are unique
-within their tenant.
+an ``o:`` scope names). Quarantined ops keep their numbers, now per tenant
+(``(tenant_id, id)``), and each tenant's ``q:`` counter continues after its highest.
+Every row is kept: ids that were unique hub-wide are unique within their tenant.
 
 Revision ID: 0008_tenant_keys
 Revises: 0007_admin_tokens
@@ -45,7 +46,13 @@ BEFORE = {
         unique={"uq_devices_outlet_id_code": ["outlet_id", "code"]},
         indexes={"ix_devices_outlet_id": ["outlet_id"]},
     ),
-    "quarantine": Keys(["id"], indexes={"ix_quarantine_device": ["device_id", "device_seq"]}),
+    "quarantine": Keys(
+        ["id"],
+        indexes={
+            "ix_quarantine_tenant_id": ["tenant_id"],
+            "ix_quarantine_device": ["device_id", "device_seq"],
+        },
+    ),
     "conflicts": Keys(["conflict_id"], indexes={"ix_conflicts_tenant_id": ["tenant_id"]}),
     "tickets": Keys(["id"], indexes={"ix_tickets_outlet_id": ["outlet_id"]}),
     "payments": Keys(["id"], indexes={"ix_payments_outlet_id": ["outlet_id"]}),
@@ -63,7 +70,8 @@ AFTER = {
         unique={"uq_devices_tenant_id_outlet_id_code": ["tenant_id", "outlet_id", "code"]},
     ),
     "quarantine": Keys(
-        ["id"], indexes={"ix_quarantine_device": ["tenant_id", "device_id", "device_seq"]}
+        ["tenant_id", "id"],
+        indexes={"ix_quarantine_device": ["tenant_id", "device_id", "device_seq"]},
     ),
     "conflicts": Keys(["tenant_id", "conflict_id"]),
     "tickets": Keys(["tenant_id", "id"], indexes={"ix_tickets_outlet": ["tenant_id", "outlet_id"]}),
@@ -91,10 +99,16 @@ def upgrade() -> None:
         batch_op.alter_column("tenant_id", existing_type=sa.String(length=36), nullable=False)
         batch_op.drop_constraint("pk_scope_counters", type_="primary")
         batch_op.create_primary_key("pk_scope_counters", ["tenant_id", "scope"])
+    # Quarantined ops are numbered per tenant from now on, after the numbers they had.
+    op.execute(
+        "INSERT INTO scope_counters (tenant_id, scope, last_seq) "
+        "SELECT tenant_id, 'q:' || tenant_id, max(id) FROM quarantine GROUP BY tenant_id"
+    )
 
 
 def downgrade() -> None:
     """Back to hub-wide keys; refused (a duplicate key) once two tenants share an id."""
+    op.execute("DELETE FROM scope_counters WHERE scope LIKE 'q:%'")
     with op.batch_alter_table("scope_counters", schema=None) as batch_op:
         batch_op.drop_constraint("pk_scope_counters", type_="primary")
         batch_op.create_primary_key("pk_scope_counters", ["scope"])
