@@ -194,7 +194,9 @@ async def resolve(
         now_ms=now_ms,
     )
     await conn.execute(
-        sa.update(conflicts).where(conflicts.c.conflict_id == conflict_id).values(resolved=True)
+        sa.update(conflicts)
+        .where(conflicts.c.tenant_id == tenant.id, conflicts.c.conflict_id == conflict_id)
+        .values(resolved=True)
     )
     return Resolution(conflict_id, str(edit.op_id), row.field, chosen)
 

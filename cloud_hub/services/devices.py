@@ -122,7 +122,7 @@ async def revoke(conn: AsyncConnection, tenant: Tenant, device_id: str, *, now_m
     if device.status != "revoked":
         await conn.execute(
             sa.update(devices)
-            .where(devices.c.id == device.id)
+            .where(devices.c.tenant_id == tenant.id, devices.c.id == device.id)
             .values(status="revoked", revoked_ms=now_ms)
         )
     return await get_device(conn, tenant, device.id)
@@ -143,7 +143,9 @@ async def sign_out(
     # The device row before the scope counter (in write_fields), as a push takes them
     # (ADR 0007): the other order deadlocks with a push of this device.
     await conn.execute(
-        sa.update(devices).where(devices.c.id == device.id).values(signout_before_ms=now_ms)
+        sa.update(devices)
+        .where(devices.c.tenant_id == tenant.id, devices.c.id == device.id)
+        .values(signout_before_ms=now_ms)
     )
     edit = await hub_writer.write_fields(
         conn,

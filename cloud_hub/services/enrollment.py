@@ -126,7 +126,7 @@ async def issue(
     identifiers.device_code(device_code)
     if not 1 <= expires_hours <= MAX_EXPIRY_HOURS:
         raise InvalidInput(f"a code expires after 1 to {MAX_EXPIRY_HOURS} hours")
-    await _ensure_code_free(conn, outlet.id, device_code)
+    await _ensure_code_free(conn, tenant.id, outlet.id, device_code)
     earlier = sa.and_(
         enrollment_codes.c.outlet_id == outlet.id,
         enrollment_codes.c.device_code == device_code,
@@ -177,16 +177,20 @@ async def redeem(
             )
         )
     ).first()
+    # A device id is the device's own: unique within the code's tenant, not hub-wide. A
+    # code the hub never issued names no tenant: any enrolled device answers the same as
+    # with a live code, so a known device id cannot tell live codes apart.
+    tenant_id = row.tenant_id if row is not None else None
     if row is not None and row.expires_ms <= now_ms:
         row = None
     retry = row is not None and row.used_ms is not None and row.device_id == device_id
-    if not retry and await conn.scalar(sa.select(devices.c.id).where(devices.c.id == device_id)):
+    if not retry and await _enrolled_already(conn, tenant_id, device_id):
         raise DeviceAlreadyEnrolled("device", device_id)
     if row is None or (row.used_ms is not None and not retry):
         raise EnrollmentCodeUnknown()
     if retry:
         return await _redeem_again(conn, row, device_id)
-    await _ensure_code_free(conn, row.outlet_id, row.device_code)
+    await _ensure_code_free(conn, row.tenant_id, row.outlet_id, row.device_code)
     used = await conn.execute(
         sa.update(enrollment_codes)
         .where(enrollment_codes.c.code_hash == row.code_hash, enrollment_codes.c.used_ms.is_(None))
@@ -222,6 +226,7 @@ async def _redeem_again(conn: AsyncConnection, row: Any, device_id: str) -> Enro
     rotated = await conn.execute(
         sa.update(devices)
         .where(
+            devices.c.tenant_id == row.tenant_id,
             devices.c.id == device_id,
             devices.c.status == "active",
             devices.c.last_seen_ms.is_(None),
@@ -251,10 +256,22 @@ async def _enrolled(conn: AsyncConnection, row: Any, device_id: str, credential:
     )
 
 
-async def _ensure_code_free(conn: AsyncConnection, outlet_id: str, device_code: str) -> None:
+async def _enrolled_already(conn: AsyncConnection, tenant_id: str | None, device_id: str) -> bool:
+    """Whether the tenant (any tenant, for None) has a device of this id."""
+    query = sa.select(devices.c.id).where(devices.c.id == device_id).limit(1)
+    if tenant_id is not None:
+        query = query.where(devices.c.tenant_id == tenant_id)
+    return await conn.scalar(query) is not None
+
+
+async def _ensure_code_free(
+    conn: AsyncConnection, tenant_id: str, outlet_id: str, device_code: str
+) -> None:
     taken = await conn.scalar(
         sa.select(devices.c.id).where(
-            devices.c.outlet_id == outlet_id, devices.c.code == device_code
+            devices.c.tenant_id == tenant_id,
+            devices.c.outlet_id == outlet_id,
+            devices.c.code == device_code,
         )
     )
     if taken is not None:

@@ -150,7 +150,7 @@ async def _envelope(
     last = (
         await conn.execute(
             sa.select(ops.c.hlc)
-            .where(ops.c.device_id == tenant.writer_device_id)
+            .where(ops.c.tenant_id == tenant.id, ops.c.device_id == tenant.writer_device_id)
             .order_by(ops.c.device_seq.desc())
             .limit(1)
         )

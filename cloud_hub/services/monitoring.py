@@ -108,11 +108,15 @@ async def outlet_sync(
     outlet = await tenancy.outlet_by_code(conn, tenant, outlet_code)
     scope = f"o:{outlet.id}"
     seq = await conn.scalar(
-        sa.select(scope_counters.c.last_seq).where(scope_counters.c.scope == scope)
+        sa.select(scope_counters.c.last_seq).where(
+            scope_counters.c.tenant_id == tenant.id, scope_counters.c.scope == scope
+        )
     )
     by_device = await _conflicts_by_device(conn, tenant, outlet.id)
     rows = await conn.execute(
-        sa.select(devices).where(devices.c.outlet_id == outlet.id).order_by(devices.c.code)
+        sa.select(devices)
+        .where(devices.c.tenant_id == tenant.id, devices.c.outlet_id == outlet.id)
+        .order_by(devices.c.code)
     )
     found = [await _device(conn, scope, row, by_device, now_ms) for row in rows.all()]
     return OutletSync(outlet.code, now_ms, int(seq or 0), by_device["*"], found)
@@ -122,7 +126,10 @@ async def _device(
     conn: AsyncConnection, scope: str, row: Any, by_device: Counter[str], now_ms: int
 ) -> DeviceSync:
     unpulled = sa.and_(
-        ops.c.scope == scope, ops.c.commit_seq > row.pulled_seq, ops.c.device_id != row.id
+        ops.c.tenant_id == row.tenant_id,
+        ops.c.scope == scope,
+        ops.c.commit_seq > row.pulled_seq,
+        ops.c.device_id != row.id,
     )
     lag = (
         await conn.execute(
@@ -133,7 +140,7 @@ async def _device(
     held, furthest = (
         await conn.execute(
             sa.select(sa.func.count(), sa.func.max(lead)).where(
-                quarantine.c.device_id == row.id, HELD
+                quarantine.c.tenant_id == row.tenant_id, quarantine.c.device_id == row.id, HELD
             )
         )
     ).one()
@@ -178,7 +185,9 @@ async def _conflicts_by_device(
     if not op_ids:
         return counts
     owner_rows = await conn.execute(
-        sa.select(ops.c.op_id, ops.c.device_id).where(ops.c.op_id.in_(op_ids))
+        sa.select(ops.c.op_id, ops.c.device_id).where(
+            ops.c.tenant_id == tenant.id, ops.c.op_id.in_(op_ids)
+        )
     )
     owners = {row.op_id: row.device_id for row in owner_rows}
     for group in groups:

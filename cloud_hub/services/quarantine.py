@@ -95,7 +95,7 @@ async def release(
     still = refusal(op, owner, now_ms, max_drift_ms=MAX_WALL_MS, owners=owned)
     if still is not None:
         raise StillRefused(f"op is still refused: {still.code}: {still.reason}")
-    if not await known_op_ids(conn, [str(op.op_id)]):
+    if not await known_op_ids(conn, tenant.id, [str(op.op_id)]):
         await store_ops(
             conn,
             tenant_id=tenant.id,
@@ -121,7 +121,7 @@ async def discard(
 
 
 async def verdicts(
-    conn: AsyncConnection, device_id: str, first_seq: int, last_seq: int
+    conn: AsyncConnection, tenant_id: str, device_id: str, first_seq: int, last_seq: int
 ) -> dict[int, Refusal]:
     """The verdicts on a device's ops in ``[first_seq, last_seq]`` that the hub did not
     merge: held ones keep their code, discarded ones answer ``discarded``."""
@@ -134,6 +134,7 @@ async def verdicts(
             quarantine.c.reason,
             quarantine.c.discarded_ms,
         ).where(
+            quarantine.c.tenant_id == tenant_id,
             quarantine.c.device_id == device_id,
             quarantine.c.device_seq.between(first_seq, last_seq),
             quarantine.c.released_ms.is_(None),
@@ -196,7 +197,7 @@ async def _settle(
     column = "released_ms" if outcome == RELEASED else "discarded_ms"
     await conn.execute(
         sa.update(quarantine)
-        .where(quarantine.c.id == row.id)
+        .where(quarantine.c.tenant_id == tenant.id, quarantine.c.id == row.id)
         .values({column: now_ms, "settled_by": by[:200], "note": note[:500]})
     )
     outlet = await tenancy.outlet_by_id(conn, tenant, row.outlet_id)

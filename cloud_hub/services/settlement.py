@@ -130,7 +130,9 @@ async def settlement(
         payments.c.hlc < end << LOGICAL_BITS,
     )
     voided = sa.and_(tickets.c.status == "voided", tickets.c.reinstated == sa.false())
-    on_ticket = sa.and_(tickets.c.id == payments.c.ticket_id, tickets.c.tenant_id == tenant.id)
+    on_ticket = sa.and_(
+        tickets.c.tenant_id == payments.c.tenant_id, tickets.c.id == payments.c.ticket_id
+    )
     flag = sa.case((voided, 1), else_=0).label("voided")
     rows = await conn.execute(
         sa.select(

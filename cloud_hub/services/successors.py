@@ -73,9 +73,12 @@ async def grant_successor(
             f"the hub holds the same ops as device {old.id} up to {old.last_applied_seq}: "
             "it needs no successor and syncs on as it is"
         )
-    if await conn.scalar(sa.select(devices.c.id).where(devices.c.id == successor_id)):
+    taken = sa.select(devices.c.id).where(
+        devices.c.tenant_id == old.tenant_id, devices.c.id == successor_id
+    )
+    if await conn.scalar(taken):
         raise AlreadyExists("device", successor_id)
-    code = await _free_code(conn, old.outlet_id, old.code)
+    code = await _free_code(conn, old.tenant_id, old.outlet_id, old.code)
     credential = credentials.new_token()
     await conn.execute(
         sa.insert(devices).values(
@@ -92,7 +95,7 @@ async def grant_successor(
     )
     await conn.execute(
         sa.update(devices)
-        .where(devices.c.id == old.id)
+        .where(devices.c.tenant_id == old.tenant_id, devices.c.id == old.id)
         .values(status=RETIRED, retired_ms=now_ms, successor_id=successor_id)
     )
     return await _granted(conn, old, successor_id, code, credential)
@@ -159,7 +162,7 @@ async def _diverged(conn: AsyncConnection, old: _OldDevice, request: SuccessorRe
     seq, claimed = request.proof_seq, request.proof_op_id
     if claimed is None or not 1 <= seq <= old.last_applied_seq:
         return False
-    held = await sync_devices.held_op_id(conn, old.id, seq)
+    held = await sync_devices.held_op_id(conn, old.tenant_id, old.id, seq)
     return held is not None and held != str(claimed)
 
 
@@ -171,6 +174,7 @@ async def _grant_again(
     rotated = await conn.execute(
         sa.update(devices)
         .where(
+            devices.c.tenant_id == old.tenant_id,
             devices.c.id == successor_id,
             devices.c.status == ACTIVE,
             devices.c.last_seen_ms.is_(None),
@@ -200,10 +204,12 @@ async def _granted(
     )
 
 
-async def _free_code(conn: AsyncConnection, outlet_id: str, code: str) -> str:
+async def _free_code(conn: AsyncConnection, tenant_id: str, outlet_id: str, code: str) -> str:
     """The first ``<root>R<n>`` that no device of the outlet has, nor an open code names."""
     root = _RESTORED.sub("", code) or code
-    taken_by_devices = sa.select(devices.c.code).where(devices.c.outlet_id == outlet_id)
+    taken_by_devices = sa.select(devices.c.code).where(
+        devices.c.tenant_id == tenant_id, devices.c.outlet_id == outlet_id
+    )
     taken_by_codes = sa.select(enrollment_codes.c.device_code).where(
         enrollment_codes.c.outlet_id == outlet_id
     )

@@ -36,7 +36,13 @@ from cloud_hub.services.errors import (
 from cloud_hub.services.sync_devices import SyncingDevice
 from cloud_hub.store.meta import ensure_epoch
 from cloud_hub.store.models import quarantine
-from cloud_hub.store.oplog import known_op_ids, outlet_scope, store_ops
+from cloud_hub.store.oplog import (
+    known_op_ids,
+    outlet_scope,
+    quarantine_scope,
+    store_ops,
+    take_sequences,
+)
 from cloud_hub.store.owners import lock_named, owners
 from cloud_hub.store.pages import Reader, read_page
 from sync_protocol import (
@@ -99,7 +105,9 @@ async def handshake(
             agent_version=request.agent_version,
         )
         epoch = await ensure_epoch(conn)
-        held_at_applied = await sync_devices.held_op_id(conn, device.device_id, last_applied)
+        held_at_applied = await sync_devices.held_op_id(
+            conn, device.tenant_id, device.device_id, last_applied
+        )
         diverged = await _diverged(conn, device, request, last_applied)
         if diverged:
             await sync_devices.mark_diverged(conn, device, now_ms=now)
@@ -138,7 +146,7 @@ async def _diverged(
     seq, claimed = request.acked_seq, request.acked_op_id
     if claimed is None or not 1 <= seq <= last_applied:
         return ""
-    held = await sync_devices.held_op_id(conn, device.device_id, seq)
+    held = await sync_devices.held_op_id(conn, device.tenant_id, device.device_id, seq)
     if held is None or held == str(claimed):
         return ""
     return (
@@ -177,11 +185,11 @@ async def push(
         plan = plan_push(
             items,
             last_applied,
-            known_op_ids=await known_op_ids(conn, candidates),
+            known_op_ids=await known_op_ids(conn, device.tenant_id, candidates),
             refuse=lambda op: refusal(op, writer, now, max_drift_ms, owners=owned),
             held=await _held_below(conn, device, items, last_applied),
             verdicts=await held_ops.verdicts(
-                conn, device.device_id, _first_seq(items), last_applied
+                conn, device.tenant_id, device.device_id, _first_seq(items), last_applied
             ),
         )
         if plan.diverged_at is not None:
@@ -301,7 +309,9 @@ async def _held_below(
     ]
     if not repeated:
         return {}
-    return await sync_devices.held_op_ids(conn, device.device_id, min(repeated), max(repeated))
+    return await sync_devices.held_op_ids(
+        conn, device.tenant_id, device.device_id, min(repeated), max(repeated)
+    )
 
 
 def _stamp_lead(items: Sequence[PushItem], now_ms: int) -> int | None:
@@ -331,10 +341,15 @@ async def _quarantine(
 ) -> None:
     if not held:
         return
+    # Numbered per tenant, after the outlet's commit sequences (the order a push locks).
+    last = await take_sequences(
+        conn, device.tenant_id, quarantine_scope(device.tenant_id), len(held)
+    )
     await conn.execute(
         sa.insert(quarantine),
         [
             {
+                "id": last - len(held) + 1 + index,
                 "tenant_id": device.tenant_id,
                 "outlet_id": device.outlet_id,
                 "device_id": device.device_id,
@@ -347,6 +362,6 @@ async def _quarantine(
                 "received_ms": now_ms,
                 "hlc": entry.op.hlc if entry.op is not None else None,
             }
-            for entry in held
+            for index, entry in enumerate(held)
         ],
     )

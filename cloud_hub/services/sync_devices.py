@@ -125,7 +125,7 @@ async def record_handshake(
         values["agent_version"] = version
     query = (
         sa.update(devices)
-        .where(devices.c.id == device.device_id)
+        .where(_row_of(device))
         .values(**values)
         .returning(devices.c.last_applied_seq)
     )
@@ -142,7 +142,7 @@ async def lock_for_push(
     """
     query = (
         sa.update(devices)
-        .where(devices.c.id == device.device_id)
+        .where(_row_of(device))
         .values(last_push_ms=now_ms, last_seen_ms=now_ms)
         .returning(devices.c.last_applied_seq, devices.c.checkpoint)
     )
@@ -163,7 +163,7 @@ async def record_push(
     values: dict[str, object] = {"last_applied_seq": last_applied_seq, "checkpoint": checkpoint}
     if hlc_skew_ms is not None:
         values["hlc_skew_ms"] = hlc_skew_ms
-    await conn.execute(sa.update(devices).where(devices.c.id == device.device_id).values(**values))
+    await conn.execute(sa.update(devices).where(_row_of(device)).values(**values))
 
 
 async def record_pull(
@@ -172,13 +172,17 @@ async def record_pull(
     """Store when the device last pulled and the outlet position it reached."""
     await conn.execute(
         sa.update(devices)
-        .where(devices.c.id == device.device_id)
+        .where(_row_of(device))
         .values(last_pull_ms=now_ms, last_seen_ms=now_ms, pulled_seq=pulled_seq)
     )
 
 
+def _row_of(device: SyncingDevice) -> sa.ColumnElement[bool]:
+    return sa.and_(devices.c.tenant_id == device.tenant_id, devices.c.id == device.device_id)
+
+
 async def held_op_ids(
-    conn: AsyncConnection, device_id: str, first_seq: int, last_seq: int
+    conn: AsyncConnection, tenant_id: str, device_id: str, first_seq: int, last_seq: int
 ) -> dict[int, str | None]:
     """The op id the hub holds for the device at each sequence in a range.
 
@@ -192,18 +196,20 @@ async def held_op_ids(
     held: dict[int, str | None] = {}
     for table in (quarantine, ops_table):  # an applied op wins over a quarantined one
         query = sa.select(table.c.device_seq, table.c.op_id).where(
-            table.c.device_id == device_id, table.c.device_seq.between(first_seq, last_seq)
+            table.c.tenant_id == tenant_id,
+            table.c.device_id == device_id,
+            table.c.device_seq.between(first_seq, last_seq),
         )
         for seq, op_id in await conn.execute(query):
             held[int(seq)] = op_id
     return held
 
 
-async def held_op_id(conn: AsyncConnection, device_id: str, seq: int) -> str | None:
+async def held_op_id(conn: AsyncConnection, tenant_id: str, device_id: str, seq: int) -> str | None:
     """The op id the hub holds for the device at ``seq`` (None: nothing, or unreadable)."""
     if seq < 1:
         return None
-    return (await held_op_ids(conn, device_id, seq, seq)).get(seq)
+    return (await held_op_ids(conn, tenant_id, device_id, seq, seq)).get(seq)
 
 
 async def mark_diverged(conn: AsyncConnection, device: SyncingDevice, *, now_ms: int) -> None:
@@ -213,6 +219,6 @@ async def mark_diverged(conn: AsyncConnection, device: SyncingDevice, *, now_ms:
     """
     await conn.execute(
         sa.update(devices)
-        .where(devices.c.id == device.device_id, devices.c.diverged_ms.is_(None))
+        .where(_row_of(device), devices.c.diverged_ms.is_(None))
         .values(diverged_ms=now_ms)
     )

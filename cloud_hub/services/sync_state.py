@@ -26,6 +26,7 @@ async def outlet_state_hash(conn: AsyncConnection, tenant: Tenant, outlet_code: 
     keep = await verifiers.kept(conn, tenant.id, outlet.code, None)
     return await scopes_state_hash(
         conn,
+        tenant.id,
         [outlet_scope(outlet.id), tenant_scope(tenant.id)],
         lambda op: verifiers.redact(op, keep),
     )

@@ -79,14 +79,11 @@ async def upsert_many(
     *,
     key: list[str],
     updated: list[str],
-    same: str | None = None,
     returning: tuple[sa.Column[Any], ...] = (),
 ) -> list[Any]:
     """Insert ``rows``, updating the ``updated`` columns of rows whose ``key`` exists.
 
     Args:
-        same: a column that must already hold the same value for a row to be updated
-            (a row of another tenant is left alone).
         returning: columns to return for every row inserted or updated.
 
     Rows must have unique keys (one statement may not touch a row twice). On PostgreSQL
@@ -101,7 +98,6 @@ async def upsert_many(
     stmt = stmt.on_conflict_do_update(
         index_elements=key,
         set_={name: stmt.excluded[name] for name in updated},
-        where=(table.c[same] == stmt.excluded[same]) if same else None,
     )
     if returning:
         stmt = stmt.returning(*returning)

@@ -6,10 +6,16 @@ produces (entities, conflicts, tickets, payments). Ids the devices make are kept
 their canonical text so both databases compare them the same way. Times are Unix
 milliseconds; money is integer minor units.
 
+Every primary and unique key of a tenant's data leads with ``tenant_id`` (ADR 0024): a
+device names its tickets, tenders, entities, conflicts and ops itself, and nothing a
+device names has to be unique beyond its tenant. Tables that are not one tenant's data
+are listed, with why, in ``tests/unit/cloud_hub/test_tenant_keys.py``.
+
 Scopes: ``o:<outlet_id>`` for an outlet's ops, ``t:<tenant_id>`` for the tenant's
-reference data. ``scope_counters`` hands out commit sequences: a writer increments the
-scope's row inside its transaction, which holds the row lock until commit, so no lower
-number can commit after a higher one is visible.
+reference data; ``q:<tenant_id>`` numbers the tenant's quarantined ops.
+``scope_counters`` hands out commit sequences: a writer increments the scope's row inside
+its transaction, which holds the row lock until commit, so no lower number can commit
+after a higher one is visible.
 """
 
 from __future__ import annotations
@@ -99,9 +105,9 @@ outlets = sa.Table(
 devices = sa.Table(
     "devices",
     metadata,
-    sa.Column("id", Id, primary_key=True),
-    sa.Column("tenant_id", Id, sa.ForeignKey("tenants.id"), nullable=False),
-    sa.Column("outlet_id", Id, sa.ForeignKey("outlets.id"), nullable=False, index=True),
+    sa.Column("tenant_id", Id, sa.ForeignKey("tenants.id"), primary_key=True),
+    sa.Column("id", Id, primary_key=True),  # the device's own id
+    sa.Column("outlet_id", Id, sa.ForeignKey("outlets.id"), nullable=False),
     sa.Column("code", sa.String(16), nullable=False),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("credential_hash", sa.String(64), nullable=False, unique=True),
@@ -128,7 +134,7 @@ devices = sa.Table(
     sa.Column("diverged_ms", Millis),
     sa.Column("successor_id", Id),
     sa.Column("retired_ms", Millis),
-    sa.UniqueConstraint("outlet_id", "code"),
+    sa.UniqueConstraint("tenant_id", "outlet_id", "code"),
 )
 
 enrollment_codes = sa.Table(
@@ -147,6 +153,7 @@ enrollment_codes = sa.Table(
 scope_counters = sa.Table(
     "scope_counters",
     metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
     sa.Column("scope", sa.String(40), primary_key=True),
     sa.Column("last_seq", sa.BigInteger, nullable=False),
 )
@@ -154,8 +161,8 @@ scope_counters = sa.Table(
 ops = sa.Table(
     "ops",
     metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
     sa.Column("op_id", Id, primary_key=True),
-    sa.Column("tenant_id", Id, nullable=False),
     sa.Column("outlet_id", Id),  # NULL for tenant-scope (reference) ops
     sa.Column("scope", sa.String(40), nullable=False),
     sa.Column("commit_seq", sa.BigInteger, nullable=False),
@@ -167,16 +174,17 @@ ops = sa.Table(
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("body", sa.LargeBinary, nullable=False),  # MessagePack, as received
     sa.Column("received_ms", Millis, nullable=False),
-    sa.UniqueConstraint("scope", "commit_seq"),
-    sa.UniqueConstraint("device_id", "device_seq"),
+    sa.UniqueConstraint("tenant_id", "scope", "commit_seq"),
+    sa.UniqueConstraint("tenant_id", "device_id", "device_seq"),
     sa.Index("ix_ops_entity", "tenant_id", "entity", "entity_id"),
 )
 
 quarantine = sa.Table(
     "quarantine",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("tenant_id", Id, nullable=False, index=True),
+    # Numbered per tenant from the ``q:<tenant_id>`` counter (1, 2, ...).
+    sa.Column("id", sa.Integer, nullable=False, autoincrement=False),
+    sa.Column("tenant_id", Id, nullable=False),
     sa.Column("outlet_id", Id, nullable=False),
     sa.Column("device_id", Id, nullable=False),
     sa.Column("device_seq", sa.BigInteger, nullable=False),
@@ -191,7 +199,8 @@ quarantine = sa.Table(
     sa.Column("settled_by", sa.String(200)),
     sa.Column("note", sa.String(500)),
     sa.Column("hlc", sa.BigInteger),  # the op's stamp, when it decoded
-    sa.Index("ix_quarantine_device", "device_id", "device_seq"),
+    sa.PrimaryKeyConstraint("tenant_id", "id"),
+    sa.Index("ix_quarantine_device", "tenant_id", "device_id", "device_seq"),
 )
 
 entities = sa.Table(
@@ -211,8 +220,8 @@ entities = sa.Table(
 conflicts = sa.Table(
     "conflicts",
     metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
     sa.Column("conflict_id", sa.String(200), primary_key=True),
-    sa.Column("tenant_id", Id, nullable=False, index=True),
     sa.Column("outlet_id", Id),
     sa.Column("entity", sa.String(64), nullable=False),
     sa.Column("entity_id", sa.String(128), nullable=False),
@@ -226,9 +235,9 @@ conflicts = sa.Table(
 tickets = sa.Table(
     "tickets",
     metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
     sa.Column("id", sa.String(128), primary_key=True),
-    sa.Column("tenant_id", Id, nullable=False),
-    sa.Column("outlet_id", Id, nullable=False, index=True),
+    sa.Column("outlet_id", Id, nullable=False),
     sa.Column("receipt_no", sa.String(64)),
     sa.Column("kind", sa.String(16)),
     sa.Column("status", sa.String(32), nullable=False),
@@ -245,15 +254,16 @@ tickets = sa.Table(
     sa.Column("reinstated", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("money_conflict", sa.String(32)),
     sa.Column("money_conflict_amount", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Index("ix_tickets_outlet", "tenant_id", "outlet_id"),
 )
 """Ticket read model: status, totals, what was paid and refunded, and money conflicts."""
 
 payments = sa.Table(
     "payments",
     metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
     sa.Column("id", sa.String(128), primary_key=True),
-    sa.Column("tenant_id", Id, nullable=False),
-    sa.Column("outlet_id", Id, nullable=False, index=True),
+    sa.Column("outlet_id", Id, nullable=False),
     sa.Column("ticket_id", sa.String(128), nullable=False),
     sa.Column("device_id", Id, nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),  # payment | refund
@@ -263,5 +273,7 @@ payments = sa.Table(
     sa.Column("status", sa.String(32), nullable=False),
     sa.Column("reference", sa.String(200)),
     sa.Column("hlc", sa.BigInteger, nullable=False),
+    sa.Index("ix_payments_outlet", "tenant_id", "outlet_id", "hlc"),
+    sa.Index("ix_payments_ticket", "tenant_id", "ticket_id"),
 )
 """Every tender and refund, one row per event, for settlement reports."""

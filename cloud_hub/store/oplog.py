@@ -48,6 +48,11 @@ def tenant_scope(tenant_id: str) -> str:
     return f"t:{tenant_id}"
 
 
+def quarantine_scope(tenant_id: str) -> str:
+    """The counter that numbers a tenant's quarantined ops (no op is committed in it)."""
+    return f"q:{tenant_id}"
+
+
 def decode_body(body: bytes) -> Op:
     """An op from its stored MessagePack body."""
     op: Op = _op_decoder.decode(body)
@@ -81,7 +86,7 @@ async def store_ops(
         MergeError: if an op cannot be merged; the caller's transaction must roll back.
     """
     if not ops:
-        return await scope_head(conn, scope)
+        return await scope_head(conn, tenant_id, scope)
     touched: dict[EntityKey, list[Op]] = {}
     for op, _ in ops:
         touched.setdefault((op.entity, op.entity_id), []).append(op)
@@ -93,7 +98,7 @@ async def store_ops(
         state = states.setdefault(key, EntityState(*key))
         for op in new:
             apply_op(state, op)
-    last = await _take_sequences(conn, scope, len(ops))
+    last = await take_sequences(conn, tenant_id, scope, len(ops))
     first = last - len(ops) + 1
     await insert_many(
         conn,
@@ -153,7 +158,10 @@ def fold(states: dict[EntityKey, EntityState], op: Op) -> None:
 
 
 async def scopes_state_hash(
-    conn: AsyncConnection, scopes: Sequence[str], shown: Callable[[Op], Op] = lambda op: op
+    conn: AsyncConnection,
+    tenant_id: str,
+    scopes: Sequence[str],
+    shown: Callable[[Op], Op] = lambda op: op,
 ) -> str:
     """``sync_protocol.state_hash`` over every op committed in ``scopes``.
 
@@ -165,34 +173,41 @@ async def scopes_state_hash(
     whose rows merge an entity's ops from every outlet of the tenant.
     """
     states: dict[EntityKey, EntityState] = {}
-    query = sa.select(ops_table.c.body).where(ops_table.c.scope.in_(list(scopes)))
+    query = sa.select(ops_table.c.body).where(
+        ops_table.c.tenant_id == tenant_id, ops_table.c.scope.in_(list(scopes))
+    )
     result = await conn.stream(query)
     async for (body,) in result:
         fold(states, shown(decode_body(body)))
     return state_hash(states.values())
 
 
-async def scope_head(conn: AsyncConnection, scope: str) -> int:
-    """The last commit sequence handed out in ``scope`` (0 when none)."""
-    query = sa.select(scope_counters.c.last_seq).where(scope_counters.c.scope == scope)
+async def scope_head(conn: AsyncConnection, tenant_id: str, scope: str) -> int:
+    """The last commit sequence handed out in the tenant's ``scope`` (0 when none)."""
+    query = sa.select(scope_counters.c.last_seq).where(
+        scope_counters.c.tenant_id == tenant_id, scope_counters.c.scope == scope
+    )
     return int((await conn.execute(query)).scalar_one_or_none() or 0)
 
 
-async def known_op_ids(conn: AsyncConnection, op_ids: Sequence[str]) -> set[str]:
-    """Which of ``op_ids`` the hub already holds."""
+async def known_op_ids(conn: AsyncConnection, tenant_id: str, op_ids: Sequence[str]) -> set[str]:
+    """Which of ``op_ids`` the hub already holds for the tenant (another tenant's op of
+    the same id is another op)."""
     found: set[str] = set()
     for start in range(0, len(op_ids), _CHUNK):
         chunk = list(op_ids[start : start + _CHUNK])
-        query = sa.select(ops_table.c.op_id).where(one_of(conn, ops_table.c.op_id, chunk))
+        query = sa.select(ops_table.c.op_id).where(
+            ops_table.c.tenant_id == tenant_id, one_of(conn, ops_table.c.op_id, chunk)
+        )
         found.update(row[0] for row in await conn.execute(query))
     return found
 
 
-async def _take_sequences(conn: AsyncConnection, scope: str, count: int) -> int:
-    """Reserve ``count`` commit sequences in ``scope``; return the last one."""
+async def take_sequences(conn: AsyncConnection, tenant_id: str, scope: str, count: int) -> int:
+    """Reserve ``count`` numbers in the tenant's ``scope``; return the last one."""
     bump = (
         sa.update(scope_counters)
-        .where(scope_counters.c.scope == scope)
+        .where(scope_counters.c.tenant_id == tenant_id, scope_counters.c.scope == scope)
         .values(last_seq=scope_counters.c.last_seq + count)
         .returning(scope_counters.c.last_seq)
     )
@@ -201,8 +216,8 @@ async def _take_sequences(conn: AsyncConnection, scope: str, count: int) -> int:
         return int(last)
     created = (
         insert(conn, scope_counters)
-        .values(scope=scope, last_seq=count)
-        .on_conflict_do_nothing(index_elements=[scope_counters.c.scope])
+        .values(tenant_id=tenant_id, scope=scope, last_seq=count)
+        .on_conflict_do_nothing(index_elements=[scope_counters.c.tenant_id, scope_counters.c.scope])
         .returning(scope_counters.c.last_seq)
     )
     last = (await conn.execute(created)).scalar_one_or_none()

@@ -50,21 +50,24 @@ async def read_page(
 ) -> Page:
     """The next page after the given positions, at most ``limit`` ops."""
     o_scope, t_scope = outlet_scope(reader.outlet_id), tenant_scope(reader.tenant_id)
-    heads = await _heads(conn, (o_scope, t_scope))
+    tenant = reader.tenant_id
+    heads = await _heads(conn, tenant, (o_scope, t_scope))
     o_head, t_head = heads.get(o_scope, 0), heads.get(t_scope, 0)
 
-    tenant_rows = await _rows(conn, t_scope, tenant_after, t_head, limit, None)
+    tenant_rows = await _rows(conn, tenant, t_scope, tenant_after, t_head, limit, None)
     tenant_seq = _reached(tenant_rows, limit, t_head, tenant_after)
     room = limit - len(tenant_rows)
     outlet_rows = []
     outlet_seq = outlet_after
     if room > 0:
-        outlet_rows = await _rows(conn, o_scope, outlet_after, o_head, room, reader.device_id)
+        outlet_rows = await _rows(
+            conn, tenant, o_scope, outlet_after, o_head, room, reader.device_id
+        )
         outlet_seq = _reached(outlet_rows, room, o_head, outlet_after)
 
     # Every tenant-scope sequence is an op (store_ops takes exactly one per op) and no
     # device op lives there, so its count is a subtraction; the outlet's needs a count.
-    outlet_left = await _count(conn, o_scope, outlet_seq, o_head, reader.device_id)
+    outlet_left = await _count(conn, tenant, o_scope, outlet_seq, o_head, reader.device_id)
     remaining = max(t_head - tenant_seq, 0) + outlet_left
     ops = [decode_body(body) for _, body in tenant_rows + outlet_rows]
     return Page(ops, outlet_seq, tenant_seq, remaining)
@@ -76,15 +79,16 @@ def _reached(rows: list[tuple[int, bytes]], asked: int, head: int, after: int) -
     return rows[-1][0]
 
 
-async def _heads(conn: AsyncConnection, scopes: tuple[str, str]) -> dict[str, int]:
+async def _heads(conn: AsyncConnection, tenant_id: str, scopes: tuple[str, str]) -> dict[str, int]:
     query = sa.select(scope_counters.c.scope, scope_counters.c.last_seq).where(
-        scope_counters.c.scope.in_(scopes)
+        scope_counters.c.tenant_id == tenant_id, scope_counters.c.scope.in_(scopes)
     )
     return {scope: int(seq) for scope, seq in await conn.execute(query)}
 
 
 async def _rows(
     conn: AsyncConnection,
+    tenant_id: str,
     scope: str,
     after: int,
     head: int,
@@ -96,6 +100,7 @@ async def _rows(
     query = (
         sa.select(ops_table.c.commit_seq, ops_table.c.body)
         .where(
+            ops_table.c.tenant_id == tenant_id,
             ops_table.c.scope == scope,
             ops_table.c.commit_seq > after,
             ops_table.c.commit_seq <= head,
@@ -109,11 +114,12 @@ async def _rows(
 
 
 async def _count(
-    conn: AsyncConnection, scope: str, after: int, head: int, excluded_device: str
+    conn: AsyncConnection, tenant_id: str, scope: str, after: int, head: int, excluded_device: str
 ) -> int:
     if head <= after:
         return 0
     query = sa.select(sa.func.count()).where(
+        ops_table.c.tenant_id == tenant_id,
         ops_table.c.scope == scope,
         ops_table.c.commit_seq > after,
         ops_table.c.commit_seq <= head,

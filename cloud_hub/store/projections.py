@@ -3,8 +3,8 @@
 Called by :func:`cloud_hub.store.oplog.store_ops` inside the writing transaction. Every
 upsert sends its rows sorted by primary key, so two transactions touching overlapping
 rows lock them in the same order and cannot deadlock. Rows keyed by ids devices make
-(tickets, payments, conflicts) are only updated when they belong to the same tenant:
-a forged id cannot overwrite another tenant's row.
+(entities, conflicts, tickets, payments) are keyed with their tenant (ADR 0024): two
+tenants' devices may make the same id, and each tenant gets its own row.
 """
 
 from __future__ import annotations
@@ -93,10 +93,10 @@ async def write_projections(
                 rows.ticket_row(state, tenant_id=tenant_id, outlet_id=outlet_id, now_ms=now_ms)
             )
     await _upsert_entities(conn, entity_values)
-    await _upsert_guarded(
+    await _upsert_keyed(
         conn, conflicts, "conflict_id", conflict_values, ("op_ids", "winner", "resolved")
     )
-    await _upsert_guarded(
+    await _upsert_keyed(
         conn,
         tickets,
         "id",
@@ -118,7 +118,7 @@ async def write_projections(
             "updated_ms",
         ),
     )
-    await _upsert_guarded(conn, payments, "id", payment_values, ("status",))
+    await _upsert_keyed(conn, payments, "id", payment_values, ("status",))
 
 
 async def _upsert_entities(conn: AsyncConnection, values: list[dict[str, Any]]) -> None:
@@ -131,14 +131,15 @@ async def _upsert_entities(conn: AsyncConnection, values: list[dict[str, Any]]) 
     )
 
 
-async def _upsert_guarded(
+async def _upsert_keyed(
     conn: AsyncConnection,
     table: sa.Table,
     key: str,
     values: list[dict[str, Any]],
     updated: tuple[str, ...],
 ) -> None:
+    """Upsert one tenant's rows, keyed by ``(tenant_id, key)``."""
     # One statement may not touch a row twice (PostgreSQL refuses it): first wins.
     unique = {row[key]: row for row in reversed(values)}
     ordered = [unique[k] for k in sorted(unique)]
-    await upsert_many(conn, table, ordered, key=[key], updated=list(updated), same="tenant_id")
+    await upsert_many(conn, table, ordered, key=["tenant_id", key], updated=list(updated))

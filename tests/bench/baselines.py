@@ -37,7 +37,7 @@ COLUMNS = (
 )
 POSTGRES_TABLE = """
 CREATE TABLE {name} (
-    op_id varchar(36) PRIMARY KEY,
+    op_id varchar(36) NOT NULL,
     tenant_id varchar(36) NOT NULL,
     outlet_id varchar(36),
     scope varchar(40) NOT NULL,
@@ -50,8 +50,9 @@ CREATE TABLE {name} (
     kind varchar(16) NOT NULL,
     body bytea NOT NULL,
     received_ms bigint NOT NULL,
-    UNIQUE (scope, commit_seq),
-    UNIQUE (device_id, device_seq)
+    PRIMARY KEY (tenant_id, op_id),
+    UNIQUE (tenant_id, scope, commit_seq),
+    UNIQUE (tenant_id, device_id, device_seq)
 );
 CREATE INDEX {name}_entity ON {name} (tenant_id, entity, entity_id);
 """

@@ -474,7 +474,7 @@ async def test_the_hub_state_hash_equals_a_replica_fed_the_same_ops(hub: AsyncEn
 
     async with hub.connect() as conn:
         digest = await scopes_state_hash(
-            conn, [outlet_scope(till.outlet_id), tenant_scope(till.tenant_id)]
+            conn, till.tenant_id, [outlet_scope(till.outlet_id), tenant_scope(till.tenant_id)]
         )
 
     assert digest == replica.state_hash()

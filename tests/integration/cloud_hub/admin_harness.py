@@ -7,7 +7,7 @@ here stay plain functions and classes (no fixture imports between modules).
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,10 +98,19 @@ def auth(token: str) -> dict[str, str]:
 
 @asynccontextmanager
 async def running_hub(
-    tmp_path: Path, postgres_url: str | None = None, *, demo: bool = False
+    tmp_path: Path,
+    postgres_url: str | None = None,
+    *,
+    demo: bool = False,
+    prepare: Callable[[AsyncEngine], Awaitable[None]] | None = None,
 ) -> AsyncIterator[Hub]:
-    """A migrated hub on a fresh SQLite file (or a fresh PostgreSQL schema)."""
+    """A migrated hub on a fresh SQLite file (or a fresh PostgreSQL schema).
+
+    ``prepare`` is given the empty database before the hub starts (and migrates it).
+    """
     async with _engine(tmp_path, postgres_url) as engine:
+        if prepare is not None:
+            await prepare(engine)
         clock = FakeClock()
         # Every request comes from one test client: rates are tested on a real process
         # (tests/e2e/test_hub_abuse.py), not here.

@@ -552,6 +552,7 @@ async def test_quarantined_ops_are_listed_without_their_bodies(hub, acme) -> Non
         tenant_id = await conn.scalar(sa.select(devices.c.tenant_id))
         await conn.execute(
             sa.insert(quarantine).values(
+                id=1,
                 tenant_id=tenant_id,
                 outlet_id=outlet_id,
                 device_id=str(till.device_id),

@@ -102,6 +102,7 @@ async def _quarantined(hub, device_id) -> None:
         device = (await conn.execute(sa.select(devices).where(devices.c.id == device_id))).one()
         await conn.execute(
             sa.insert(quarantine).values(
+                id=1,
                 tenant_id=device.tenant_id,
                 outlet_id=device.outlet_id,
                 device_id=device_id,
