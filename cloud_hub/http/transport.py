@@ -32,7 +32,7 @@ from litestar.types import (
 )
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from cloud_hub.settings import Limits
+from cloud_hub.settings import HubSettings, Limits
 
 #: Connections and tasks served at once; more are answered 503.
 MAX_CONCURRENCY = 500
@@ -121,11 +121,25 @@ class HostHeader:
         await self.app(scope, receive, send)
 
 
-def uvicorn_options(limits: Limits) -> dict[str, Any]:
-    """The ``uvicorn.run`` keyword arguments that bound connections."""
-    protocol = type(
+class WorkerH11Protocol(GuardedH11Protocol):
+    """:class:`GuardedH11Protocol` of a worker process of ``pos-hub serve --workers N``,
+    which imports it by name: its idle timeout is read from the environment that
+    ``pos-hub serve`` checked and passed on."""
+
+    first_request_timeout_s = HubSettings.from_env().limits.idle_timeout_s
+
+
+def uvicorn_options(limits: Limits, *, workers: int = 1) -> dict[str, Any]:
+    """The ``uvicorn.run`` keyword arguments that bound connections.
+
+    Several worker processes import the protocol by name, so they read the limits from
+    the environment (:class:`WorkerH11Protocol`); one process takes ``limits`` as given.
+    """
+    protocol: type[GuardedH11Protocol] | str = type(
         "HubH11Protocol", (GuardedH11Protocol,), {"first_request_timeout_s": limits.idle_timeout_s}
     )
+    if workers > 1:
+        protocol = f"{__name__}:WorkerH11Protocol"
     return {
         "http": protocol,
         "timeout_keep_alive": limits.idle_timeout_s,
