@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.sync_world import Till, World, fresh_database, sync_world
+from tests.e2e.sync_world import DRIVEN, Till, World, fresh_database, sync_world
 from tests.processes import AGENT_ENV, AgentProcess, free_port
 
 pytestmark = pytest.mark.slow
