@@ -50,7 +50,7 @@ def restart(world: World, index: int, between=None) -> Till:
     agent = AgentProcess(
         old.agent.data_dir,
         free_port(),
-        env={"POS_AGENT_SYNC_INTERVAL_S": "3600", "POS_AGENT_LIVE_WAIT_S": "0"},
+        env=DRIVEN,
     )
     agent.start()
     till = Till(agent)
@@ -260,7 +260,7 @@ def test_a_lost_enrollment_answer_is_retried_with_the_same_code_and_gets_the_sam
     agent = AgentProcess(
         data_dir,
         free_port(),
-        env={"POS_AGENT_SYNC_INTERVAL_S": "3600", "POS_AGENT_LIVE_WAIT_S": "0"},
+        env=DRIVEN,
     )
     agent.start()
     till = Till(agent)
