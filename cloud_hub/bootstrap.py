@@ -69,7 +69,7 @@ def build_app(
 def app_from_env() -> Litestar:
     """The application of one worker process of ``pos-hub serve --workers N`` (a uvicorn
     factory): its settings come from the environment ``pos-hub serve`` passed on, and the
-    database was migrated (and the demo seeded) before the workers started."""
+    database was migrated before the workers started."""
     return build_app(HubSettings.from_env())
 
 

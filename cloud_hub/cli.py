@@ -215,7 +215,7 @@ def _serve(settings: HubSettings) -> int:
 def _serve_workers(settings: HubSettings, workers: int) -> int:
     """Run ``workers`` hub processes on one port and one PostgreSQL database.
 
-    The database is migrated (and the demo seeded) here, once; each worker builds its
+    The database is migrated here, once; each worker builds its
     application from the environment (``bootstrap.app_from_env``), which carries the
     settings given on the command line.
     """
@@ -229,6 +229,8 @@ def _serve_workers(settings: HubSettings, workers: int) -> int:
             "run one process on SQLite (or set POS_HUB_DATABASE_URL to PostgreSQL)",
             2,
         )
+    if settings.demo:
+        return _fail("--demo runs one hub process: leave out --workers", 2)
     if settings.redis_url is None:
         print(
             "pos-hub: warning: POS_HUB_REDIS_URL is not set: a push wakes only the pulls "
@@ -237,9 +239,7 @@ def _serve_workers(settings: HubSettings, workers: int) -> int:
             flush=True,
         )
     base = f"http://{settings.host}:{settings.port}"
-    info = asyncio.run(bootstrap.prepare(settings))
-    if info is not None:
-        _announce(info, base)
+    asyncio.run(bootstrap.prepare(settings))
     os.environ.update(
         POS_HUB_DATABASE_URL=settings.database_url,
         POS_HUB_HOST=settings.host,
