@@ -63,7 +63,8 @@ async def push_batches(hubs: list[Hub], device: HubDevice, index: int) -> set[st
         status, answer, _ = await call(
             hub, "push", PushRequest(device_id=device.uuid, ops=edits), device
         )
-        assert status == 200 and isinstance(answer, PushResponse), answer
+        assert status == 200, answer
+        assert isinstance(answer, PushResponse)
         sent |= {str(op.op_id) for op in edits}
     return sent
 
