@@ -128,6 +128,10 @@ def start_sync(app: Litestar, settings: AgentSettings, runner: SyncRunner) -> Sy
     return scheduler
 
 
+#: The longest live updates rest after an error, whatever the sync interval.
+LIVE_REST_MAX_S = 30.0
+
+
 def live_updates(
     settings: AgentSettings, runner: SyncRunner, scheduler: SyncScheduler
 ) -> LiveUpdates:
@@ -153,7 +157,7 @@ def live_updates(
         online=online,
         sync=sync,
         wait_s=settings.live_wait_s,
-        rest_s=settings.sync_interval_s,
+        rest_s=min(settings.sync_interval_s, LIVE_REST_MAX_S),
     )
 
 

@@ -3,8 +3,8 @@ devices' ops, and a sync run follows as soon as it returns with some.
 
 One asyncio task on the agent's event loop (``docs/sync-protocol.md`` §8, ADR 0025):
 
-1. while the timer's runs fail (or none ran yet), it rests: the timer and its backoff
-   sync alone;
+1. while the timer's runs fail (or none ran yet), it only looks every second whether
+   they succeed again: the timer and its backoff sync alone;
 2. otherwise it sends ``PullRequest(cursor, limit=1, wait_ms)`` with the stored cursor;
    the hub holds it until another device's op commits or the wait runs out (10 s by
    default, under the client's and the hub's timeouts);
@@ -12,7 +12,8 @@ One asyncio task on the agent's event loop (``docs/sync-protocol.md`` §8, ADR 0
    pull page by page, each page in one short transaction, so sales never wait for it),
    then polls again from the cursor that run stored;
 4. an error, or an empty answer that came back long before the wait (a hub that does
-   not hold pulls), makes it rest for the sync interval: never a request per second.
+   not hold pulls), makes it rest (the sync interval, at most 30 s): never a request
+   per second.
 
 Nothing is applied from the waiting pull itself: it only says "there is something", so
 the cursor is written by sync runs alone. Stopping cancels the waiting request at once.
@@ -33,6 +34,9 @@ from edge_agent.sync.errors import HubBadAnswer, HubRefused, HubUnreachable, Syn
 from sync_protocol import MSGPACK, DecodeError, ErrorMessage, PullRequest, PullResponse
 
 log = logging.getLogger(__name__)
+#: While the timer's runs fail, how often the task looks whether they succeed again (a
+#: local check: nothing is sent).
+OFFLINE_CHECK_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +56,7 @@ class LiveUpdates:
         online: whether the timer's last run succeeded (live updates only then).
         sync: one sync run (blocking; run on a worker thread); True when it succeeded.
         wait_s: how long each pull asks the hub to hold it.
-        rest_s: how long to rest after an error or while offline (the sync interval).
+        rest_s: how long to rest after an error or an answer that did not wait.
         transport: an httpx transport for tests.
         clock: monotonic seconds.
     """
@@ -105,8 +109,9 @@ class LiveUpdates:
 
     async def _loop(self) -> None:
         while True:
-            rest = await self.step()
-            if rest:
+            if not self._online():
+                await asyncio.sleep(min(self.rest_s, OFFLINE_CHECK_S))
+            elif await self.step():
                 await asyncio.sleep(self.rest_s)
 
     async def step(self) -> bool:
