@@ -135,7 +135,8 @@ LIVE_REST_MAX_S = 30.0
 def live_updates(
     settings: AgentSettings, runner: SyncRunner, scheduler: SyncScheduler
 ) -> LiveUpdates:
-    """A waiting pull while the timer's runs succeed; a sync run when it returns ops."""
+    """A waiting pull while the timer's runs succeed; a pull (``SyncRunner.pull_now``)
+    when it returns ops."""
 
     def endpoint() -> Endpoint:
         url, credential = runner.access.endpoint(runner.store)
@@ -148,8 +149,8 @@ def live_updates(
 
     def sync() -> bool:
         try:
-            return runner.run().ok
-        except NotEnrolled:
+            return runner.pull_now()
+        except NotEnrolled:  # a reset's full run, on a device enrolled no more
             return False
 
     return LiveUpdates(

@@ -8,9 +8,10 @@ One asyncio task on the agent's event loop (``docs/sync-protocol.md`` §8, ADR 0
 2. otherwise it sends ``PullRequest(cursor, limit=1, wait_ms)`` with the stored cursor;
    the hub holds it until another device's op commits or the wait runs out (10 s by
    default, under the client's and the hub's timeouts);
-3. an answer with an op runs a sync on a worker thread (the ordinary run: push, then
-   pull page by page, each page in one short transaction, so sales never wait for it),
-   then polls again from the cursor that run stored;
+3. an answer with an op starts a pull on a worker thread (``SyncRunner.pull_now``: page
+   by page, each page in one short transaction with its cursor, so sales never wait for
+   it; no handshake or push, which each commit starts anyway), then polls again from the
+   cursor that pull stored;
 4. an error, or an empty answer that came back long before the wait (a hub that does
    not hold pulls), makes it rest (the sync interval, at most 30 s): never a request
    per second.
@@ -54,7 +55,7 @@ class LiveUpdates:
     Args:
         endpoint: the hub URL, credential and stored cursor (read on a worker thread).
         online: whether the timer's last run succeeded (live updates only then).
-        sync: one sync run (blocking; run on a worker thread); True when it succeeded.
+        sync: pull now (blocking; run on a worker thread); True when it succeeded.
         wait_s: how long each pull asks the hub to hold it.
         rest_s: how long to rest after an error or an answer that did not wait.
         transport: an httpx transport for tests.
