@@ -148,3 +148,23 @@ async def test_stopping_ends_a_waiting_pull_at_once() -> None:
     await world.live.stop()
 
     assert (len(world.requests), world.syncs) == (1, 0)
+
+
+@pytest.mark.timeout(10)
+async def test_a_till_that_comes_online_after_start_waits_at_the_hub_without_a_timer_tick() -> None:
+    asked = asyncio.Event()
+
+    async def hold(_: httpx.Request) -> httpx.Response:
+        asked.set()
+        await asyncio.Event().wait()  # a hub holding the pull past the test
+        raise AssertionError("unreachable")
+
+    world = World(hold, online=False)  # rest_s is an hour: only the online check can help
+    world.live.start()
+    await asyncio.sleep(0)  # the task finds the till offline
+    world.is_online = True
+
+    await asyncio.wait_for(asked.wait(), 5)
+    await world.live.stop()
+
+    assert world.requests == [PullRequest(cursor="cursor-1", limit=1, wait_ms=10_000)]
