@@ -1,8 +1,9 @@
-"""Wake-ups of waiting pulls (``PullRequest.wait_ms``, ``docs/sync-protocol.md`` §8).
+"""Wake-ups of waiting pulls (``PullRequest.wait_ms``, ``docs/sync-protocol.md`` §11.5).
 
 A pull that finds nothing new listens on the channels of its scopes (the commit-sequence
 scopes of :mod:`cloud_hub.store.oplog`: its outlet's and its tenant's), reads again, and
-waits; a push that committed ops notifies its outlet's channel after the commit. A
+waits; a push that committed ops notifies its outlet's channel after the commit, and an
+admin transaction that wrote reference data its tenant's (``http/admin_context.py``). A
 wake-up carries no data: it only says "read again", so a lost or spurious one costs a
 read or, at worst, the rest of one wait, never an op. The transport of wake-ups
 (in memory for one process, Redis pub/sub for several) lives in ``cloud_hub.http.live``.

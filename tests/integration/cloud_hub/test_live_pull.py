@@ -16,7 +16,7 @@ import pytest
 from cloud_hub.services.live import Listener, Wakeups
 from sync_protocol import PullRequest, PullResponse, PushRequest
 from tests.hub_rows import HubDevice
-from tests.integration.cloud_hub.admin_harness import Hub, running_hub
+from tests.integration.cloud_hub.admin_harness import Hub, auth, running_hub
 from tests.integration.cloud_hub.test_sync_http import call, enroll, maker
 
 #: What the test waits for a woken pull; the hub would hold it longer (HUB_WAIT_MS).
@@ -154,3 +154,21 @@ async def test_a_wait_beyond_the_protocol_s_bound_is_refused(hub: Hub, tablet: H
     )
 
     assert (status, answer.code) == (400, "malformed")
+
+
+async def test_a_waiting_pull_answers_when_the_hub_changes_reference_data(
+    hub: Hub, admin: str, tablet: HubDevice, listening: Listening
+) -> None:
+    cursor = await head(hub, tablet)
+    waiting = asyncio.create_task(
+        call(hub, "pull", PullRequest(cursor=cursor, wait_ms=HUB_WAIT_MS), tablet)
+    )
+    await asyncio.wait_for(listening.started.wait(), BOUND_S)
+
+    changed = await hub.client.put(
+        "/api/v1/catalog/category/coffee", json={"name": "Coffee"}, headers=auth(admin)
+    )
+    _, page, _ = await asyncio.wait_for(waiting, BOUND_S)
+
+    assert changed.status_code == 200, changed.text
+    assert [op.entity_id for op in page.ops] == ["coffee"]
