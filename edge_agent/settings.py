@@ -128,8 +128,8 @@ class AgentSettings:
         """Flags win over the environment, which wins over defaults.
 
         Raises:
-            ValueError: a port that is not a port number, or a sync interval that is not
-                a positive number of seconds.
+            ValueError: a port that is not a port number, a sync interval that is not
+                a positive number of seconds, or a live wait outside 0-30 seconds.
         """
         env = os.environ if env is None else env
         chosen_port = port if port is not None else int(env.get("POS_AGENT_PORT", DEFAULT_PORT))
