@@ -16,6 +16,7 @@ before the application parses the URL from it.
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -126,7 +127,14 @@ class WorkerH11Protocol(GuardedH11Protocol):
     which imports it by name: its idle timeout is read from the environment that
     ``pos-hub serve`` checked and passed on."""
 
-    first_request_timeout_s = HubSettings.from_env().limits.idle_timeout_s
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.first_request_timeout_s = _worker_idle_timeout_s()
+
+
+@functools.cache
+def _worker_idle_timeout_s() -> float:
+    return HubSettings.from_env().limits.idle_timeout_s
 
 
 def uvicorn_options(limits: Limits, *, workers: int = 1) -> dict[str, Any]:
