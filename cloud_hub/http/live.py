@@ -20,6 +20,7 @@ from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.base import ChannelsBackend
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+from litestar.channels.subscriber import Subscriber
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -66,6 +67,7 @@ class ChannelWakeups:
         self._prefix = prefix
         self._redis = redis
         self._sending: set[asyncio.Task[None]] = set()
+        self._listening: set[Subscriber] = set()
 
     async def close(self) -> None:
         """Close the Redis connections (after the plugin stopped)."""
@@ -82,17 +84,35 @@ class ChannelWakeups:
             subscriber = await self.plugin.subscribe(names)
         except _FAILURES as exc:
             log.warning("a waiting pull cannot listen for wake-ups: %s", exc)
+            self._forget_failed(names)
             yield _Deaf()
             return
+        self._listening.add(subscriber)
         woken = _Woken()
         try:
             async with subscriber.run_in_background(woken.on_event, join=False):
                 yield woken
         finally:
+            self._listening.discard(subscriber)
             try:
                 await self.plugin.unsubscribe(subscriber, names)
             except _FAILURES as exc:
                 log.warning("a waiting pull could not stop listening: %s", exc)
+
+    def _forget_failed(self, names: list[str]) -> None:
+        """Drop the subscriber a failed subscribe left registered in the plugin.
+
+        ``ChannelsPlugin.subscribe`` registers the subscriber before it asks the backend,
+        and asks the backend only for a channel nobody listens on: left there, it would
+        keep the channel from ever being subscribed again once Redis is back.
+        """
+        registered = self.plugin._channels  # no public way to undo a failed subscribe
+        for name in names:
+            kept = {s for s in registered.get(name, set()) if s in self._listening}
+            if kept:
+                registered[name] = kept
+            else:
+                registered.pop(name, None)
 
     def notify(self, channels: Sequence[str]) -> None:
         task = asyncio.get_running_loop().create_task(self._publish(self._names(channels)))

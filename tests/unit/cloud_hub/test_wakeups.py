@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.memory import MemoryChannelsBackend
 
 from cloud_hub.http.live import ChannelWakeups, wakeups_for
 from cloud_hub.settings import HubSettings
@@ -78,3 +80,30 @@ async def test_a_notify_while_the_channels_are_stopped_is_dropped_and_logged(cap
     await asyncio.gather(*wakeups._sending)
 
     assert "a wake-up was not published" in caplog.text
+
+
+class FailsOnce(MemoryChannelsBackend):
+    """In-memory channels whose first subscribe fails, as Redis does while it is down."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    async def subscribe(self, channels) -> None:
+        if not self.failed:
+            self.failed = True
+            raise ConnectionError("Redis is down")
+        await super().subscribe(channels)
+
+
+async def test_a_pull_that_could_not_listen_answers_at_once_and_the_next_one_listens() -> None:
+    wakeups = ChannelWakeups(ChannelsPlugin(FailsOnce(), arbitrary_channels_allowed=True), "p")
+    async with wakeups.plugin:
+        async with wakeups.listen(["o:outlet-1"]) as deaf:
+            first = await deaf.wait(PATIENCE_S)
+
+        async with wakeups.listen(["o:outlet-1"]) as listener:
+            wakeups.notify(["o:outlet-1"])
+            second = await listener.wait(PATIENCE_S)
+
+    assert (first, second) == (False, True)
