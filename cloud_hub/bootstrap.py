@@ -66,6 +66,29 @@ def build_app(
     return create_app(settings, engine=open_engine(settings), owns_engine=True, announce=announce)
 
 
+def app_from_env() -> Litestar:
+    """The application of one worker process of ``pos-hub serve --workers N`` (a uvicorn
+    factory): its settings come from the environment ``pos-hub serve`` passed on, and the
+    database was migrated before the workers started."""
+    return build_app(HubSettings.from_env())
+
+
+async def prepare(settings: HubSettings) -> DemoInfo | None:
+    """Migrate, make sure the hub has an epoch, and seed the demo if the settings ask:
+    once, before several worker processes start.
+
+    Returns:
+        The demo's admin token and enrollment codes, when seeded.
+    """
+    from cloud_hub.http.app import start_up, wall_clock_ms
+
+    engine = open_engine(settings)
+    try:
+        return await start_up(engine, wall_clock_ms, demo_wanted=settings.demo)
+    finally:
+        await engine.dispose()
+
+
 async def migrate(settings: HubSettings) -> str:
     """Bring the database to the current schema and make sure it has an epoch.
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -40,6 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="seed the demo tenant and outlet")
     serve.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="TCP port (env POS_HTTP_PORT; default 4104)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="hub processes sharing the port (PostgreSQL only; set POS_HUB_REDIS_URL so "
+        "live updates reach every process; default 1)",
+    )
     commands.add_parser("migrate", help="create or upgrade the hub database")
     commands.add_parser(
         "restore-mark", help="start a new hub epoch after restoring a backup (devices reset)"
@@ -109,6 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             demo=getattr(args, "demo", None) or None,
         )
         if args.command == "serve":
+            if args.workers > 1:
+                return _serve_workers(settings, args.workers)
+            if args.workers < 1:
+                return _fail("--workers must be 1 or more", 2)
             return _serve(settings)
         if args.command == "worker":
             return _fail("'worker' is not available in this version")
@@ -195,6 +208,53 @@ def _serve(settings: HubSettings) -> int:
         port=settings.port,
         log_level="warning",
         **uvicorn_options(settings.limits),
+    )
+    return 0
+
+
+def _serve_workers(settings: HubSettings, workers: int) -> int:
+    """Run ``workers`` hub processes on one port and one PostgreSQL database.
+
+    The database is migrated here, once; each worker builds its
+    application from the environment (``bootstrap.app_from_env``), which carries the
+    settings given on the command line.
+    """
+    import uvicorn
+
+    from cloud_hub.http.transport import uvicorn_options
+
+    if make_url(settings.database_url).get_backend_name() != "postgresql":
+        return _fail(
+            "--workers above 1 needs PostgreSQL: SQLite takes one writer at a time, so "
+            "run one process on SQLite (or set POS_HUB_DATABASE_URL to PostgreSQL)",
+            2,
+        )
+    if settings.demo:
+        return _fail("--demo runs one hub process: leave out --workers", 2)
+    if settings.redis_url is None:
+        print(
+            "pos-hub: warning: POS_HUB_REDIS_URL is not set: a push wakes only the pulls "
+            "waiting in its own process; the others answer at the end of their wait",
+            file=sys.stderr,
+            flush=True,
+        )
+    base = f"http://{settings.host}:{settings.port}"
+    asyncio.run(bootstrap.prepare(settings))
+    os.environ.update(
+        POS_HUB_DATABASE_URL=settings.database_url,
+        POS_HUB_HOST=settings.host,
+        POS_HTTP_PORT=str(settings.port),
+    )
+    print(f"BengoBox POS hub listening on {base} ({workers} processes)", flush=True)
+    print(f"  health: {base}/health", flush=True)
+    uvicorn.run(
+        "cloud_hub.bootstrap:app_from_env",
+        factory=True,
+        workers=workers,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        **uvicorn_options(settings.limits, workers=workers),
     )
     return 0
 

@@ -21,12 +21,16 @@ class Limits:
         sync_rate_per_min: sync requests per minute per device credential (five times
             as many per client address); bursts of half a minute's worth pass.
         enroll_rate_per_min: enrollment attempts per minute per client address.
+        pull_wait_s: the longest the hub holds a long-poll pull (``PullRequest.wait_ms``);
+            kept well below the clients' read timeout (30 s for the agent) and the usual
+            proxy timeouts (60 s), so no one on the way cuts a waiting pull.
     """
 
     idle_timeout_s: float = 15.0
     body_timeout_s: float = 60.0
     sync_rate_per_min: float = 6000.0
     enroll_rate_per_min: float = 20.0
+    pull_wait_s: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +45,13 @@ class HubSettings:
         operator_token: the hub operator's token for creating tenants over HTTP
             (``POS_HUB_ADMIN_TOKEN``); None turns that endpoint off.
         limits: the transport limits (``POS_HUB_IDLE_TIMEOUT_S``, ``POS_HUB_BODY_TIMEOUT_S``,
-            ``POS_HUB_SYNC_RATE_PER_MIN``, ``POS_HUB_ENROLL_RATE_PER_MIN``).
+            ``POS_HUB_SYNC_RATE_PER_MIN``, ``POS_HUB_ENROLL_RATE_PER_MIN``,
+            ``POS_HUB_PULL_WAIT_S``).
+        redis_url: ``POS_HUB_REDIS_URL``: wake-ups of waiting pulls go through Redis
+            pub/sub, so that several hub processes share them; None: in memory (one
+            process).
+        channel_prefix: ``POS_HUB_CHANNEL_PREFIX``: the namespace of the hub's pub/sub
+            channels, for several hubs (or test runs) on one Redis.
     """
 
     database_url: str
@@ -50,6 +60,8 @@ class HubSettings:
     demo: bool = False
     operator_token: str | None = field(default=None, repr=False)
     limits: Limits = field(default_factory=lambda: Limits())
+    redis_url: str | None = field(default=None, repr=False)
+    channel_prefix: str = "pos-hub"
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -80,7 +92,10 @@ class HubSettings:
                 enroll_rate_per_min=_positive(
                     env, "POS_HUB_ENROLL_RATE_PER_MIN", default.enroll_rate_per_min
                 ),
+                pull_wait_s=_positive(env, "POS_HUB_PULL_WAIT_S", default.pull_wait_s),
             ),
+            "redis_url": env.get("POS_HUB_REDIS_URL") or None,
+            "channel_prefix": env.get("POS_HUB_CHANNEL_PREFIX") or "pos-hub",
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -24,12 +24,14 @@ from edge_agent.services import demo, printing
 from edge_agent.services.errors import NotInitialised
 from edge_agent.services.sync import SyncConfig, SyncRunner
 from edge_agent.settings import AgentSettings
-from edge_agent.store import private_files
+from edge_agent.store import private_files, sync_state
 from edge_agent.store.device import DeviceIdentity, initialise
 from edge_agent.store.gateway import Store
 from edge_agent.sync.access import HubAccess
 from edge_agent.sync.backoff import Backoff
 from edge_agent.sync.credentials import CredentialStore
+from edge_agent.sync.errors import NotEnrolled
+from edge_agent.sync.live import Endpoint, LiveUpdates
 from edge_agent.sync.scheduler import SyncScheduler
 
 
@@ -119,7 +121,45 @@ def start_sync(app: Litestar, settings: AgentSettings, runner: SyncRunner) -> Sy
 
     app.on_startup.append(scheduler.start)
     app.on_shutdown.insert(0, stop)  # before the store closes
+    if settings.live_wait_s > 0 and runner.access.transport is None:
+        live = live_updates(settings, runner, scheduler)
+        app.on_startup.append(live.start)
+        app.on_shutdown.insert(1, live.stop)  # after the runner is told to stop
     return scheduler
+
+
+#: The longest live updates rest after an error, whatever the sync interval.
+LIVE_REST_MAX_S = 30.0
+
+
+def live_updates(
+    settings: AgentSettings, runner: SyncRunner, scheduler: SyncScheduler
+) -> LiveUpdates:
+    """A waiting pull while the timer's runs succeed; a pull (``SyncRunner.pull_now``)
+    when it returns ops."""
+
+    def endpoint() -> Endpoint:
+        url, credential = runner.access.endpoint(runner.store)
+        with runner.store.read() as conn:
+            cursor = sync_state.positions(conn).pull_cursor
+        return Endpoint(url, credential, cursor)
+
+    def online() -> bool:
+        return scheduler.runs > 0 and scheduler.failures == 0
+
+    def sync() -> bool:
+        try:
+            return runner.pull_now()
+        except NotEnrolled:  # a reset's full run, on a device enrolled no more
+            return False
+
+    return LiveUpdates(
+        endpoint=endpoint,
+        online=online,
+        sync=sync,
+        wait_s=settings.live_wait_s,
+        rest_s=min(settings.sync_interval_s, LIVE_REST_MAX_S),
+    )
 
 
 def build_app(settings: AgentSettings, *, transport: httpx.BaseTransport | None = None) -> Litestar:

@@ -13,6 +13,8 @@ DEFAULT_LAN_PORT = 4124
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 WILDCARDS = frozenset({"0.0.0.0", "::", ""})
 DEFAULT_SYNC_INTERVAL_S = 5.0
+#: How long a live-update pull asks the hub to hold it (below the client's 30 s timeout).
+DEFAULT_LIVE_WAIT_S = 10.0
 #: A device is shown online for this long after its last successful run at least.
 MIN_ONLINE_WINDOW_MS = 30_000
 
@@ -39,6 +41,9 @@ class AgentSettings:
             (``POS_AGENT_TLS_CERT``, ``POS_AGENT_TLS_KEY``).
         self_signed: without them, let the agent make its own certificate in the data
             dir (``POS_AGENT_TLS_SELF_SIGNED=1``).
+        live_wait_s: while the hub answers, a pull waits this long at the hub for the
+            outlet's other devices' ops (``POS_AGENT_LIVE_WAIT_S``; 10 by default, at
+            most 30; 0 turns live updates off: the timer alone syncs).
     """
 
     data_dir: Path
@@ -52,6 +57,7 @@ class AgentSettings:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     self_signed: bool = False
+    live_wait_s: float = DEFAULT_LIVE_WAIT_S
 
     @property
     def database(self) -> Path:
@@ -122,8 +128,8 @@ class AgentSettings:
         """Flags win over the environment, which wins over defaults.
 
         Raises:
-            ValueError: a port that is not a port number, or a sync interval that is not
-                a positive number of seconds.
+            ValueError: a port that is not a port number, a sync interval that is not
+                a positive number of seconds, or a live wait outside 0-30 seconds.
         """
         env = os.environ if env is None else env
         chosen_port = port if port is not None else int(env.get("POS_AGENT_PORT", DEFAULT_PORT))
@@ -143,6 +149,13 @@ class AgentSettings:
             interval = -1.0
         if not 0 < interval < 86_400:
             raise ValueError(f"POS_AGENT_SYNC_INTERVAL_S={raw_interval!r} is not 0-86400 seconds")
+        raw_wait = env.get("POS_AGENT_LIVE_WAIT_S", str(DEFAULT_LIVE_WAIT_S))
+        try:
+            live_wait = float(raw_wait)
+        except ValueError:
+            live_wait = -1.0
+        if not 0 <= live_wait <= 30:
+            raise ValueError(f"POS_AGENT_LIVE_WAIT_S={raw_wait!r} is not 0-30 seconds")
         return cls(
             data_dir=Path(data_dir or env.get("POS_AGENT_DATA_DIR") or Path("var") / "agent"),
             host=host or env.get("POS_AGENT_HOST", "127.0.0.1"),
@@ -157,4 +170,5 @@ class AgentSettings:
             tls_cert=Path(cert) if cert else None,
             tls_key=Path(key) if key else None,
             self_signed=own,
+            live_wait_s=live_wait,
         )

@@ -32,6 +32,9 @@ PROTOCOL_VERSION = 1
 MAX_PAGE = 5000
 #: The largest push batch a hub accepts.
 MAX_BATCH = 5000
+#: The longest a pull may ask the hub to hold it for new ops (milliseconds). A hub may
+#: hold it for less (its own bound, kept below the HTTP timeouts on the way).
+MAX_PULL_WAIT_MS = 30_000
 
 Count = Annotated[int, msgspec.Meta(ge=0)]
 Sequence = Annotated[int, msgspec.Meta(ge=0, le=(1 << 63) - 1)]
@@ -180,10 +183,15 @@ class PullRequest(Message, frozen=True, kw_only=True, tag="pull"):
     Attributes:
         cursor: the opaque cursor of the last page applied; None to start over.
         limit: the most ops to return.
+        wait_ms: a long poll: when no op is ready after the cursor, the hub may hold the
+            request up to this long (and up to its own bound) and answers as soon as
+            another device's op commits; an empty page at the end of the wait means
+            "nothing new". 0 (the default) answers at once.
     """
 
     cursor: Annotated[str, msgspec.Meta(max_length=512)] | None = None
     limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_PAGE)] = 500
+    wait_ms: Annotated[int, msgspec.Meta(ge=0, le=MAX_PULL_WAIT_MS)] = 0
 
 
 class PullResponse(Message, frozen=True, kw_only=True, tag="pull_result"):
@@ -238,6 +246,7 @@ ContentType = Literal["application/json", "application/msgpack"]
 __all__ = [
     "MAX_BATCH",
     "MAX_PAGE",
+    "MAX_PULL_WAIT_MS",
     "PROTOCOL_VERSION",
     "SCHEMA_VERSION",
     "AnyMessage",

@@ -154,6 +154,7 @@ class HubProcess(_ServerProcess):
     log_path: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
     demo: bool = True
+    serve_args: tuple[str, ...] = ()
 
     def cli(self, *args: str) -> str:
         """Run a ``pos-hub`` command on the same database; return its stdout."""
@@ -167,7 +168,7 @@ class HubProcess(_ServerProcess):
         return done.stdout
 
     def start(self) -> None:
-        args = ["cloud_hub.cli", "--database-url", self.database_url, "serve"]
+        args = ["cloud_hub.cli", "--database-url", self.database_url, "serve", *self.serve_args]
         self._launch([*args, "--demo"] if self.demo else args, self.env, timeout_s=40)
 
 

@@ -23,7 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cloud_hub.services import admin_tokens, demo, registry
 from cloud_hub.services.errors import Unauthorized
+from cloud_hub.services.live import Wakeups
 from cloud_hub.services.tenancy import Tenant
+from cloud_hub.store.oplog import WRITTEN_SCOPES
 
 
 def bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
@@ -40,10 +42,22 @@ def now_ms(state: State) -> int:
 
 @asynccontextmanager
 async def transaction(state: State) -> AsyncIterator[AsyncConnection]:
-    """One unit of work: committed when the block ends, rolled back if it raises."""
+    """One unit of work: committed when the block ends, rolled back if it raises.
+
+    Once it committed hub-written ops (reference data), the pulls waiting on their scopes
+    are woken (``cloud_hub.services.live``).
+    """
     engine: AsyncEngine = state.engine
+    scopes: set[str] = set()
     async with engine.begin() as conn:
-        yield conn
+        conn.info[WRITTEN_SCOPES] = scopes
+        try:
+            yield conn
+        finally:
+            conn.info.pop(WRITTEN_SCOPES, None)  # the pooled connection outlives this
+    wakeups: Wakeups | None = state.get("wakeups")
+    if scopes and wakeups is not None:
+        wakeups.notify(sorted(scopes))
 
 
 async def admin_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:

@@ -1,6 +1,7 @@
 """The hub's litestar application factory.
 
-The engine lives on ``app.state.engine`` and the clock on ``app.state.clock``. On
+The engine lives on ``app.state.engine``, the clock on ``app.state.clock`` and the
+wake-ups of waiting pulls on ``app.state.wakeups`` (``cloud_hub.http.live``). On
 start-up the application migrates the database (``cloud_hub.store.schema.migrate``),
 makes sure the hub has an epoch, and seeds the demo tenant when the settings ask; it
 disposes of an engine it created when it stops.
@@ -25,6 +26,7 @@ from cloud_hub.http.admin_tokens import TOKEN_HANDLERS
 from cloud_hub.http.enroll import EnrollThrottle, enroll
 from cloud_hub.http.errors import HANDLERS
 from cloud_hub.http.limits import BodyDeadline, ClientLimits
+from cloud_hub.http.live import ChannelWakeups, wakeups_for
 from cloud_hub.http.monitoring import MONITORING_HANDLERS, Health
 from cloud_hub.http.openapi import openapi_config
 from cloud_hub.http.sync import SYNC_HANDLERS
@@ -66,6 +68,7 @@ def create_app(
     settings = settings or HubSettings.from_env()
     owned = engine is None if owns_engine is None else owns_engine
     engine = engine or create_engine(settings.database_url)
+    wakeups = wakeups_for(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -79,6 +82,13 @@ def create_app(
             if owned:
                 await engine.dispose()
 
+    @asynccontextmanager
+    async def channels_closed(app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await wakeups.close()  # after the channels plugin (a later lifespan) stopped
+
     return Litestar(
         route_handlers=[
             *MONITORING_HANDLERS,
@@ -87,14 +97,15 @@ def create_app(
             *SYNC_HANDLERS,
             admin_router(*CATALOG_HANDLERS, *REPORT_HANDLERS, *MONEY_HANDLERS, *TOKEN_HANDLERS),
         ],
-        lifespan=[lifespan],
+        lifespan=[channels_closed, lifespan],
+        plugins=[wakeups.plugin],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         middleware=[
             HostHeader,
             DefineMiddleware(BodyDeadline, timeout_s=settings.limits.body_timeout_s),
         ],
         request_max_body_size=MAX_BODY_BYTES,
-        state=_state(engine, clock, settings),
+        state=_state(engine, clock, settings, wakeups),
         openapi_config=openapi_config(API_VERSION),
     )
 
@@ -113,10 +124,13 @@ async def start_up(
         return await demo.seed(conn, now_ms=clock()) if demo_wanted else None
 
 
-def _state(engine: AsyncEngine, clock: Callable[[], int], settings: HubSettings) -> State:
+def _state(
+    engine: AsyncEngine, clock: Callable[[], int], settings: HubSettings, wakeups: ChannelWakeups
+) -> State:
     return State(
         {
             "engine": engine,
+            "wakeups": wakeups,
             "clock": clock,
             "operator_token": settings.operator_token,
             "demo": None,

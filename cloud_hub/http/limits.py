@@ -113,6 +113,7 @@ class ClientLimits:
         self.sync_by_address = RateLimiter(limits.sync_rate_per_min * ADDRESS_FACTOR)
         self.enroll_by_address = RateLimiter(limits.enroll_rate_per_min)
         self.body_timeout_s = limits.body_timeout_s
+        self.pull_wait_s = limits.pull_wait_s
 
 
 def client_limits(state: State) -> ClientLimits:

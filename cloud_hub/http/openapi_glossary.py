@@ -68,6 +68,8 @@ GLOSSARY: dict[str, str] = {
     "checkpoint": "An opaque position to store with the ops applied.",
     "limit": "The most items to answer.",
     "has_more": "Whether more items follow.",
+    "wait_ms": "A long poll, in milliseconds: with nothing new, the hub may hold the pull this "
+    "long (up to its own bound) and answers when another device pushes; 0 answers at once.",
     "remaining": "How many items are still to come after this page.",
     "reset": "The device must reset its replica: its cursor belongs to another hub epoch.",
     "resend_from": "A gap: resend ops from this `device_seq` on.",

@@ -111,11 +111,20 @@ async def _handshake(state: State, token: str, request: Handshake) -> Message:
 
 async def _push(state: State, token: str, request: tuple[Any, Any]) -> Message:
     device_id, items = request
-    return await sync.push(state.engine, token, device_id, items, clock=_clock(state))
+    return await sync.push(
+        state.engine, token, device_id, items, clock=_clock(state), wakeups=state.get("wakeups")
+    )
 
 
 async def _pull(state: State, token: str, request: PullRequest) -> Message:
-    return await sync.pull(state.engine, token, request, clock=_clock(state))
+    return await sync.pull(
+        state.engine,
+        token,
+        request,
+        clock=_clock(state),
+        wakeups=state.get("wakeups"),
+        max_wait_s=client_limits(state).pull_wait_s,
+    )
 
 
 async def _successor(state: State, token: str, request: SuccessorRequest) -> Message:

@@ -16,6 +16,7 @@ before the application parses the URL from it.
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,7 +33,7 @@ from litestar.types import (
 )
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from cloud_hub.settings import Limits
+from cloud_hub.settings import HubSettings, Limits
 
 #: Connections and tasks served at once; more are answered 503.
 MAX_CONCURRENCY = 500
@@ -121,11 +122,32 @@ class HostHeader:
         await self.app(scope, receive, send)
 
 
-def uvicorn_options(limits: Limits) -> dict[str, Any]:
-    """The ``uvicorn.run`` keyword arguments that bound connections."""
-    protocol = type(
+class WorkerH11Protocol(GuardedH11Protocol):
+    """:class:`GuardedH11Protocol` of a worker process of ``pos-hub serve --workers N``,
+    which imports it by name: its idle timeout is read from the environment that
+    ``pos-hub serve`` checked and passed on."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.first_request_timeout_s = _worker_idle_timeout_s()
+
+
+@functools.cache
+def _worker_idle_timeout_s() -> float:
+    return HubSettings.from_env().limits.idle_timeout_s
+
+
+def uvicorn_options(limits: Limits, *, workers: int = 1) -> dict[str, Any]:
+    """The ``uvicorn.run`` keyword arguments that bound connections.
+
+    Several worker processes import the protocol by name, so they read the limits from
+    the environment (:class:`WorkerH11Protocol`); one process takes ``limits`` as given.
+    """
+    protocol: type[GuardedH11Protocol] | str = type(
         "HubH11Protocol", (GuardedH11Protocol,), {"first_request_timeout_s": limits.idle_timeout_s}
     )
+    if workers > 1:
+        protocol = f"{__name__}:WorkerH11Protocol"
     return {
         "http": protocol,
         "timeout_keep_alive": limits.idle_timeout_s,

@@ -16,6 +16,7 @@ quarantined ones in ``quarantine``, and advance ``last_applied_seq`` with them.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Sequence
 
@@ -33,6 +34,7 @@ from cloud_hub.services.errors import (
     SchemaTooNew,
     UnsupportedProtocol,
 )
+from cloud_hub.services.live import Wakeups
 from cloud_hub.services.sync_devices import SyncingDevice
 from cloud_hub.store.meta import ensure_epoch
 from cloud_hub.store.models import quarantine
@@ -42,6 +44,7 @@ from cloud_hub.store.oplog import (
     quarantine_scope,
     store_ops,
     take_sequences,
+    tenant_scope,
 )
 from cloud_hub.store.owners import lock_named, owners
 from cloud_hub.store.pages import Reader, read_page
@@ -164,8 +167,11 @@ async def push(
     clock: Clock,
     max_batch: int = MAX_BATCH,
     max_drift_ms: int = DEFAULT_MAX_DRIFT_MS,
+    wakeups: Wakeups | None = None,
 ) -> PushResponse:
     """Apply a device's next ops, as :func:`cloud_hub.domain.push.read_push` read them.
+
+    Once ops are committed, the pulls waiting on the device's outlet are woken.
 
     Raises:
         Unauthorized, DeviceRevoked, WrongDevice: the credential or the body's device.
@@ -201,6 +207,8 @@ async def push(
             f"op {plan.diverged_at} of this push is not the op the hub applied there: the "
             "device's log differs from the hub's (restored from a backup)"
         )
+    if plan.apply and wakeups is not None:
+        wakeups.notify([outlet_scope(device.outlet_id)])
     return PushResponse(
         results=plan.results,
         last_applied_seq=plan.last_applied_seq,
@@ -210,7 +218,13 @@ async def push(
 
 
 async def pull(
-    engine: AsyncEngine, token: str | None, request: PullRequest, *, clock: Clock
+    engine: AsyncEngine,
+    token: str | None,
+    request: PullRequest,
+    *,
+    clock: Clock,
+    wakeups: Wakeups | None = None,
+    max_wait_s: float = 0.0,
 ) -> PullResponse:
     """The next page of the device's outlet ops (not its own) and tenant reference data.
 
@@ -220,10 +234,38 @@ async def pull(
     A cursor of another hub epoch is answered ``reset`` with a fresh cursor at the
     start of the current epoch and no ops.
 
+    A long poll (``request.wait_ms`` above 0, with ``wakeups``) that finds no op listens
+    on the device's outlet and tenant channels, reads again (an op committed between the
+    first read and the listening is not missed), and then reads again at each wake-up
+    until an op is there or the wait, bounded by ``max_wait_s``, runs out. No database
+    connection is held while it waits.
+
     Raises:
         Unauthorized, DeviceRevoked: the credential.
         DecodeError: the cursor is not one the hub made.
     """
+    answer, device = await _pull_page(engine, token, request, clock)
+    wait_s = min(request.wait_ms / 1000, max_wait_s)
+    if wakeups is None or wait_s <= 0 or not _nothing_new(answer):
+        return answer
+    deadline = time.monotonic() + wait_s
+    channels = [outlet_scope(device.outlet_id), tenant_scope(device.tenant_id)]
+    async with wakeups.listen(channels) as listener:
+        while True:
+            answer, _ = await _pull_page(engine, token, request, clock)
+            left = deadline - time.monotonic()
+            if not _nothing_new(answer) or left <= 0 or not await listener.wait(left):
+                return answer
+
+
+def _nothing_new(answer: PullResponse) -> bool:
+    return not (answer.ops or answer.has_more or answer.reset)
+
+
+async def _pull_page(
+    engine: AsyncEngine, token: str | None, request: PullRequest, clock: Clock
+) -> tuple[PullResponse, SyncingDevice]:
+    """One read of the next page, in one transaction."""
     now = clock()
     async with engine.begin() as conn:
         device = await sync_devices.authenticate(conn, token)
@@ -231,9 +273,10 @@ async def pull(
         cursor = _cursor(request.cursor) if request.cursor is not None else None
         if cursor is not None and cursor.epoch != epoch:
             await sync_devices.record_pull(conn, device, now_ms=now, pulled_seq=0)
-            return PullResponse(
+            reset = PullResponse(
                 ops=[], cursor=encode_cursor(epoch, 0, 0), has_more=True, reset=True
             )
+            return reset, device
         reader = Reader(device.tenant_id, device.outlet_id, device.device_id)
         page = await read_page(
             conn,
@@ -244,13 +287,14 @@ async def pull(
         )
         sent = await verifiers.for_device(conn, device.tenant_id, device.outlet, page.ops)
         await sync_devices.record_pull(conn, device, now_ms=now, pulled_seq=page.outlet_seq)
-    return PullResponse(
+    answer = PullResponse(
         ops=sent,
         cursor=encode_cursor(epoch, page.outlet_seq, page.tenant_seq),
         has_more=page.remaining > 0,
         checkpoint=page.outlet_seq,
         remaining=page.remaining,
     )
+    return answer, device
 
 
 async def _commit(

@@ -12,7 +12,9 @@ ops alike. Inside the caller's transaction it
    lock is held until commit, so another writer of the scope (in this process or another
    hub process) waits and gets higher numbers, and no lower number can commit after a
    higher one is visible; SQLite has one writer at a time anyway;
-4. inserts the ops and upserts the read models (:mod:`cloud_hub.store.projections`).
+4. inserts the ops and upserts the read models (:mod:`cloud_hub.store.projections`);
+5. adds the scope to ``conn.info[WRITTEN_SCOPES]`` when the transaction keeps that set,
+   so that whoever committed it can wake the pulls waiting on it.
 
 Scopes are ``o:<outlet_id>`` (an outlet's ops) and ``t:<tenant_id>`` (the tenant's
 reference data, written by the hub). See ADR 0007.
@@ -36,6 +38,10 @@ EntityKey = tuple[str, str]
 #: Ids per lookup (well under SQLite's limit of bound parameters).
 _CHUNK = 5000
 _op_decoder = msgspec.msgpack.Decoder(Op)
+
+
+#: ``conn.info`` key of a transaction that wants to know which scopes it wrote (a set).
+WRITTEN_SCOPES = "pos_written_scopes"
 
 
 def outlet_scope(outlet_id: str) -> str:
@@ -125,6 +131,9 @@ async def store_ops(
     await write_projections(
         conn, states.values(), tenant_id=tenant_id, outlet_id=outlet_id, now_ms=now_ms
     )
+    written: set[str] | None = conn.info.get(WRITTEN_SCOPES)
+    if written is not None:
+        written.add(scope)
     return last
 
 

@@ -196,6 +196,32 @@ class SyncRunner:
                 sync_state.record_success(conn, self.clock())
             return session.outcome
 
+    def pull_now(self) -> bool:
+        """Pull what the hub holds for this device now, page by page, without a handshake
+        or a push: what a live update starts (the push side is started by each commit).
+        A hub that asks for a reset gets a full run, which also pushes again.
+
+        Returns:
+            Whether it succeeded; a failure is recorded as the last error.
+        """
+        with self._one_at_a_time:
+            try:
+                client = self.access.open(self.store)
+                with self.store.read() as conn:
+                    me = identity(conn)
+            except NotEnrolled:
+                return False
+            session = _Session(client, me, self._showing(_quiet), phase="pull")
+            try:
+                with client:
+                    reset = self._pull(session)
+            except SyncError as exc:
+                self._record_failure(exc)
+                return False
+            finally:
+                self.progress = None
+        return self.run().ok if reset else True
+
     def _record_failure(self, exc: SyncError) -> None:
         with self.store.write() as conn:
             sync_state.record_error(conn, self.clock(), exc.code, str(exc))

@@ -40,6 +40,15 @@ class HubAccess:
         Raises:
             NotEnrolled: no identity, no enrollment, or no credential (or none readable).
         """
+        url, credential = self.endpoint(store)
+        return HubClient(url, credential, transport=self.transport)
+
+    def endpoint(self, store: Store) -> tuple[str, str]:
+        """This device's hub URL and credential.
+
+        Raises:
+            NotEnrolled: no identity, no enrollment, or no credential (or none readable).
+        """
         with store.read() as conn:
             state = sync_state.read(conn)
             try:
@@ -57,4 +66,4 @@ class HubAccess:
             raise NotEnrolled(f"the device credential cannot be read: {exc}") from exc
         if not credential:
             raise NotEnrolled("this device has no hub credential; enroll it again with a new code")
-        return HubClient(url, credential, transport=self.transport)
+        return url, credential

@@ -14,7 +14,9 @@
 4. Catch-up: three real tills behind the fault proxy sell 500 tickets during an outage;
    the link comes back losing answers; seconds from the hub answering until nothing is
    pending on any till and until every till has pulled the others' (``catch_up.py``).
-5. The sync_protocol core in process, against the raw SQLite baseline it always had.
+5. Live updates: two hub processes on one PostgreSQL with Redis, a till on each; the
+   latency of a line added on one till until the other shows it (``live.py``).
+6. The sync_protocol core in process, against the raw SQLite baseline it always had.
 
 Progress goes to stderr; one table to stdout at the end. See ``docs/performance.md``.
 """
@@ -36,7 +38,7 @@ import asyncpg
 from edge_agent.services.sync import SyncConfig
 from sync_protocol import Op
 from sync_protocol.messages import MAX_BATCH, MAX_PAGE
-from tests.bench import baselines, catch_up, protocol
+from tests.bench import baselines, catch_up, live, protocol
 from tests.bench.cpu import CpuMeter
 from tests.bench.hub import Device, backend_pids, running_hub, scratch_postgres
 from tests.bench.report import Report, machine_line
@@ -44,6 +46,7 @@ from tests.bench.till import Cashier, Latency, catch_up_in_background, enrolled_
 from tests.bench.workload import ticket_ops
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 TARGET_OPS_S = 20_000
 #: Cashier actions before the measured ones (first requests load code lazily).
 WARM_UP = 5
@@ -63,6 +66,8 @@ class Settings:
     pg_settings: dict[str, str]
     catch_up_tickets: int
     outage_s: float
+    redis_url: str | None
+    live_samples: int
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
@@ -87,6 +92,17 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     )
     parser.add_argument(
         "--outage-s", type=float, default=40, help="how long the catch-up's outage lasts"
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("POS_TEST_REDIS_URL") or DEFAULT_REDIS_URL,
+        help="the Redis of the live-update run (env POS_TEST_REDIS_URL; default %(default)s)",
+    )
+    parser.add_argument(
+        "--live-samples",
+        type=int,
+        default=50,
+        help="lines timed from one till to another (0: no live-update run)",
     )
     parser.add_argument(
         "--idle-actions", type=int, default=100, help="cashier actions measured without catch-up"
@@ -121,6 +137,8 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         pg_settings=pg_settings,
         catch_up_tickets=args.catch_up_tickets,
         outage_s=args.outage_s,
+        redis_url=args.redis_url,
+        live_samples=args.live_samples,
     )
 
 
@@ -243,6 +261,40 @@ def _retried(device: Device) -> str:
     return f"{device.retries} requests answered 503 (hub unavailable) and were sent again"
 
 
+def live_run(
+    report: Report,
+    stack: ExitStack,
+    postgres_url: str | None,
+    directory: Path,
+    settings: Settings,
+) -> None:
+    """The live-update latency, when PostgreSQL and Redis answer."""
+    redis_url = settings.redis_url
+    if postgres_url is None or redis_url is None:
+        report.notes.append("live updates NOT MEASURED: they need PostgreSQL and Redis")
+        return
+    if problem := redis_problem(redis_url):
+        report.notes.append(f"live updates NOT MEASURED: {redis_url} does not answer ({problem})")
+        return
+    url = stack.enter_context(scratch_postgres(postgres_url))
+    where = directory / "live"
+    where.mkdir()
+    live.run(report, url, redis_url, where, settings.live_samples)
+
+
+def redis_problem(url: str) -> str | None:
+    """Why the Redis server at ``url`` cannot be used, or None when it answers."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    try:
+        with Redis.from_url(url, socket_timeout=5) as client:
+            client.ping()
+    except (OSError, RedisError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     settings = parse_args(argv)
     report = Report(machine_line(settings.count))
@@ -298,6 +350,8 @@ def main(argv: list[str] | None = None) -> None:
             where = directory / "catch-up"
             where.mkdir()
             catch_up.run(report, url, name, where, settings.catch_up_tickets, settings.outage_s)
+        if settings.live_samples > 0:
+            live_run(report, stack, postgres_url if pg_url else None, directory, settings)
     report.progress("sync_protocol in process")
     protocol.run(report, settings.count)
     report.notes.append(

@@ -49,6 +49,17 @@ class Deadline:
         return f"  {self.label:<52} {self.seconds:>9.1f} s      goal {self.goal:.0f} s: {verdict}"
 
 
+@dataclass(frozen=True)
+class LatencyGoal:
+    label: str
+    ms: float
+    goal_ms: float
+
+    def row(self) -> str:
+        verdict = "met" if self.ms <= self.goal_ms else "MISSED"
+        return f"  {self.label:<52} {self.ms:>9.0f} ms     goal {self.goal_ms:.0f} ms: {verdict}"
+
+
 class Report:
     """Collects measurements section by section; :meth:`print` renders them."""
 
@@ -56,7 +67,7 @@ class Report:
         self.title = title
         self.sections: dict[str, list[Measured | tuple[str, Latency]]] = {}
         self.baselines: dict[str, Measured] = {}
-        self.targets: list[Target | Deadline] = []
+        self.targets: list[Target | Deadline | LatencyGoal] = []
         self.notes: list[str] = []
 
     @staticmethod
@@ -92,6 +103,9 @@ class Report:
 
     def deadline(self, label: str, seconds: float, goal: float) -> None:
         self.targets.append(Deadline(label, seconds, goal))
+
+    def latency_goal(self, label: str, ms: float, goal_ms: float) -> None:
+        self.targets.append(LatencyGoal(label, ms, goal_ms))
 
     def print(self) -> None:
         out = [self.title, "=" * WIDTH]

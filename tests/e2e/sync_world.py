@@ -139,8 +139,9 @@ class World:
         return len(hashes) == 1
 
 
-#: A long interval: most tests drive sync runs themselves, so they are repeatable.
-DRIVEN = {"POS_AGENT_SYNC_INTERVAL_S": "3600"}
+#: A long interval and no live updates: most tests drive sync runs themselves, so they
+#: are repeatable.
+DRIVEN = {"POS_AGENT_SYNC_INTERVAL_S": "3600", "POS_AGENT_LIVE_WAIT_S": "0"}
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.sync_world import Till, World, fresh_database, sync_world
+from tests.e2e.sync_world import DRIVEN, Till, World, fresh_database, sync_world
 from tests.processes import AGENT_ENV, AgentProcess, free_port
 
 pytestmark = pytest.mark.slow
@@ -47,7 +47,11 @@ def restart(world: World, index: int, between=None) -> Till:
     old.client.close()
     if between is not None:
         between(old.agent.data_dir)
-    agent = AgentProcess(old.agent.data_dir, free_port(), env={"POS_AGENT_SYNC_INTERVAL_S": "3600"})
+    agent = AgentProcess(
+        old.agent.data_dir,
+        free_port(),
+        env=DRIVEN,
+    )
     agent.start()
     till = Till(agent)
     till.sign_in()
@@ -253,7 +257,11 @@ def test_a_lost_enrollment_answer_is_retried_with_the_same_code_and_gets_the_sam
 
     lost = agent_cli(data_dir, "enroll", "--hub", world.proxy_url, "--code", code)
     retried = agent_cli(data_dir, "enroll", "--hub", world.proxy_url, "--code", code)
-    agent = AgentProcess(data_dir, free_port(), env={"POS_AGENT_SYNC_INTERVAL_S": "3600"})
+    agent = AgentProcess(
+        data_dir,
+        free_port(),
+        env=DRIVEN,
+    )
     agent.start()
     till = Till(agent)
     world.tills.append(till)

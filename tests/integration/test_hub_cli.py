@@ -110,6 +110,8 @@ def test_an_operator_sets_up_a_tenant_an_outlet_and_an_enrollment_code(pos_hub) 
         (("enroll-code", "--tenant", "acme", "--outlet", "NBO1", "--device", "D2",
           "--expires-hours", "0"), ("hours",)),
         (("serve", "--port", "70000"), ("out of range",)),
+        (("serve", "--workers", "2"), ("needs PostgreSQL", "SQLite")),
+        (("serve", "--workers", "0"), ("--workers",)),
         (("token", "create", "--tenant", "acme", "--name", "x", "--expires-days", "0"),
          ("days",)),
         (("token", "create", "--operator", "--name", "", "--expires-days", "5"),

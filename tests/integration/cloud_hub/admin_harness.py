@@ -125,7 +125,10 @@ async def running_hub(
         # What the lifespan does, in the test's own task and event loop (the engine's).
         app.state.demo = await start_up(engine, clock, demo_wanted=demo)
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+        async with (
+            app.state.wakeups.plugin,
+            httpx.AsyncClient(transport=transport, base_url=BASE) as client,
+        ):
             yield Hub(client, clock, engine, app)
 
 
