@@ -280,7 +280,7 @@ async def test_a_device_writes_its_own_outlets_entities_and_the_tenants_shared_o
         ops.event("ticket", "ta", "payment_confirmed", {"payment_id": "pa-card"}),
         ops.event("staff", "s-shared", "signed_in", {}),
     ]
-    b_ops = OpMaker(outlet_b, clock_ms=hub.clock() - 500, seq=12)
+    b_ops = OpMaker(outlet_b, clock_ms=hub.clock() - 500, seq=13)  # after its sale
 
     mine = await push(hub, outlet_a, own_sale)
     theirs = await push(hub, outlet_b, [b_ops.event("staff", "s-shared", "signed_in", {})])
