@@ -3,6 +3,7 @@ agent really answers."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -325,4 +326,18 @@ def test_no_schema_holds_a_list_or_an_object_under_its_own_name(document):
     # shadows it, and the generated model does not type-check.
     for name, schema in document["components"]["schemas"].items():
         prop = schema.get("properties", {}).get(_snake(name), {})
-        assert prop.get("type") not in ("array", "object") and "$ref" not in prop, name
+        assert prop.get("type") not in ("array", "object"), name
+        assert "$ref" not in prop, name
+
+
+def test_the_swagger_ui_served_renders_the_openapi_version_of_both_documents(document):
+    # Swagger UI 4 renders only OpenAPI 3.0 ("Unable to render this definition").
+    assets = swagger_ui_assets()
+    hub = json.loads((AGENT_DOCUMENT.parent / "hub.json").read_text(encoding="utf-8"))
+
+    assert assets is not None, "swagger-ui-bundle-v2 is a dependency"
+    version = re.search(r"(\d+)\.(\d+)\.(\d+)$", assets.name)
+    assert version is not None, assets
+    assert document["openapi"].startswith("3.1.")
+    assert hub["openapi"].startswith("3.1.")
+    assert int(version[1]) >= 5, assets.name
