@@ -300,6 +300,28 @@ def test_every_hub_operation_answers_fuzzed_data_without_a_server_error(hub) -> 
     assert not defects, "\n".join(defects)
 
 
+def _misdocumented(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with only ``GET /health`` and ``GET /api/v1/me``, both documented as
+    answering nothing but 202 in XML."""
+    wrong = {"202": {"description": "wrong", "content": {"application/xml": {"schema": {}}}}}
+    paths = {
+        path: {"get": {**document["paths"][path]["get"], "responses": wrong}}
+        for path in ("/health", "/api/v1/me")
+    }
+    return {**document, "paths": paths}
+
+
+def test_answers_the_document_does_not_describe_are_all_reported(agent) -> None:
+    document = httpx.get(f"{agent.url}/schema/openapi.json", timeout=10).json()
+    schema = schemathesis.openapi.from_dict(_misdocumented(document))
+    target = Target("misdocumented", agent.url, schema, agent.headers_for, agent.state_hash)
+
+    defects = fuzz(target)
+
+    assert {d.split(" [")[0] for d in defects} == {"GET /api/v1/me", "GET /health"}, defects
+    assert all("Undocumented status code" in d for d in defects), defects
+
+
 # --- raw requests: header defects and deep nesting -----------------------------------
 
 _BODY = b'{"kind": "counter"}'
