@@ -29,6 +29,7 @@ from cloud_hub.http.limits import BodyDeadline, ClientLimits
 from cloud_hub.http.live import ChannelWakeups, wakeups_for
 from cloud_hub.http.monitoring import MONITORING_HANDLERS, Health
 from cloud_hub.http.openapi import openapi_config
+from cloud_hub.http.schema_site import asset_routes
 from cloud_hub.http.sync import SYNC_HANDLERS
 from cloud_hub.http.transport import HostHeader
 from cloud_hub.services import demo
@@ -96,6 +97,7 @@ def create_app(
             enroll,
             *SYNC_HANDLERS,
             admin_router(*CATALOG_HANDLERS, *REPORT_HANDLERS, *MONEY_HANDLERS, *TOKEN_HANDLERS),
+            *asset_routes(),
         ],
         lifespan=[channels_closed, lifespan],
         plugins=[wakeups.plugin],

@@ -11,8 +11,8 @@ the error-code enumeration (every code of the hub's error tree), the ``Idempoten
 header of creating requests, the sync protocol's bodies (JSON or MessagePack, schemas
 made by msgspec from ``sync_protocol``'s wire types) and the reference documents' shapes.
 
-The document is served at ``/schema/openapi.json`` only: litestar's documentation pages
-load their scripts from a CDN, and the hub serves nothing it does not hold.
+The document is served at ``/schema/openapi.json``, and shown by Swagger UI at ``/schema``
+from files the hub serves itself (:mod:`cloud_hub.http.schema_site`).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from cloud_hub.http import errors as error_map
 from cloud_hub.http.admin_answers import ErrorBody
 from cloud_hub.http.openapi_examples import add_examples
 from cloud_hub.http.openapi_glossary import describe
+from cloud_hub.http.schema_site import render_plugins
 from cloud_hub.services import documents, idempotency
 from cloud_hub.services import errors as hub_errors
 from sync_protocol import ErrorCode, ErrorMessage, Handshake, PullRequest
@@ -384,13 +385,13 @@ Money is an integer in minor units; times are Unix milliseconds; errors are
 
 
 def openapi_config(version: str) -> OpenAPIConfig:
-    """The hub's OpenAPI settings: security schemes, and the JSON document only."""
+    """The hub's OpenAPI settings: security schemes, the JSON document and Swagger UI."""
     return OpenAPIConfig(
         title="BengoBox POS hub",
         version=version,
         description=DESCRIPTION,
         path="/schema",
-        render_plugins=[HubOpenAPIJson()],
+        render_plugins=render_plugins(HubOpenAPIJson(path="/openapi.json"), complete),
         components=Components(security_schemes=SECURITY_SCHEMES),
         create_examples=False,
     )

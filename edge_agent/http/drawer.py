@@ -18,6 +18,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from edge_agent.domain.rbac import Override
 from edge_agent.http import schemas
 from edge_agent.http.commands import operator_token, run_command
+from edge_agent.http.openapi import ALSO_AS
 from edge_agent.http.schemas import examples
 from edge_agent.printing.day_report import report_text
 from edge_agent.services import drawer, reports, staff
@@ -32,6 +33,8 @@ from edge_agent.services.tickets import Context
 from edge_agent.store.gateway import Store
 
 Format = Annotated[Literal["json", "text"], QueryParameter(name="format")]
+#: Route option of the reports: ``?format=text`` answers printable text.
+AS_TEXT = {ALSO_AS: {"text/plain": "The report as printable text (`?format=text`)."}}
 
 
 def _overrides(overrides: tuple[Override, ...]) -> list[dict[str, str]]:
@@ -59,7 +62,8 @@ def _session(session: Any) -> schemas.DrawerSession:
 def _answer(status: int, payload: bytes, output: str) -> Response[Any]:
     if output == "text" and status < 300:
         text = report_text(msgspec.json.decode(payload))
-        return Response(text.encode(), status_code=status, media_type="text/plain; charset=utf-8")
+        # litestar adds "; charset=utf-8" to a text media type itself
+        return Response(text.encode(), status_code=status, media_type="text/plain")
     return Response(payload, status_code=status, media_type="application/json")
 
 
@@ -109,7 +113,7 @@ async def close_drawer(
     )
 
 
-@get("/api/v1/reports/x", summary="Read the X report", sync_to_thread=True)
+@get("/api/v1/reports/x", summary="Read the X report", sync_to_thread=True, opt=AS_TEXT)
 def x_report(
     request: Request[Any, Any, Any],
     state: State,
@@ -128,7 +132,7 @@ def x_report(
     return _answer(200, msgspec.json.encode(document), output)
 
 
-@post("/api/v1/reports/z", summary="Issue the Z report", status_code=201)
+@post("/api/v1/reports/z", summary="Issue the Z report", status_code=201, opt=AS_TEXT)
 async def z_report(
     request: Request[Any, Any, Any],
     data: JSONBody[schemas.ZRequest | None] = None,
@@ -140,7 +144,7 @@ async def z_report(
     return await _command(request, lambda ctx: _issued(issue_z(ctx, manager_pin)), output=output)
 
 
-@get("/api/v1/reports/z/{number:int}", summary="Read a Z report", sync_to_thread=True)
+@get("/api/v1/reports/z/{number:int}", summary="Read a Z report", sync_to_thread=True, opt=AS_TEXT)
 def read_z(
     request: Request[Any, Any, Any],
     state: State,

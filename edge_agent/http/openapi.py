@@ -7,6 +7,7 @@ cannot see from a handler's signature:
 - the error answers of every operation, each with :class:`ErrorBody`, derived from what
   the operation has (a credential, a body, a path id, a command, a manager PIN) and the
   codes of the one error-to-status map (:mod:`edge_agent.http.errors`);
+- the other media types an answer comes in (a report as printable text);
 - ``deprecated`` on fields kept for one release (described ``Deprecated: ...``), and
   each schema's description from its Struct's docstring.
 """
@@ -19,9 +20,12 @@ from typing import Any
 import msgspec
 from litestar import Litestar, Request
 from litestar._openapi.plugin import OpenAPIPlugin
+from litestar._openapi.utils import SEPARATORS_CLEANUP_PATTERN
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.routes import HTTPRoute
+from litestar.types import Method
+from litestar.utils.sync import AsyncCallable
 
 from edge_agent.http import schemas
 from edge_agent.http.access import PUBLIC
@@ -46,6 +50,9 @@ IDEMPOTENCY_KEY = {
 }
 #: Handler ``opt`` key: error statuses a route answers beyond what its shape implies.
 MORE_ERRORS = "more_errors"
+#: Handler ``opt`` key: other media types its success answer comes in (``?format=``),
+#: each with a description; the body is then text.
+ALSO_AS = "also_as"
 #: Commands that are not answered once per key: they change nothing a retry could double.
 RUN_EVERY_TIME = frozenset({"/api/v1/auth/signout", "/api/v1/printers/reload", "/api/v1/sync/run"})
 _REASONS = {
@@ -69,6 +76,7 @@ def openapi_config() -> OpenAPIConfig:
         version=VERSION,
         path=SCHEMA_PATH,
         use_handler_docstrings=True,
+        operation_id_creator=operation_id,
         render_plugins=render_plugins(),
         description=(
             "The local API of a till. Money is in minor units of the outlet currency; times "
@@ -93,6 +101,23 @@ def openapi_config() -> OpenAPIConfig:
             }
         ),
     )
+
+
+def operation_id(handler: Any, method: Method, path_components: list[Any]) -> str:
+    """litestar's operationId (path words, then the handler's name in title case), named
+    after the handler's own function: litestar wraps a ``sync_to_thread`` handler once it
+    is registered, and its own creator would then name it ``AsyncCallable``."""
+    fn = handler.fn
+    while isinstance(fn, AsyncCallable):  # wrapped again by each app it is registered in
+        fn = fn.func
+    name = str(fn.__name__).title()
+    if len(handler.http_methods) > 1:
+        name = method.title() + name
+    words = ""
+    for component in (getattr(c, "name", c) for c in path_components):
+        if component.title() not in words:
+            words += component.title()
+    return SEPARATORS_CLEANUP_PATTERN.sub("", words + name)
 
 
 async def finish_before_serving(request: Request[Any, Any, Any]) -> None:
@@ -124,6 +149,7 @@ def finish(app: Litestar) -> dict[str, Any]:
                     _finish_operation(operation, route.path_format, method, public, components)
                     for status in handler.opt.get(MORE_ERRORS, ()):
                         operation["responses"][str(status)] = _error_response(status)
+                    _add_media_types(operation, handler.opt.get(ALSO_AS, {}))
     _describe_components(components)
     return document
 
@@ -157,6 +183,15 @@ def _finish_operation(
         del operation["parameters"]
     for status in sorted(statuses):
         operation["responses"][str(status)] = _error_response(status)
+
+
+def _add_media_types(operation: dict[str, Any], media_types: dict[str, str]) -> None:
+    for status, response in operation["responses"].items():
+        if status.startswith("2") and "content" in response:
+            for media, description in media_types.items():
+                response["content"][media] = {
+                    "schema": {"type": "string", "description": description}
+                }
 
 
 def _body_fields(operation: dict[str, Any], components: dict[str, Any]) -> set[str]:

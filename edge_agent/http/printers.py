@@ -17,6 +17,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from edge_agent.http import schemas
 from edge_agent.http.commands import answer, operator_token, run_command
+from edge_agent.http.openapi import ALSO_AS
 from edge_agent.printing.errors import PrinterConfigError
 from edge_agent.printing.reload import PrintersReloader
 from edge_agent.services import printing, staff, tickets
@@ -120,6 +121,7 @@ async def print_ticket(
     summary="Show a receipt",
     sync_to_thread=True,
     media_type="text/plain",
+    opt={ALSO_AS: {"text/html": "The receipt as an HTML page (`?format=html`)."}},
 )
 def receipt(
     ticket_id: FromPath[str],
@@ -130,7 +132,7 @@ def receipt(
     with _store(state).read() as conn:
         document = printing.receipt_view(conn, tickets.load(conn, ticket_id), state.clock(), output)
     media = "text/html" if output == "html" else "text/plain"
-    return Response(document, media_type=f"{media}; charset=utf-8")
+    return Response(document, media_type=media)  # litestar adds "; charset=utf-8"
 
 
 async def _settle(request: Request[Any, Any, Any], job_id: str, printed: bool) -> Response[Any]:

@@ -1,7 +1,7 @@
 """The API documentation pages under ``/schema``, served from this device only.
 
 ``/schema/openapi.json`` is always there (public). Swagger UI is served at ``/schema``
-and ``/schema/swagger`` when the ``swagger-ui-bundle`` package is installed, with its
+and ``/schema/swagger`` when the ``swagger-ui-bundle-v2`` package is installed, with its
 scripts and styles served by the agent from that package (``/schema/assets/...``): a
 till is often offline, and a page that loads code from a CDN would not open there.
 Without the package the root serves the JSON document.
@@ -21,7 +21,7 @@ ASSETS = "/schema/assets"
 
 
 def swagger_ui_assets() -> Path | None:
-    """Where the installed Swagger UI files are, or None without ``swagger-ui-bundle``."""
+    """Where the installed Swagger UI files are, or None without ``swagger-ui-bundle-v2``."""
     try:
         from swagger_ui_bundle import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
             swagger_ui_path,

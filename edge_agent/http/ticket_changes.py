@@ -54,11 +54,11 @@ async def recall(
 @post("/api/v1/tickets/{ticket_id:str}/split", summary="Split a ticket", status_code=201)
 async def split(
     request: Request[Any, Any, Any], ticket_id: FromPath[str], data: JSONBody[schemas.SplitRequest]
-) -> Response[schemas.Checks]:
+) -> Response[schemas.SplitChecks]:
     """Split by items, by seat or evenly; answers every check, the original first."""
     code, payload = await run_command(
         request,
-        lambda ctx: schemas.Checks(
+        lambda ctx: schemas.SplitChecks(
             checks=[
                 schemas.ticket_document(check)
                 for check in ticket_moves.split(

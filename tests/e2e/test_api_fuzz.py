@@ -10,9 +10,9 @@ reach the handlers. Each answer must pass every check in :data:`CHECKS`:
 - a refused write changed nothing (the replica's state hash is the same before and
   after).
 
-:data:`SCHEMA_CONFORMANCE_CHECKS` holds the checks against the documents themselves
-(documented status code, response body matching its schema); it is empty until the
-documents describe every answer exactly, and takes schemathesis checks as they are.
+:data:`SCHEMA_CONFORMANCE_CHECKS` holds the checks against the documents themselves:
+every answer has a documented status code and media type, and its body matches the
+schema documented for them (schemathesis' own checks, as they are).
 
 Beside the generated data, every operation is sent each request of
 :data:`HEADER_DEFECTS` over a raw socket (odd Content-Type, a Content-Length that lies,
@@ -42,6 +42,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
+from schemathesis.core.failures import FailureGroup
 from schemathesis.core.transport import Response
 from schemathesis.generation import GenerationMode
 from schemathesis.generation.case import Case
@@ -212,11 +213,14 @@ def errors_carry_a_code(case: Case, response: Response) -> None:
 #: Checks every answer passes.
 CHECKS: list[Callable[[Case, Response], None]] = [no_server_error, errors_carry_a_code]
 
-#: Checks against the documents themselves, switched on as the documents become exact
-#: (e.g. ``schemathesis.checks.status_code_conformance``,
-#: ``schemathesis.checks.response_schema_conformance``,
-#: ``schemathesis.checks.content_type_conformance``).
-SCHEMA_CONFORMANCE_CHECKS: list[Any] = []
+#: Checks against the documents themselves: the status is one the operation documents,
+#: the body matches the schema documented for that status and media type, and the media
+#: type is a documented one.
+SCHEMA_CONFORMANCE_CHECKS: list[Any] = [
+    schemathesis.checks.status_code_conformance,
+    schemathesis.checks.response_schema_conformance,
+    schemathesis.checks.content_type_conformance,
+]
 
 
 def _call(target: Target, case: Case) -> Response:
@@ -264,7 +268,9 @@ def _fuzz_operation(
                 target.last_hash = target.state_hash()
                 if target.last_hash != before:
                     raise Defect(f"refused with {response.status_code} but wrote")
-        except Exception as exc:  # noqa: BLE001 - every failure is one finding, all reported
+        # A check's failures come as a FailureGroup, a BaseException: caught too, so one
+        # undocumented answer is reported beside the others instead of ending the run.
+        except (Exception, FailureGroup) as exc:  # noqa: BLE001 - every failure is one finding
             target.last_hash = None
             key = f"{operation.label} [{mode.value}] {type(exc).__name__}"
             defects.setdefault(key, f"{exc}\n    {case.as_curl_command()}")
@@ -292,6 +298,28 @@ def test_every_agent_operation_answers_fuzzed_data_without_a_server_error(agent)
 def test_every_hub_operation_answers_fuzzed_data_without_a_server_error(hub) -> None:
     defects = fuzz(hub)
     assert not defects, "\n".join(defects)
+
+
+def _misdocumented(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with only ``GET /health`` and ``GET /api/v1/me``, both documented as
+    answering nothing but 202 in XML."""
+    wrong = {"202": {"description": "wrong", "content": {"application/xml": {"schema": {}}}}}
+    paths = {
+        path: {"get": {**document["paths"][path]["get"], "responses": wrong}}
+        for path in ("/health", "/api/v1/me")
+    }
+    return {**document, "paths": paths}
+
+
+def test_answers_the_document_does_not_describe_are_all_reported(agent) -> None:
+    document = httpx.get(f"{agent.url}/schema/openapi.json", timeout=10).json()
+    schema = schemathesis.openapi.from_dict(_misdocumented(document))
+    target = Target("misdocumented", agent.url, schema, agent.headers_for, agent.state_hash)
+
+    defects = fuzz(target)
+
+    assert {d.split(" [")[0] for d in defects} == {"GET /api/v1/me", "GET /health"}, defects
+    assert all("Undocumented status code" in d for d in defects), defects
 
 
 # --- raw requests: header defects and deep nesting -----------------------------------

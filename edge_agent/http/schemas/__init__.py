@@ -41,13 +41,12 @@ from edge_agent.http.schemas.requests import (
     ZRequest,
 )
 from edge_agent.http.schemas.sync import SyncStatus
-from edge_agent.http.schemas.tickets import Checks, Ticket, TicketSummary, ticket_document
+from edge_agent.http.schemas.tickets import SplitChecks, Ticket, TicketSummary, ticket_document
 
 __all__ = [
     "AddLine",
     "Catalog",
     "ChangeLine",
-    "Checks",
     "CloseRequest",
     "ConfirmPayment",
     "DeclinePayment",
@@ -72,6 +71,7 @@ __all__ = [
     "ReturnedLine",
     "SendRequest",
     "Session",
+    "SplitChecks",
     "SplitRequest",
     "StateHash",
     "SyncOutcome",

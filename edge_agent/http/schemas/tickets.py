@@ -238,8 +238,11 @@ class TicketSummary(msgspec.Struct, kw_only=True):
     ]
 
 
-class Checks(msgspec.Struct, kw_only=True):
-    """The checks a split made, the original first."""
+class SplitChecks(msgspec.Struct, kw_only=True):
+    """The checks a split made, the original first.
+
+    Not named after its one field: generated clients name a model's local variable
+    after the model, and a field of the same name would shadow it."""
 
     checks: list[Ticket]
 

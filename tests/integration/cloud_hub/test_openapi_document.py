@@ -9,6 +9,7 @@ and real answers of the main admin flows fit the documented schemas.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from cloud_hub.http import errors as error_map
 from cloud_hub.http.openapi import ADMIN, DEVICE, OPERATOR, all_codes
 from cloud_hub.http.openapi_dump import hub_document
 from cloud_hub.http.openapi_examples import EXAMPLES
+from cloud_hub.http.schema_site import ASSETS
 from sync_protocol import PROTOCOL_VERSION, SCHEMA_VERSION, ErrorCode
 from tests.integration.cloud_hub.admin_harness import Till, auth, running_hub, store_device_ops
 from tests.integration.cloud_hub.openapi_check import assert_documented
@@ -65,9 +67,30 @@ async def test_the_served_document_is_the_committed_one(hub) -> None:
 
 async def test_the_schema_pages_load_nothing_from_elsewhere(hub) -> None:
     answer = await hub.client.get("/schema")
+    swagger = await hub.client.get("/schema/swagger")
+    head = answer.text.split("const ui")[0]
+    loaded = re.findall(r"(?:src|href)=['\"]([^'\"]+)", head)
+    assets = [await hub.client.get(path) for path in loaded]
 
-    assert "cdn" not in answer.text.lower()
-    assert "unpkg" not in answer.text.lower()
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/html")
+    assert swagger.text == answer.text
+    assert "cdn" not in head.lower()
+    assert "unpkg" not in head.lower()
+    assert "//" not in "".join(loaded), loaded
+    assert {f"{ASSETS}/swagger-ui-bundle.js", f"{ASSETS}/swagger-ui.css"} <= set(loaded)
+    assert [a.status_code for a in assets] == [200] * len(loaded)
+
+
+async def test_the_swagger_page_shows_the_served_document_and_the_document_stays_public(
+    hub,
+) -> None:
+    page = (await hub.client.get("/schema")).text
+    served = await hub.client.get("/schema/openapi.json")  # no credential
+
+    spec = page.split("spec: ", 1)[1].split(",\n                  dom_id", 1)[0]
+    assert served.status_code == 200
+    assert json.loads(spec) == served.json()
 
 
 def test_every_operation_has_a_summary_that_is_not_its_handler_name_and_a_description(

@@ -3,6 +3,7 @@ agent really answers."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -278,3 +279,65 @@ def test_every_code_the_http_layer_answers_itself_is_enumerated_with_its_status(
     for code, status in answered.items():
         assert code in HTTP_STATUS, code
         assert status is None or HTTP_STATUS[code] == int(status), (code, status)
+
+
+def test_every_operation_id_is_unique_and_named_after_its_handler(document):
+    ids = [operation["operationId"] for _, _, operation in operations(document)]
+
+    assert len(ids) == len(set(ids))
+    assert not [i for i in ids if "callable" in i.lower()], ids
+    assert document["paths"]["/api/v1/tickets"]["get"]["operationId"] == "ApiV1TicketsListTickets"
+    assert (
+        document["paths"]["/api/v1/pairings"]["post"]["operationId"]
+        == "ApiV1PairingsCreatePairingCode"
+    )
+
+
+def test_text_answers_come_in_a_documented_media_type_with_one_charset(tmp_path, document):
+    store, _ = init_device(AgentSettings(data_dir=tmp_path), with_demo=True)
+    with TestClient(create_app(store), base_url="http://127.0.0.1") as client:
+        token = client.post("/api/v1/auth/pin", json={"pin": "9999"}).json()["token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        client.post("/api/v1/drawer/open", json={"float": 0})
+        ticket = client.post("/api/v1/tickets", json={}).json()
+        answers = {
+            ("/api/v1/reports/x", "text/plain"): client.get("/api/v1/reports/x?format=text"),
+            ("/api/v1/tickets/{ticket_id}/receipt", "text/html"): client.get(
+                f"/api/v1/tickets/{ticket['id']}/receipt?format=html"
+            ),
+            ("/api/v1/tickets/{ticket_id}/receipt", "text/plain"): client.get(
+                f"/api/v1/tickets/{ticket['id']}/receipt"
+            ),
+        }
+
+    for (path, media), answer in answers.items():
+        assert answer.status_code == 200, (path, answer.text)
+        assert answer.headers["content-type"] == f"{media}; charset=utf-8", path
+        documented = document["paths"][path]["get"]["responses"]["200"]["content"]
+        assert documented[media]["schema"]["type"] == "string", path
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def test_no_schema_holds_a_list_or_an_object_under_its_own_name(document):
+    # A generated client names a model's local variable after the model: such a field
+    # shadows it, and the generated model does not type-check.
+    for name, schema in document["components"]["schemas"].items():
+        prop = schema.get("properties", {}).get(_snake(name), {})
+        assert prop.get("type") not in ("array", "object"), name
+        assert "$ref" not in prop, name
+
+
+def test_the_swagger_ui_served_renders_the_openapi_version_of_both_documents(document):
+    # Swagger UI 4 renders only OpenAPI 3.0 ("Unable to render this definition").
+    assets = swagger_ui_assets()
+    hub = json.loads((AGENT_DOCUMENT.parent / "hub.json").read_text(encoding="utf-8"))
+
+    assert assets is not None, "swagger-ui-bundle-v2 is a dependency"
+    version = re.search(r"(\d+)\.(\d+)\.(\d+)$", assets.name)
+    assert version is not None, assets
+    assert document["openapi"].startswith("3.1.")
+    assert hub["openapi"].startswith("3.1.")
+    assert int(version[1]) >= 5, assets.name
