@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Litestar, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from edge_agent.domain.discounts import Discount
 from edge_agent.http import schemas
@@ -30,6 +30,7 @@ from edge_agent.http.sync import SYNC_HANDLERS
 from edge_agent.http.ticket_changes import TICKET_CHANGE_HANDLERS
 from edge_agent.services import staff, tickets
 from edge_agent.services.catalog import catalog_document
+from edge_agent.services.ticket_list import ticket_page
 from edge_agent.store.gateway import Store
 
 
@@ -74,17 +75,16 @@ def catalog(state: State) -> dict[str, Any]:
 
 @get("/api/v1/tickets", sync_to_thread=True)
 def list_tickets(
-    state: State, status: FromQuery[str | None] = None, held: FromQuery[bool | None] = None
+    state: State,
+    status: FromQuery[str | None] = None,
+    held: FromQuery[bool | None] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+    before: Annotated[str | None, QueryParameter()] = None,
 ) -> list[dict[str, Any]]:
-    """Tickets on this device, newest first, optionally by status or on hold."""
-    sql = (
-        "SELECT id, receipt_no, order_no, kind, status, table_no AS 'table', held, total, paid,"
-        " balance, money_conflict FROM tickets"
-        " WHERE (? IS NULL OR status = ?) AND (? IS NULL OR held = ?)"
-    )
-    params = (status, status, held, held)
+    """Tickets on this device, newest first, optionally by status or on hold: ``limit`` of
+    them, opened before the ticket ``before`` (the last one of the previous page)."""
     with _store(state).read() as conn:
-        rows = conn.execute(sql + " ORDER BY opened_ms DESC", params)
+        rows = ticket_page(conn, status=status, held=held, limit=limit, before=before)
         return [dict(row) | {"held": bool(row["held"])} for row in rows]
 
 
