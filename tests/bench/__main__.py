@@ -14,7 +14,10 @@
 4. Catch-up: three real tills behind the fault proxy sell 500 tickets during an outage;
    the link comes back losing answers; seconds from the hub answering until nothing is
    pending on any till and until every till has pulled the others' (``catch_up.py``).
-5. The sync_protocol core in process, against the raw SQLite baseline it always had.
+5. A year on one till: a real agent on a database holding a million ops made by the
+   services (cached between runs, keyed by schema version), beside a fresh till in the
+   same run: start, sign-in, quick sale, sync status and state hash (``year.py``).
+6. The sync_protocol core in process, against the raw SQLite baseline it always had.
 
 Progress goes to stderr; one table to stdout at the end. See ``docs/performance.md``.
 """
@@ -36,7 +39,7 @@ import asyncpg
 from edge_agent.services.sync import SyncConfig
 from sync_protocol import Op
 from sync_protocol.messages import MAX_BATCH, MAX_PAGE
-from tests.bench import baselines, catch_up, protocol
+from tests.bench import baselines, catch_up, protocol, year
 from tests.bench.cpu import CpuMeter
 from tests.bench.hub import Device, backend_pids, running_hub, scratch_postgres
 from tests.bench.report import Report, machine_line
@@ -63,6 +66,7 @@ class Settings:
     pg_settings: dict[str, str]
     catch_up_tickets: int
     outage_s: float
+    year_ops: int = 0
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
@@ -87,6 +91,12 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     )
     parser.add_argument(
         "--outage-s", type=float, default=40, help="how long the catch-up's outage lasts"
+    )
+    parser.add_argument(
+        "--year-ops",
+        type=int,
+        default=1_000_000,
+        help="ops on the year-old till (0: no year run); made once and cached",
     )
     parser.add_argument(
         "--idle-actions", type=int, default=100, help="cashier actions measured without catch-up"
@@ -121,6 +131,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         pg_settings=pg_settings,
         catch_up_tickets=args.catch_up_tickets,
         outage_s=args.outage_s,
+        year_ops=args.year_ops,
     )
 
 
@@ -298,6 +309,10 @@ def main(argv: list[str] | None = None) -> None:
             where = directory / "catch-up"
             where.mkdir()
             catch_up.run(report, url, name, where, settings.catch_up_tickets, settings.outage_s)
+        if settings.year_ops > 0:
+            where = directory / "year"
+            where.mkdir()
+            year.run(report, where, settings.year_ops, settings.idle_actions, settings.think_s)
     report.progress("sync_protocol in process")
     protocol.run(report, settings.count)
     report.notes.append(

@@ -49,6 +49,21 @@ class Deadline:
         return f"  {self.label:<52} {self.seconds:>9.1f} s      goal {self.goal:.0f} s: {verdict}"
 
 
+@dataclass(frozen=True)
+class Limit:
+    """A measured value that must not exceed its goal (seconds, milliseconds, a ratio)."""
+
+    label: str
+    value: float
+    goal: float
+    unit: str
+
+    def row(self) -> str:
+        verdict = "met" if self.value <= self.goal else "MISSED"
+        measured = f"{self.value:.2f} {self.unit}"
+        return f"  {self.label:<52} {measured:>12}   goal <= {self.goal:g} {self.unit}: {verdict}"
+
+
 class Report:
     """Collects measurements section by section; :meth:`print` renders them."""
 
@@ -56,7 +71,7 @@ class Report:
         self.title = title
         self.sections: dict[str, list[Measured | tuple[str, Latency]]] = {}
         self.baselines: dict[str, Measured] = {}
-        self.targets: list[Target | Deadline] = []
+        self.targets: list[Target | Deadline | Limit] = []
         self.notes: list[str] = []
 
     @staticmethod
@@ -92,6 +107,9 @@ class Report:
 
     def deadline(self, label: str, seconds: float, goal: float) -> None:
         self.targets.append(Deadline(label, seconds, goal))
+
+    def limit(self, label: str, value: float, goal: float, unit: str) -> None:
+        self.targets.append(Limit(label, value, goal, unit))
 
     def print(self) -> None:
         out = [self.title, "=" * WIDTH]
