@@ -23,6 +23,7 @@ from pathlib import Path
 from edge_agent.printing import queue
 from edge_agent.services import drawer, staff, tickets
 from edge_agent.services.demo import CASHIER_PIN
+from edge_agent.store import kept_state
 from edge_agent.store.gateway import Store
 from edge_agent.store.migrations import MIGRATIONS
 from tests.processes import init_agent
@@ -96,6 +97,8 @@ def make_year(data_dir: Path, count: int, progress: Callable[[str], None] | None
         if progress and held - reported >= 100_000:
             reported = held
             progress(f"{held:,} ops in {time.monotonic() - started:.0f} s")
+    with store.write() as conn:  # asked once, as a support check would: kept from here
+        kept_state.state_hash(conn)
     with store.read() as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
