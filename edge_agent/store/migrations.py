@@ -292,7 +292,7 @@ MIGRATIONS: Sequence[str] = (
     #     changed since their open conflicts were kept, and those open conflicts. Indexes
     #     for the lists and counts a till reads per request (tickets by time and status,
     #     money conflicts, waiting print jobs, unconfirmed offline cards, the device's
-    #     latest drawer session).
+    #     latest drawer session, a shift's ticket ops by time).
     """
     CREATE TABLE log_summary (
         id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -359,6 +359,7 @@ MIGRATIONS: Sequence[str] = (
         WHERE confirmed_ms IS NULL;
     CREATE INDEX ops_drawer_session_status ON ops (device_id, hlc)
         WHERE entity = 'drawer_session' AND kind = 'status';
+    CREATE INDEX ops_ticket_by_device_hlc ON ops (device_id, hlc) WHERE entity = 'ticket';
     """,
 )
 

@@ -5,14 +5,17 @@ tickets: open, three lines, cash, close): a short history and one ten times long
 Each request of a cashier's day is run on both, in process against the real database
 file, and the SQLite virtual machine's instructions and the statements it ran are
 counted (no timing): starting the agent, signing in, a quick sale, the sync status and
-the ticket list. The longer log may cost a deeper index (a few more instructions), never
-a pass over the log. The state hash after a sale refolds the sale's ticket only (its
-last step reads one kept hash per entity: see ``edge_agent.store.kept_state``).
+the ticket list; and no statement of the day (the X report included) reads a table that
+grows with the log whole, by SQLite's own query plans. The longer log may cost a deeper
+index (a few more instructions), never a pass over the log. The state hash after a sale
+refolds the sale's ticket only (its last step reads one kept hash per entity: see
+``edge_agent.store.kept_state``).
 """
 
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,6 +57,7 @@ class Till:
     meter: Meter
     service: dict[str, str]
     started_steps: int
+    start_statements: list[str]
     operator: dict[str, str] = field(default_factory=dict)
 
     def measure(self, request: Callable[[], Any]) -> Meter:
@@ -86,10 +90,10 @@ def running(source: Path, where: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
 
     monkeypatch.setattr(gateway.Store, "__init__", metered)
     app = build_app(AgentSettings(data_dir=data))
-    started = meter.steps
+    started, start_statements = meter.steps, list(meter.statements)
     service = {"Authorization": f"Bearer {(data / 'service.token').read_text().strip()}"}
     with TestClient(app, base_url="http://127.0.0.1:4114") as client:
-        yield Till(client, meter, service, started)
+        yield Till(client, meter, service, started, start_statements)
 
 
 def sign_in(till: Till) -> None:
@@ -123,6 +127,8 @@ def day(till: Till) -> dict[str, Meter]:
     work["quick sale"] = till.measure(lambda: quick_sale(till))
     work["sync status"] = till.measure(get(till, "/api/v1/sync/status", till.service))
     work["ticket list"] = till.measure(get(till, "/api/v1/tickets", till.operator))
+    manager = till.operator | {"X-Manager-Pin": "9999"}
+    work["x report"] = till.measure(get(till, "/api/v1/reports/x", manager))
     till.measure(get(till, "/api/v1/sync/state-hash", till.service))
     quick_sale(till)
     work["state hash after a sale"] = till.measure(
@@ -141,7 +147,58 @@ def measured(
             where = tmp_path_factory.mktemp(f"run-{count}")
             with running(source, where, monkeypatch) as till:
                 found[count] = (till.started_steps, day(till))
+                found[count][1]["start"] = Meter(till.started_steps, till.start_statements)
+            found[count][1]["plans"] = Meter(0, full_scans(where / "data" / "agent.sqlite3", found))
     return found
+
+
+#: Tables that grow with the log: a request may search them, never read them whole (the
+#: state hash's last step reads ``entity_digests`` whole, by design: see kept_state).
+GROWING = ("ops", "tickets", "print_jobs", "staff_sessions", "idempotency", "superseded_ops")
+
+
+def full_scans(database: Path, found: dict[int, tuple[int, dict[str, Meter]]]) -> list[str]:
+    """The statements of the last till's day whose plan reads a growing table whole."""
+    statements = {
+        s
+        for _, work in found.values()
+        for name, meter in work.items()
+        if name != "plans"
+        for s in meter.statements
+    }
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    partial = {
+        name
+        for name, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
+        if sql and " WHERE " in sql.upper()
+    }
+    scans = []
+    for statement in statements:
+        if not statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")):
+            continue
+        plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {statement}")]
+        if any(_reads_whole(step, statement, partial) for step in plan):
+            scans.append(f"{statement[:120]} -> {plan}")
+    conn.close()
+    return scans
+
+
+def _reads_whole(step: str, statement: str, partial: set[str]) -> bool:
+    """A plan step that walks a growing table whole: no index, or a whole index that is
+    neither partial (only the rows asked for) nor cut short by a LIMIT."""
+    words = step.split()
+    if words[:1] != ["SCAN"] or words[1] not in GROWING:
+        return False
+    index = words[-1] if "INDEX" in words else None
+    return index is None or (index not in partial and " LIMIT " not in statement)
+
+
+def test_no_request_of_the_day_reads_a_table_that_grows_with_the_log_whole(
+    measured: dict[int, tuple[int, dict[str, Meter]]],
+) -> None:
+    scans = measured[LONG][1]["plans"].statements
+
+    assert scans == []
 
 
 @pytest.mark.parametrize("request_name", ["sign-in", "quick sale", "sync status", "ticket list"])
