@@ -21,9 +21,10 @@ from hypothesis import strategies as st
 from edge_agent.services import restore
 from edge_agent.services.sync_projection import apply_page
 from edge_agent.store import kept_state, oplog
-from edge_agent.store.database import write_transaction
+from edge_agent.store.database import connect, write_transaction
 from edge_agent.store.device import DeviceIdentity, identity, initialise
 from edge_agent.store.gateway import Store
+from edge_agent.store.migrations import MIGRATIONS, _statements
 from sync_protocol import MSGPACK, FieldEdit, Op
 from tests.unit.sync_protocol.merge_builders import _envelope, histories
 
@@ -180,4 +181,28 @@ def test_a_write_outside_the_store_is_folded_on_read_until_a_write_settles_it(
     assert settled == before_a_write
     assert marked == 0
     assert kept(store) == expected(store)
+    store.close()
+
+
+def test_a_log_written_before_the_kept_state_is_kept_from_the_upgrade_on(tmp_path: Path) -> None:
+    conn = connect(tmp_path / "agent.sqlite3")
+    for version, script in enumerate(MIGRATIONS[:12], start=1):  # an agent of schema 12
+        with write_transaction(conn):
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={version}")
+    rivals = [
+        FieldEdit(**_envelope(device, 1, 10 + device, "ticket", "t1", device), changes={"table": t})
+        for device, t in ((0, "T1"), (1, "T2"))
+    ]
+    with write_transaction(conn):
+        initialise(conn, ME)
+        for op in rivals:
+            oplog.insert(conn, op, MSGPACK.encode(op), local=False)
+    conn.close()
+
+    store = Store(tmp_path / "agent.sqlite3")  # migrates to the kept state
+
+    assert kept(store) == expected(store)
+    assert kept(store)[3] != []
     store.close()
