@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Litestar, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from edge_agent.domain.discounts import Discount
 from edge_agent.http import schemas
@@ -34,6 +34,7 @@ from edge_agent.http.ticket_changes import TICKET_CHANGE_HANDLERS
 from edge_agent.services import staff, tickets
 from edge_agent.services.catalog import catalog_document
 from edge_agent.services.me import whoami
+from edge_agent.services.ticket_list import ticket_page
 from edge_agent.store.gateway import Store
 
 
@@ -104,18 +105,17 @@ def catalog(state: State) -> schemas.Catalog:
 
 @get("/api/v1/tickets", summary="List tickets", sync_to_thread=True)
 def list_tickets(
-    state: State, status: FromQuery[str | None] = None, held: FromQuery[bool | None] = None
+    state: State,
+    status: FromQuery[str | None] = None,
+    held: FromQuery[bool | None] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+    before: Annotated[str | None, QueryParameter()] = None,
 ) -> list[schemas.TicketSummary]:
-    """Tickets on this device, newest first, optionally by status or on hold."""
-    sql = (
-        "SELECT id, receipt_no, order_no, kind, status, table_no AS 'table', held, total, paid,"
-        " balance, money_conflict, balance AS balance_due, merged_into IS NOT NULL AS merged"
-        " FROM tickets"
-        " WHERE (? IS NULL OR status = ?) AND (? IS NULL OR held = ?)"
-    )
-    params = (status, status, held, held)
+    """Tickets on this device, newest first, optionally by status or on hold: ``limit`` of
+    them (100 unless asked), opened before the ticket ``before`` (the last one of the
+    previous page); 404 ``ticket_not_found`` when ``before`` names no ticket."""
     with _store(state).read() as conn:
-        rows = conn.execute(sql + " ORDER BY opened_ms DESC", params)
+        rows = ticket_page(conn, status=status, held=held, limit=limit, before=before)
         return [
             msgspec.convert(
                 dict(row) | {"held": bool(row["held"]), "merged": bool(row["merged"])},

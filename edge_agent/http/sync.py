@@ -8,7 +8,8 @@
 - ``POST /api/v1/sync/run``: one sync run now, answering its outcome (a hub failure is an
   outcome with ``ok: false``; ``409 not_enrolled`` when the device has no hub);
 - ``GET  /api/v1/sync/state-hash``: the canonical hash over every op the device holds, to
-  compare replicas (loopback callers only).
+  compare replicas (loopback callers only), from the kept entity hashes: only entities
+  changed since the last call are refolded.
 
 The sync runner is ``app.state.sync`` (set by ``bootstrap``); without one the device
 reports itself not enrolled.
@@ -30,7 +31,7 @@ from edge_agent.http.listeners import is_lan
 from edge_agent.services import printing
 from edge_agent.services.sync import SyncOutcome, SyncRunner
 from edge_agent.services.sync_status import SyncStatus, sync_status
-from edge_agent.store import identities, oplog
+from edge_agent.store import identities, kept_state
 from edge_agent.store.gateway import Store
 from edge_agent.store.sync_state import SyncState
 from edge_agent.sync.errors import NotEnrolled
@@ -151,11 +152,10 @@ def get_state_hash(request: Request[Any, Any, Any], state: State) -> Response[sc
     if not _loopback(request):
         return _loopback_only()
     store: Store = state.store
-    with store.read() as conn:
-        replica = oplog.replay(conn)
-        (ops,) = conn.execute("SELECT count(*) FROM ops").fetchone()
+    with store.write() as conn:
+        kept = kept_state.state_hash(conn)
     return Response(
-        schemas.StateHash(state_hash=replica.state_hash(), entities=len(replica), ops=ops)
+        schemas.StateHash(state_hash=kept.state_hash, entities=kept.entities, ops=kept.ops)
     )
 
 

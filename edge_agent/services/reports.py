@@ -40,6 +40,7 @@ from edge_agent.services.tickets import Context, load
 from edge_agent.store import oplog
 from edge_agent.store.device import identity
 from sync_protocol import uuid7
+from sync_protocol.lifecycle import TICKET
 from sync_protocol.operations import Event, StatusChange
 
 Z_ENTITY = "z_report"
@@ -175,11 +176,15 @@ def shift(conn: sqlite3.Connection, session: Session) -> XReport:
 
 def open_tickets(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """This device's tickets not closed or voided yet, oldest first."""
+    # By the status index, then each open ticket's own ops (``+device_id`` keeps SQLite on
+    # the ticket's index rather than all the device's ticket ops): settled tickets are never read.
+    unsettled = [status for status in TICKET.statuses if status not in TICKET.terminal]
     rows = conn.execute(
         "SELECT id, receipt_no, status, total, balance FROM tickets"
-        " WHERE status NOT IN ('closed', 'voided') AND id IN (SELECT entity_id FROM ops"
-        " WHERE entity = 'ticket' AND device_id = ? AND kind = 'status') ORDER BY opened_ms",
-        (str(identity(conn).device_id),),
+        f" WHERE status IN ({', '.join('?' for _ in unsettled)}) AND EXISTS (SELECT 1 FROM ops"
+        " WHERE entity = 'ticket' AND entity_id = tickets.id AND +device_id = ?"
+        " AND kind = 'status') ORDER BY opened_ms",
+        (*unsettled, str(identity(conn).device_id)),
     )
     return [
         {"id": i, "receipt_no": r, "status": s, "total": t, "balance": b, "balance_due": b}

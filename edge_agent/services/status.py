@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from edge_agent.services.drawer_sessions import latest_session
 from edge_agent.store.device import identity
+from sync_protocol.lifecycle import TICKET
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +37,10 @@ def device_status(conn: sqlite3.Connection) -> DeviceStatus:
     """
     me = identity(conn)
     last_seq, acked_seq = conn.execute("SELECT last_seq, acked_seq FROM device").fetchone()
-    (open_tickets,) = conn.execute(
-        "SELECT count(*) FROM tickets WHERE status NOT IN ('closed', 'voided')"
+    unsettled = [status for status in TICKET.statuses if status not in TICKET.terminal]
+    (open_tickets,) = conn.execute(  # by the status index: closed tickets are never read
+        f"SELECT count(*) FROM tickets WHERE status IN ({', '.join('?' for _ in unsettled)})",
+        unsettled,
     ).fetchone()
     session = latest_session(conn)
     return DeviceStatus(

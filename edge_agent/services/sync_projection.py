@@ -30,16 +30,14 @@ from dataclasses import dataclass
 from edge_agent.services import references
 from edge_agent.services.ticket_rows import refresh_money
 from edge_agent.services.ticket_view import fold
-from edge_agent.store import oplog, reference, sync_state
+from edge_agent.store import kept_state, oplog, reference, sync_state
 from edge_agent.store.device import DeviceIdentity
 from sync_protocol import (
     MSGPACK,
     ClockDriftError,
     EntityState,
     HybridLogicalClock,
-    MergeError,
     Op,
-    apply_op,
 )
 from sync_protocol.hlc import format_timestamp
 
@@ -98,13 +96,7 @@ def merged_state(conn: sqlite3.Connection, entity: str, entity_id: str) -> Entit
     An op the merge refuses (a hub bug) is skipped and logged: it stays in the log, but it
     must not wedge every later pull.
     """
-    state = EntityState(entity, entity_id)
-    for op in oplog.entity_ops(conn, entity, entity_id):
-        try:
-            apply_op(state, op)
-        except MergeError:
-            log.warning("op %s on %s/%s does not merge; skipped", op.op_id, entity, entity_id)
-    return state
+    return kept_state.fold(conn, entity, entity_id)
 
 
 def project(

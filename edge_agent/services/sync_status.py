@@ -10,8 +10,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from edge_agent.services.sync_projection import merged_state
-from edge_agent.store import sync_state
+from edge_agent.store import kept_state, sync_state
 from edge_agent.store.sync_state import QuarantinedOp, SyncState
 from sync_protocol.ticket_money import money_conflict_id
 
@@ -91,18 +90,13 @@ def online_now(conn: sqlite3.Connection, now_ms: int, online_window_ms: int) -> 
 def open_conflicts(conn: sqlite3.Connection) -> list[OpenConflict]:
     """Every unresolved conflict the device holds, field conflicts then money conflicts.
 
-    Only entities edited by more than one writer can hold one (a writer's own edits
-    build on each other), so only those are folded.
+    Field conflicts are kept as the ops arrive (:mod:`edge_agent.store.kept_state`) and
+    money conflicts on the ticket read model, so the work does not grow with the log.
     """
-    candidates = conn.execute(
-        "SELECT entity, entity_id FROM ops WHERE kind = 'field' GROUP BY entity, entity_id"
-        " HAVING count(DISTINCT device_id) > 1 ORDER BY entity, entity_id"
-    ).fetchall()
-    found = []
-    for entity, entity_id in candidates:
-        for conflict in merged_state(conn, entity, entity_id).conflicts():
-            if not conflict.resolved:
-                found.append(OpenConflict(conflict.conflict_id, entity, entity_id, conflict.field))
+    found = [
+        OpenConflict(c.conflict_id, c.entity, c.entity_id, c.field)
+        for c in kept_state.open_field_conflicts(conn)
+    ]
     money = conn.execute(
         "SELECT id, money_conflict, money_conflict_amount FROM tickets"
         " WHERE money_conflict IS NOT NULL ORDER BY id"

@@ -2,9 +2,10 @@
 
 The agent is one process serving one till: every database use goes through one lock, so
 threads never share the connection at the same time, and every write is one
-``BEGIN IMMEDIATE`` transaction. Listeners registered with :meth:`Store.on_commit` hear
-about every committed transaction that wrote this device's own ops (the sync scheduler
-pushes them right away).
+``BEGIN IMMEDIATE`` transaction, which ends by settling what its ops changed in the kept
+open conflicts (:mod:`edge_agent.store.kept_state`). Listeners registered with
+:meth:`Store.on_commit` hear about every committed transaction that wrote this device's
+own ops (the sync scheduler pushes them right away).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from edge_agent.store import private_files
+from edge_agent.store import kept_state, private_files
 from edge_agent.store.database import connect, write_transaction
 from edge_agent.store.migrations import migrate
 
@@ -52,6 +53,7 @@ class Store:
         with self._lock, write_transaction(self._conn) as conn:
             before = self._last_seq(conn) if self._listeners else None
             yield conn
+            kept_state.settle_conflicts(conn)
             wrote_ops = before is not None and self._last_seq(conn) > max(before, 0)
         if wrote_ops:
             self._notify()

@@ -290,6 +290,82 @@ MIGRATIONS: Sequence[str] = (
     """
     ALTER TABLE tickets ADD COLUMN merged_into TEXT;
     """,
+    # 14: what a request must not re-fold or count from the whole log, kept in the
+    #     transaction of each op by triggers on ``ops``: the number of ops; each entity's
+    #     canonical hash (NULL while stale, refolded on demand; '' with no live op) and
+    #     the state hash over them (NULL while stale); the entities whose field writes
+    #     changed since their open conflicts were kept, and those open conflicts. Indexes
+    #     for the lists and counts a till reads per request (tickets by time and status,
+    #     money conflicts, waiting print jobs, unconfirmed offline cards, the device's
+    #     latest drawer session, a shift's ticket ops by time).
+    """
+    CREATE TABLE log_summary (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        ops INTEGER NOT NULL,
+        state_hash TEXT,
+        entities INTEGER
+    );
+    INSERT INTO log_summary (id, ops) SELECT 1, count(*) FROM ops;
+    CREATE TABLE entity_digests (
+        entity TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        digest TEXT,
+        PRIMARY KEY (entity, entity_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX entity_digests_stale ON entity_digests (entity, entity_id)
+        WHERE digest IS NULL;
+    INSERT INTO entity_digests (entity, entity_id) SELECT DISTINCT entity, entity_id FROM ops;
+    CREATE TABLE conflict_checks (
+        entity TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        PRIMARY KEY (entity, entity_id)
+    ) WITHOUT ROWID;
+    INSERT INTO conflict_checks (entity, entity_id)
+        SELECT entity, entity_id FROM ops WHERE kind = 'field' GROUP BY entity, entity_id
+        HAVING count(DISTINCT device_id) > 1;
+    CREATE TABLE open_conflicts (
+        conflict_id TEXT PRIMARY KEY,
+        entity TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        field TEXT NOT NULL
+    );
+    CREATE INDEX open_conflicts_by_entity ON open_conflicts (entity, entity_id);
+    CREATE TRIGGER ops_inserted AFTER INSERT ON ops BEGIN
+        INSERT INTO entity_digests (entity, entity_id) VALUES (new.entity, new.entity_id)
+            ON CONFLICT (entity, entity_id) DO UPDATE SET digest = NULL;
+        UPDATE log_summary SET ops = ops + 1, state_hash = NULL;
+        INSERT OR IGNORE INTO conflict_checks (entity, entity_id)
+            SELECT new.entity, new.entity_id WHERE new.kind = 'field';
+    END;
+    CREATE TRIGGER ops_changed AFTER UPDATE OF body, discarded, entity, entity_id, kind ON ops
+    BEGIN
+        INSERT INTO entity_digests (entity, entity_id) VALUES (old.entity, old.entity_id)
+            ON CONFLICT (entity, entity_id) DO UPDATE SET digest = NULL;
+        INSERT INTO entity_digests (entity, entity_id) VALUES (new.entity, new.entity_id)
+            ON CONFLICT (entity, entity_id) DO UPDATE SET digest = NULL;
+        UPDATE log_summary SET state_hash = NULL;
+        INSERT OR IGNORE INTO conflict_checks (entity, entity_id)
+            SELECT old.entity, old.entity_id WHERE old.kind = 'field';
+        INSERT OR IGNORE INTO conflict_checks (entity, entity_id)
+            SELECT new.entity, new.entity_id WHERE new.kind = 'field';
+    END;
+    CREATE TRIGGER ops_deleted AFTER DELETE ON ops BEGIN
+        INSERT INTO entity_digests (entity, entity_id) VALUES (old.entity, old.entity_id)
+            ON CONFLICT (entity, entity_id) DO UPDATE SET digest = NULL;
+        UPDATE log_summary SET ops = ops - 1, state_hash = NULL;
+        INSERT OR IGNORE INTO conflict_checks (entity, entity_id)
+            SELECT old.entity, old.entity_id WHERE old.kind = 'field';
+    END;
+    CREATE INDEX tickets_by_opened ON tickets (opened_ms, id);
+    CREATE INDEX tickets_by_status_opened ON tickets (status, opened_ms, id);
+    CREATE INDEX tickets_by_money_conflict ON tickets (id) WHERE money_conflict IS NOT NULL;
+    CREATE INDEX print_jobs_by_state ON print_jobs (state, printer);
+    CREATE INDEX offline_card_payments_unconfirmed ON offline_card_payments (ticket_id)
+        WHERE confirmed_ms IS NULL;
+    CREATE INDEX ops_drawer_session_status ON ops (device_id, hlc)
+        WHERE entity = 'drawer_session' AND kind = 'status';
+    CREATE INDEX ops_ticket_by_device_hlc ON ops (device_id, hlc) WHERE entity = 'ticket';
+    """,
 )
 
 
@@ -325,5 +401,15 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
 
 def _statements(script: str) -> list[str]:
     # executescript() would COMMIT our transaction first; split on ';' instead (the
-    # migrations hold no semicolons inside literals).
-    return [statement.strip() for statement in script.split(";") if statement.strip()]
+    # migrations hold no semicolons inside literals), joining the pieces of a statement
+    # that holds some (a trigger's body) until SQLite calls it complete.
+    statements, pending = [], ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                statements.append(pending.strip().removesuffix(";").strip())
+            pending = ""
+    if pending.strip(" \n;"):
+        statements.append(pending.strip().removesuffix(";").strip())
+    return statements

@@ -16,7 +16,10 @@
    pending on any till and until every till has pulled the others' (``catch_up.py``).
 5. Live updates: two hub processes on one PostgreSQL with Redis, a till on each; the
    latency of a line added on one till until the other shows it (``live.py``).
-6. The sync_protocol core in process, against the raw SQLite baseline it always had.
+6. A year on one till: a real agent on a database holding a million ops made by the
+   services (cached between runs, keyed by schema version), beside a fresh till in the
+   same run: start, sign-in, quick sale, sync status and state hash (``year.py``).
+7. The sync_protocol core in process, against the raw SQLite baseline it always had.
 
 Progress goes to stderr; one table to stdout at the end. See ``docs/performance.md``.
 """
@@ -38,7 +41,7 @@ import asyncpg
 from edge_agent.services.sync import SyncConfig
 from sync_protocol import Op
 from sync_protocol.messages import MAX_BATCH, MAX_PAGE
-from tests.bench import baselines, catch_up, live, protocol
+from tests.bench import baselines, catch_up, live, protocol, year
 from tests.bench.cpu import CpuMeter
 from tests.bench.hub import Device, backend_pids, running_hub, scratch_postgres
 from tests.bench.report import Report, machine_line
@@ -68,6 +71,7 @@ class Settings:
     outage_s: float
     redis_url: str | None
     live_samples: int
+    year_ops: int = 0
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
@@ -105,6 +109,12 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         help="lines timed from one till to another (0: no live-update run)",
     )
     parser.add_argument(
+        "--year-ops",
+        type=int,
+        default=1_000_000,
+        help="ops on the year-old till (0: no year run); made once and cached",
+    )
+    parser.add_argument(
         "--idle-actions", type=int, default=100, help="cashier actions measured without catch-up"
     )
     parser.add_argument(
@@ -139,6 +149,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         outage_s=args.outage_s,
         redis_url=args.redis_url,
         live_samples=args.live_samples,
+        year_ops=args.year_ops,
     )
 
 
@@ -352,6 +363,10 @@ def main(argv: list[str] | None = None) -> None:
             catch_up.run(report, url, name, where, settings.catch_up_tickets, settings.outage_s)
         if settings.live_samples > 0:
             live_run(report, stack, postgres_url if pg_url else None, directory, settings)
+        if settings.year_ops > 0:
+            where = directory / "year"
+            where.mkdir()
+            year.run(report, where, settings.year_ops, settings.idle_actions, settings.think_s)
     report.progress("sync_protocol in process")
     protocol.run(report, settings.count)
     report.notes.append(

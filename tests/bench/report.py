@@ -50,14 +50,18 @@ class Deadline:
 
 
 @dataclass(frozen=True)
-class LatencyGoal:
+class Limit:
+    """A measured value that must not exceed its goal (seconds, milliseconds, a ratio)."""
+
     label: str
-    ms: float
-    goal_ms: float
+    value: float
+    goal: float
+    unit: str
 
     def row(self) -> str:
-        verdict = "met" if self.ms <= self.goal_ms else "MISSED"
-        return f"  {self.label:<52} {self.ms:>9.0f} ms     goal {self.goal_ms:.0f} ms: {verdict}"
+        verdict = "met" if self.value <= self.goal else "MISSED"
+        measured = f"{self.value:.2f} {self.unit}"
+        return f"  {self.label:<52} {measured:>12}   goal <= {self.goal:g} {self.unit}: {verdict}"
 
 
 class Report:
@@ -67,7 +71,7 @@ class Report:
         self.title = title
         self.sections: dict[str, list[Measured | tuple[str, Latency]]] = {}
         self.baselines: dict[str, Measured] = {}
-        self.targets: list[Target | Deadline | LatencyGoal] = []
+        self.targets: list[Target | Deadline | Limit] = []
         self.notes: list[str] = []
 
     @staticmethod
@@ -104,8 +108,11 @@ class Report:
     def deadline(self, label: str, seconds: float, goal: float) -> None:
         self.targets.append(Deadline(label, seconds, goal))
 
+    def limit(self, label: str, value: float, goal: float, unit: str) -> None:
+        self.targets.append(Limit(label, value, goal, unit))
+
     def latency_goal(self, label: str, ms: float, goal_ms: float) -> None:
-        self.targets.append(LatencyGoal(label, ms, goal_ms))
+        self.limit(label, ms, goal_ms, "ms")
 
     def print(self) -> None:
         out = [self.title, "=" * WIDTH]
