@@ -103,23 +103,13 @@ class StaffView(msgspec.Struct, frozen=True):
     ] = "all"
 
 
-class StaffWritten(msgspec.Struct, frozen=True):
+class StaffWritten(StaffView, frozen=True, kw_only=True):
     """``PUT /api/v1/staff/{id}``: the staff member as written."""
 
-    id: Annotated[str, msgspec.Meta(description="The staff member's id.")]
     version: Annotated[
         str | None, msgspec.Meta(description="The op id of the document's current version.")
     ]
     changed: Annotated[bool, msgspec.Meta(description="False when the write changed nothing.")]
-    name: Annotated[str, msgspec.Meta(description="The staff member's name.")]
-    role: Annotated[str, msgspec.Meta(description="The id of the staff member's role.")]
-    outlets: Annotated[
-        list[str] | Literal["all"],
-        msgspec.Meta(
-            description="The outlet codes the staff member works at, or `all`: only their "
-            "tills hold the PIN hash."
-        ),
-    ] = "all"
 
 
 class StateHash(msgspec.Struct, frozen=True):

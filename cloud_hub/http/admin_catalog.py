@@ -204,11 +204,11 @@ async def put_staff(
         return await unit.answer(
             answers.StaffWritten(
                 staff_id,
-                written.version,
-                written.changed,
                 shown["name"],
                 shown["role"],
                 shown["outlets"],
+                version=written.version,
+                changed=written.changed,
             )
         )
 

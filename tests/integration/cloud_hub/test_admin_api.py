@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from cloud_hub.store.models import admin_credentials, devices, ops, quarantine
 from edge_agent.domain.rbac import verify_pin
 from sync_protocol import MSGPACK, FieldEdit, Op, Tombstone
-from tests.integration.cloud_hub.admin_harness import Till, auth, running_hub, store_device_ops
+from tests.integration.cloud_hub.admin_harness import Till, auth, store_device_ops
 
 OFFLINE_CARD = {"per_transaction_limit": 500_000, "cumulative_limit": 2_000_000, "expiry_hours": 48}
 LATTE = {
@@ -23,13 +23,6 @@ LATTE = {
     "tax_codes": ["VAT16"],
     "variants": [{"id": "latte-r", "name": "Regular", "price": 35000}],
 }
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def hub(request, tmp_path):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    async with running_hub(tmp_path, url) as hub:
-        yield hub
 
 
 @pytest.fixture

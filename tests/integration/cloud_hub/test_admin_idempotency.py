@@ -11,14 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from cloud_hub.store.models import admin_idempotency, devices, enrollment_codes, ops, outlets
-from tests.integration.cloud_hub.admin_harness import OPERATOR_TOKEN, auth, running_hub
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def hub(request, tmp_path):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    async with running_hub(tmp_path, url) as hub:
-        yield hub
+from tests.integration.cloud_hub.admin_harness import OPERATOR_TOKEN, auth
 
 
 @pytest.fixture

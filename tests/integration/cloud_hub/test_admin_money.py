@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from cloud_hub.store.models import ops
 from sync_protocol import MSGPACK, Event, Op
-from tests.integration.cloud_hub.admin_harness import Till, auth, running_hub, store_device_ops
+from tests.integration.cloud_hub.admin_harness import Till, auth, store_device_ops
 
 DAY = "2026-03-02"
 LINE = {
@@ -23,13 +23,6 @@ LINE = {
     "modifiers": [],
     "tax_rates": [{"code": "VAT16", "name": "VAT", "rate_bp": 1600, "inclusive": True}],
 }
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def hub(request, tmp_path):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    async with running_hub(tmp_path, url) as hub:
-        yield hub
 
 
 @pytest.fixture

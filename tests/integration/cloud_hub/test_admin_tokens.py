@@ -14,13 +14,6 @@ from tests.integration.cloud_hub.admin_harness import OPERATOR_TOKEN, auth, runn
 DAY_MS = 86_400_000
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def hub(request, tmp_path):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    async with running_hub(tmp_path, url) as hub:
-        yield hub
-
-
 async def issue(hub, admin: str, name: str = "night manager", **extra) -> dict:
     answer = await hub.client.post(
         "/api/v1/admin-tokens", json={"name": name, **extra}, headers=auth(admin)

@@ -14,20 +14,12 @@ from tests.integration.cloud_hub.admin_harness import (
     START_MS,
     Till,
     auth,
-    running_hub,
     store_device_ops,
 )
 
 DAY = "2026-03-02"
 NEXT_DAY_MS = START_MS + 24 * 3_600_000
 LINE = {"line_id": "l1", "unit_price": 0, "quantity": 1, "modifiers": [], "tax_rates": []}
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def hub(request, tmp_path):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    async with running_hub(tmp_path, url) as hub:
-        yield hub
 
 
 async def outlet_with_till(hub, slug: str) -> tuple[str, Till]:

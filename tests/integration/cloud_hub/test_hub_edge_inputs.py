@@ -17,16 +17,8 @@ from tests.integration.cloud_hub.admin_harness import (
     Hub,
     Till,
     auth,
-    running_hub,
     store_device_ops,
 )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def hub(request, tmp_path):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    async with running_hub(tmp_path, url) as hub:
-        yield hub
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from cloud_hub.services.live import Listener, Wakeups
 from sync_protocol import PullRequest, PullResponse, PushRequest
 from tests.hub_rows import HubDevice
-from tests.integration.cloud_hub.admin_harness import Hub, auth, running_hub
+from tests.integration.cloud_hub.admin_harness import Hub, auth
 from tests.integration.cloud_hub.test_sync_http import call, enroll, maker
 
 #: What the test waits for a woken pull; the hub would hold it longer (HUB_WAIT_MS).
@@ -42,13 +42,6 @@ class Listening:
 
     def notify(self, channels: Sequence[str]) -> None:
         self.inner.notify(channels)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def hub(request, tmp_path):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    async with running_hub(tmp_path, url) as hub:
-        yield hub
 
 
 @pytest.fixture

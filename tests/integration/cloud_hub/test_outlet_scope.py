@@ -34,13 +34,6 @@ CASH = {"payment_id": "pb-cash", "method": "cash", "amount": 20000, "drawer_sess
 REFUND = {"refund_id": "rb1", "method": "cash", "amount": 1000, "drawer_session": "sb"}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def hub(request, tmp_path):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    async with running_hub(tmp_path, url) as hub:
-        yield hub
-
-
 @pytest.fixture
 async def acme(hub: Hub) -> str:
     token = await hub.tenant("acme")

@@ -12,18 +12,11 @@ import uuid
 import pytest
 
 from sync_protocol import MSGPACK, PullRequest, PullResponse
-from tests.integration.cloud_hub.admin_harness import auth, running_hub
+from tests.integration.cloud_hub.admin_harness import auth
 from tests.integration.cloud_hub.shop_day import DAY, OUTLET, Ids, figures, open_shop, trade
 
 SAME = Ids()
 PRICES = {"alpha": 35_000, "zulu": 12_345}
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def hub(request, tmp_path):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    async with running_hub(tmp_path, url) as hub:
-        yield hub
 
 
 @pytest.fixture

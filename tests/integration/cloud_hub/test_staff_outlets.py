@@ -10,14 +10,7 @@ import sqlalchemy as sa
 from cloud_hub.services import reference, tenancy
 from cloud_hub.store.models import ops
 from sync_protocol import MSGPACK, Op
-from tests.integration.cloud_hub.admin_harness import auth, running_hub
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def hub(request, tmp_path):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    async with running_hub(tmp_path, url) as hub:
-        yield hub
+from tests.integration.cloud_hub.admin_harness import auth
 
 
 @pytest.fixture

@@ -33,16 +33,9 @@ from sync_protocol import (
     uuid7,
 )
 from tests.hub_rows import HubDevice, OpMaker
-from tests.integration.cloud_hub.admin_harness import Hub, auth, running_hub
+from tests.integration.cloud_hub.admin_harness import Hub, auth
 
 CODECS = [pytest.param(JSON, id="json"), pytest.param(MSGPACK, id="msgpack")]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def hub(request, tmp_path):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    async with running_hub(tmp_path, url) as hub:
-        yield hub
 
 
 @pytest.fixture
