@@ -29,6 +29,7 @@ def run(
     )
     with sync_world(database_url, directory, TILLS, agent_env={}) as world:
         for till in world.tills:
+            till.sync()  # staff and their PINs arrive with the first sync
             till.sign_in()
         before = world.admin.get("/api/v1/sync/status", params={"outlet": "DEMO1"}).json()
         sell_offline(world, tickets, outage_s)
