@@ -3,6 +3,8 @@
 DomainError
 ├── NotSignedIn           not_signed_in: no operator session, or an ended one
 ├── SessionExpired        session_expired: the session ran out (idle, or too old)
+├── NoStaffYet            no_staff_yet: no staff member can sign in on this till yet (it
+│                         has not pulled its staff from the hub)
 ├── TicketNotFound        ticket_not_found: (also LookupError) no such ticket
 ├── PaymentNotFound       payment_not_found: (also LookupError) no such tender on the ticket
 ├── StaffNotFound         staff_not_found: (also LookupError) no such staff member
@@ -52,6 +54,13 @@ class NotSignedIn(DomainError):
     """The request carries no valid operator session; sign in with a PIN."""
 
     code = "not_signed_in"
+
+
+class NoStaffYet(DomainError):
+    """No staff member can sign in on this till yet: it has not received its outlet's
+    staff from the hub (a new device syncs first)."""
+
+    code = "no_staff_yet"
 
 
 class TicketNotFound(NotFound):

@@ -20,7 +20,7 @@ from edge_agent.domain.rbac import (
     verify_pin,
 )
 from edge_agent.services import outlet_settings
-from edge_agent.services.errors import NotSignedIn, SessionExpired
+from edge_agent.services.errors import NoStaffYet, NotSignedIn, SessionExpired
 from edge_agent.store import oplog, reference
 from edge_agent.store.device import identity
 from edge_agent.store.gateway import Store
@@ -73,11 +73,17 @@ def sign_in(
 
     Raises:
         StaffLockedOut: too many wrong PINs recently.
+        NoStaffYet: no staff member can sign in here yet (nothing is counted).
         WrongPin: no staff member has this PIN (the attempt is recorded).
     """
     now_ms = clock()
     with store.write() as conn:
         _ensure_not_locked(conn, now_ms)
+        if not any("pin_hash" in data for data in reference.load(conn, "staff").values()):
+            raise NoStaffYet(
+                "no staff can sign in on this till yet: it has not received its staff from "
+                "the hub; check its connection and sync"
+            )
         found = _match(conn, pin)
         if found is None:
             _record_failure(conn, now_ms)

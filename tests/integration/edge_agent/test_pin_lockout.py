@@ -14,8 +14,11 @@ import pytest
 
 from edge_agent.bootstrap import init_device
 from edge_agent.domain.errors import StaffLockedOut, WrongPin
+from edge_agent.http.errors import status_for
 from edge_agent.services import staff
+from edge_agent.services.errors import NoStaffYet
 from edge_agent.settings import AgentSettings
+from edge_agent.store import reference
 from tests.processes import running_agent
 
 WRONG = "0000"
@@ -91,3 +94,21 @@ def test_the_lockout_message_tells_the_end_in_the_outlets_local_time(tmp_path) -
     assert "15:15" in str(raised.value), str(raised.value)
     assert "+03:00" in str(raised.value)
     assert raised.value.until.utcoffset() == timedelta(hours=3)
+
+
+def test_a_till_without_its_staff_yet_says_so_and_counts_no_wrong_pin(tmp_path) -> None:
+    # An enrolled till before its first pull: an identity, no staff from the hub yet.
+    store, _ = init_device(AgentSettings(data_dir=tmp_path), with_demo=True)
+    with store.write() as conn:
+        for staff_id in reference.load(conn, "staff"):
+            reference.delete(conn, "staff", staff_id)
+    now_ms = 1_795_608_000_000
+
+    for _ in range(6):
+        with pytest.raises(NoStaffYet) as refused:
+            staff.sign_in(store, "1111", lambda: now_ms)
+
+    assert refused.value.code == "no_staff_yet"
+    assert status_for(refused.value) == 409
+    with store.read() as conn:
+        assert conn.execute("SELECT count(*) FROM pin_failures").fetchone()[0] == 0
