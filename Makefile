@@ -6,8 +6,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP_FLAGS ?= --quiet --disable-pip-version-check
-# pytest-xdist workers for `make test`: one per core
-WORKERS ?= auto
+# pytest-xdist workers for `make test`: one more than the 2 cores CI has, since the
+# end-to-end tests spend most of their time waiting on the processes they start
+WORKERS ?= 3
 
 .PHONY: help venv test test-fast lint format typecheck bench demo coverage clean openapi
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -20,10 +21,27 @@ import httpx
 AGENT_ENV = {"PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
 
 
+#: Ports the tests' servers listen on: below the kernel's ephemeral range (32768-60999
+#: here), so no outgoing connection takes one between its choice and the server's bind,
+#: and a block per pytest-xdist worker, so two workers never choose the same one.
+PORT_BLOCK = 1500
+FIRST_PORT = 20000
+_CHOICE = random.SystemRandom()  # not the global generator, which Hypothesis seeds
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port no process listens on, in this test worker's own block."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    low = FIRST_PORT + (int(worker) if worker.isdigit() else 0) % 8 * PORT_BLOCK
+    for _ in range(PORT_BLOCK):
+        port = _CHOICE.randrange(low, low + PORT_BLOCK)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {low}..{low + PORT_BLOCK - 1}")
 
 
 def wait_until_up(url: str, process: subprocess.Popen[str], timeout_s: float = 20) -> None:

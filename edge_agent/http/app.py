@@ -23,7 +23,7 @@ from edge_agent.http.commands import operator_token, ticket_command
 from edge_agent.http.drawer import DRAWER_HANDLERS
 from edge_agent.http.errors import HANDLERS
 from edge_agent.http.local import local_only
-from edge_agent.http.openapi import finish_before_serving, openapi_config
+from edge_agent.http.openapi import MORE_ERRORS, finish_before_serving, openapi_config
 from edge_agent.http.pairing import PAIRING_HANDLERS
 from edge_agent.http.printers import PRINTER_HANDLERS
 from edge_agent.http.schema_site import asset_routes
@@ -103,7 +103,12 @@ def catalog(state: State) -> schemas.Catalog:
     return msgspec.convert(document | {"categories": document["categorys"]}, schemas.Catalog)
 
 
-@get("/api/v1/tickets", summary="List tickets", sync_to_thread=True)
+@get(
+    "/api/v1/tickets",
+    summary="List tickets",
+    sync_to_thread=True,
+    opt={MORE_ERRORS: (404,)},  # ``before`` names no ticket
+)
 def list_tickets(
     state: State,
     status: FromQuery[str | None] = None,
