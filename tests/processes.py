@@ -26,21 +26,26 @@ AGENT_ENV = {"PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
 #: and a block per pytest-xdist worker, so two workers never choose the same one.
 PORT_BLOCK = 1500
 FIRST_PORT = 20000
-_CHOICE = random.SystemRandom()  # not the global generator, which Hypothesis seeds
+#: Where the next search in the block starts: ports are handed out in turn, round the
+#: block, so a test asking for two ports before starting what binds them never gets the
+#: same one twice (a random choice did, now and then). The start is random, not the global
+#: generator, which Hypothesis seeds.
+_NEXT = [random.SystemRandom().randrange(PORT_BLOCK)]
 
 
 def free_port() -> int:
-    """A port no process listens on, in this test worker's own block."""
+    """A port no process listens on, the next in turn in this test worker's own block."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
     low = FIRST_PORT + (int(worker) if worker.isdigit() else 0) % 8 * PORT_BLOCK
     for _ in range(PORT_BLOCK):
-        port = _CHOICE.randrange(low, low + PORT_BLOCK)
+        port = low + _NEXT[0] % PORT_BLOCK
+        _NEXT[0] += 1
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return port
+        return port
     raise RuntimeError(f"no free port in {low}..{low + PORT_BLOCK - 1}")
 
 
