@@ -1,7 +1,8 @@
 """What the hub's read models hold for one merged entity, as plain rows.
 
-Pure: given an :class:`~sync_protocol.EntityState` (every op of the entity folded with
-``apply_op``), produce the ``entities``, ``conflicts``, ``tickets`` and ``payments`` rows
+Pure: given an :class:`~sync_protocol.EntityState` (every op of a ticket folded with
+``apply_op``; an other entity's kept merge with a push's ops merged into it), produce the
+``entities``, ``conflicts``, ``field_writes``, ``tickets`` and ``payments`` rows
 (``cloud_hub.store.models``). Payload values come from devices, so every value that
 lands in a typed column is checked here: a string too long for its column, or holding
 a NUL (which PostgreSQL text refuses), is left out rather than failing the push; money
@@ -11,9 +12,10 @@ cannot show.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sync_protocol import EntityState, entity_hash, ticket_money
+from sync_protocol import Conflict, EntityState, ticket_money
 
 TICKET = "ticket"
 _INT64 = (1 << 63) - 1
@@ -40,7 +42,7 @@ def _clamp(total: int) -> int:
 def entity_row(
     state: EntityState, *, tenant_id: str, outlet_id: str | None, now_ms: int
 ) -> dict[str, Any]:
-    """The ``entities`` row: status, deletion, winning fields and the entity hash."""
+    """The ``entities`` row: status, deletion and winning fields."""
     return {
         "tenant_id": tenant_id,
         "entity": state.entity,
@@ -49,13 +51,12 @@ def entity_row(
         "status": state.status,
         "deleted": state.deleted,
         "fields": state.fields,
-        "state_hash": entity_hash(state),
         "updated_ms": now_ms,
     }
 
 
 def conflict_rows(
-    state: EntityState, *, tenant_id: str, outlet_id: str | None, now_ms: int
+    found: Iterable[Conflict], *, tenant_id: str, outlet_id: str | None, now_ms: int
 ) -> list[dict[str, Any]]:
     """One ``conflicts`` row per group of concurrent writes of a field."""
     return [
@@ -71,7 +72,25 @@ def conflict_rows(
             "resolved": conflict.resolved,
             "detected_ms": now_ms,
         }
-        for conflict in state.conflicts()
+        for conflict in found
+    ]
+
+
+def field_write_rows(state: EntityState, *, tenant_id: str) -> list[dict[str, Any]]:
+    """One ``field_writes`` row per write of a field the state holds."""
+    return [
+        {
+            "tenant_id": tenant_id,
+            "entity": state.entity,
+            "entity_id": state.entity_id,
+            "field": name,
+            "base": write.base or "",
+            "op_id": write.op_id,
+            "hlc": write.hlc,
+            "device_id": write.device_id,
+        }
+        for name in sorted(state.writes)
+        for write in sorted(state.writes[name].values(), key=lambda w: w.op_id)
     ]
 
 

@@ -213,9 +213,27 @@ entities = sa.Table(
     sa.Column("status", sa.String(32)),
     sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("fields", sa.JSON, nullable=False),  # winning header values
-    sa.Column("state_hash", sa.String(64), nullable=False),  # sync_protocol.entity_hash
+    # What the hub keeps of the entity's merge (cloud_hub.domain.kept, ADR 0027): NULL
+    # until a push merges it (a row just created, or written before the hub kept it).
+    sa.Column("merged", sa.LargeBinary),
     sa.Column("updated_ms", Millis, nullable=False),
 )
+"""One row per entity: its merged header, status and deletion, and its kept merge."""
+
+field_writes = sa.Table(
+    "field_writes",
+    metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("entity", sa.String(64), primary_key=True),
+    sa.Column("entity_id", sa.String(128), primary_key=True),
+    sa.Column("field", sa.String(64), primary_key=True),
+    sa.Column("base", sa.String(36), primary_key=True),  # "" for a write on an unset field
+    sa.Column("op_id", Id, primary_key=True),
+    sa.Column("hlc", sa.BigInteger, nullable=False),
+    sa.Column("device_id", Id, nullable=False),
+)
+"""Every write of a field, by the version it was made on: a new write finds the writes it
+is concurrent with (the same base) by its key, without reading the entity's history."""
 
 conflicts = sa.Table(
     "conflicts",

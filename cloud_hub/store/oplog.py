@@ -3,10 +3,12 @@
 :func:`store_ops` is the one way ops enter the hub, for device pushes and hub-written
 ops alike. Inside the caller's transaction it
 
-1. on PostgreSQL, locks the ``entities`` rows of the batch (sorted, so writers of
-   overlapping entities queue instead of deadlocking), learning which already exist;
-2. folds every stored op of those entities plus the new ones with
-   ``sync_protocol.apply_op`` (one query per batch, never one per op);
+1. resumes each entity of the batch from what the hub keeps of its merge
+   (:mod:`cloud_hub.domain.kept`; a ticket, or an entity kept before the hub kept
+   merges, is folded from its stored ops), and on PostgreSQL locks its ``entities`` row
+   (sorted, so writers of overlapping entities queue instead of deadlocking);
+2. merges the new ops into those states with ``sync_protocol.apply_op``: the cost of a
+   push follows its own ops, not the history of the entities it touches;
 3. takes the batch's commit sequences from ``scope_counters`` with
    ``UPDATE ... SET last_seq = last_seq + n ... RETURNING last_seq``: on PostgreSQL the row
    lock is held until commit, so another writer of the scope (in this process or another
@@ -28,10 +30,11 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from cloud_hub.store.dialect import insert, insert_many, is_postgres, one_of
+from cloud_hub.domain.kept import FOLDED_WHOLE, Resumed, resume
+from cloud_hub.store.dialect import insert, insert_many, one_of
 from cloud_hub.store.models import ops as ops_table
 from cloud_hub.store.models import scope_counters
-from cloud_hub.store.projections import lock_entities, write_projections
+from cloud_hub.store.projections import kept_merges, write_projections
 from sync_protocol import EntityState, Op, apply_op, state_hash
 
 EntityKey = tuple[str, str]
@@ -96,12 +99,9 @@ async def store_ops(
     touched: dict[EntityKey, list[Op]] = {}
     for op, _ in ops:
         touched.setdefault((op.entity, op.entity_id), []).append(op)
-    stored: Iterable[EntityKey] = touched
-    if is_postgres(conn):
-        stored = await lock_entities(conn, tenant_id, outlet_id, touched, now_ms)
-    states = await load_states(conn, tenant_id, stored)
+    merged = await resume_entities(conn, tenant_id, outlet_id, touched, now_ms)
     for key, new in touched.items():
-        state = states.setdefault(key, EntityState(*key))
+        state = merged[key].state
         for op in new:
             apply_op(state, op)
     last = await take_sequences(conn, tenant_id, scope, len(ops))
@@ -128,13 +128,35 @@ async def store_ops(
             for index, (op, body) in enumerate(ops)
         ],
     )
-    await write_projections(
-        conn, states.values(), tenant_id=tenant_id, outlet_id=outlet_id, now_ms=now_ms
-    )
+    await write_projections(conn, merged, tenant_id=tenant_id, outlet_id=outlet_id, now_ms=now_ms)
     written: set[str] | None = conn.info.get(WRITTEN_SCOPES)
     if written is not None:
         written.add(scope)
     return last
+
+
+async def resume_entities(
+    conn: AsyncConnection,
+    tenant_id: str,
+    outlet_id: str | None,
+    keys: Iterable[EntityKey],
+    now_ms: int,
+) -> dict[EntityKey, Resumed]:
+    """Each entity's state to merge new ops into: resumed from what the hub keeps of its
+    merge, or folded whole from its stored ops (a ticket, or an entity stored before the
+    hub kept merges), or new. On PostgreSQL the entities' rows are locked until commit."""
+    keys = list(keys)
+    kept = await kept_merges(conn, tenant_id, outlet_id, keys, now_ms)
+    folded = [key for key in keys if key in kept and (key[0] in FOLDED_WHOLE or not kept[key])]
+    states = await load_states(conn, tenant_id, folded)
+    resumed: dict[EntityKey, Resumed] = {}
+    for key in keys:
+        merged = kept.get(key)
+        if merged and key[0] not in FOLDED_WHOLE:
+            resumed[key] = resume(*key, merged)
+        else:
+            resumed[key] = Resumed(states.get(key) or EntityState(*key), complete=True)
+    return resumed
 
 
 async def load_states(

@@ -18,6 +18,10 @@ from cloud_hub.store.models import scope_counters
 from cloud_hub.store.oplog import decode_body, outlet_scope, tenant_scope
 from sync_protocol import Op
 
+#: Ops a page counts at most to say how many remain; beyond, it says the distance to
+#: the head, which also counts the device's own ops (``remaining`` is for a progress bar).
+COUNTED = 10_000
+
 
 @dataclass(frozen=True, slots=True)
 class Page:
@@ -27,7 +31,8 @@ class Page:
         ops: tenant-scope ops first, then outlet-scope ops, each in commit order.
         outlet_seq: the outlet position after this page.
         tenant_seq: the tenant position after this page.
-        remaining: ops still to pull after this page.
+        remaining: ops still to pull after this page: exact up to :data:`COUNTED`, an
+            upper bound beyond.
     """
 
     ops: list[Op]
@@ -66,8 +71,11 @@ async def read_page(
         outlet_seq = _reached(outlet_rows, room, o_head, outlet_after)
 
     # Every tenant-scope sequence is an op (store_ops takes exactly one per op) and no
-    # device op lives there, so its count is a subtraction; the outlet's needs a count.
+    # device op lives there, so its count is a subtraction; the outlet's needs a count,
+    # bounded so that a page costs the same at the start of a long catch-up as at its end.
     outlet_left = await _count(conn, tenant, o_scope, outlet_seq, o_head, reader.device_id)
+    if outlet_left >= COUNTED:  # many left: the distance to the head (counting own ops)
+        outlet_left = max(outlet_left, o_head - outlet_seq)
     remaining = max(t_head - tenant_seq, 0) + outlet_left
     ops = [decode_body(body) for _, body in tenant_rows + outlet_rows]
     return Page(ops, outlet_seq, tenant_seq, remaining)
@@ -118,11 +126,16 @@ async def _count(
 ) -> int:
     if head <= after:
         return 0
-    query = sa.select(sa.func.count()).where(
-        ops_table.c.tenant_id == tenant_id,
-        ops_table.c.scope == scope,
-        ops_table.c.commit_seq > after,
-        ops_table.c.commit_seq <= head,
-        ops_table.c.device_id != excluded_device,
+    left = (
+        sa.select(sa.literal(1))
+        .where(
+            ops_table.c.tenant_id == tenant_id,
+            ops_table.c.scope == scope,
+            ops_table.c.commit_seq > after,
+            ops_table.c.commit_seq <= head,
+            ops_table.c.device_id != excluded_device,
+        )
+        .limit(COUNTED)
+        .subquery()
     )
-    return int((await conn.execute(query)).scalar_one())
+    return int((await conn.execute(sa.select(sa.func.count()).select_from(left))).scalar_one())

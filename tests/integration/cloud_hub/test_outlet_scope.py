@@ -318,7 +318,6 @@ async def test_a_push_naming_an_id_another_push_is_creating_waits_and_then_sees_
                     entity_id="t-new",
                     outlet_id=outlet_id,
                     fields={},
-                    state_hash="h",
                     updated_ms=1,
                 )
             )
