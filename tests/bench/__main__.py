@@ -41,7 +41,7 @@ import asyncpg
 from edge_agent.services.sync import SyncConfig
 from sync_protocol import Op
 from sync_protocol.messages import MAX_BATCH, MAX_PAGE
-from tests.bench import baselines, catch_up, live, protocol, year
+from tests.bench import baselines, catch_up, devices, live, long_history, protocol, year
 from tests.bench.cpu import CpuMeter
 from tests.bench.hub import Device, backend_pids, running_hub, scratch_postgres
 from tests.bench.report import Report, machine_line
@@ -72,6 +72,10 @@ class Settings:
     redis_url: str | None
     live_samples: int
     year_ops: int = 0
+    long_history_ops: int = 0
+    devices: int = 0
+    devices_s: float = 60
+    devices_push_every: int = 1
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
@@ -115,6 +119,27 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         help="ops on the year-old till (0: no year run); made once and cached",
     )
     parser.add_argument(
+        "--long-history-ops",
+        type=int,
+        default=20_000,
+        help="ops pushed to one entity in batches of 100 on the PostgreSQL hub (0: none)",
+    )
+    parser.add_argument(
+        "--devices",
+        type=int,
+        default=200,
+        help="simulated devices syncing against one and two hub processes (0: none)",
+    )
+    parser.add_argument(
+        "--devices-s", type=float, default=60, help="how long the simulated devices sync"
+    )
+    parser.add_argument(
+        "--devices-push-every",
+        type=int,
+        default=1,
+        help="seconds between a simulated device's pushes (it pulls every second)",
+    )
+    parser.add_argument(
         "--idle-actions", type=int, default=100, help="cashier actions measured without catch-up"
     )
     parser.add_argument(
@@ -150,6 +175,10 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         redis_url=args.redis_url,
         live_samples=args.live_samples,
         year_ops=args.year_ops,
+        long_history_ops=args.long_history_ops,
+        devices=args.devices,
+        devices_s=args.devices_s,
+        devices_push_every=args.devices_push_every,
     )
 
 
@@ -235,6 +264,8 @@ def hub_run(
             )
             if cashier is not None:
                 till_run(report, run, hub.pid, cashier, idle, settings)
+            if settings.long_history_ops > 0 and run.db_pids is not None:
+                long_history.run(report, hub, section, settings.long_history_ops)
         except Exception:
             report.progress(f"the {run.name} hub run failed; the end of {log}:\n{hub.log_tail()}")
             raise
@@ -363,6 +394,17 @@ def main(argv: list[str] | None = None) -> None:
             catch_up.run(report, url, name, where, settings.catch_up_tickets, settings.outage_s)
         if settings.live_samples > 0:
             live_run(report, stack, postgres_url if pg_url else None, directory, settings)
+        if settings.devices > 0 and pg_url is not None and postgres_url is not None:
+            for workers in (1, 2):
+                devices.run(
+                    report,
+                    stack.enter_context(scratch_postgres(postgres_url)),
+                    directory,
+                    count=settings.devices,
+                    seconds=settings.devices_s,
+                    push_every=settings.devices_push_every,
+                    workers=workers,
+                )
         if settings.year_ops > 0:
             where = directory / "year"
             where.mkdir()

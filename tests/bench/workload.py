@@ -69,16 +69,19 @@ def ticket_ops(
     device_code: str = "D09",
     step_ms: int = 40,
     seed: int = 7,
+    first_seq: int = 1,
 ) -> list[Op]:
     """``count`` ops of whole sales (the last one may be cut short) made by one device.
 
     Each sale has two to four lines; one in four is a table ticket with covers. The
     stamps run ``step_ms`` apart and the last one is about now, so the hub's drift check
-    (stamps at most five minutes ahead) accepts them all.
+    (stamps at most five minutes ahead) accepts them all. ``device_seq`` starts at
+    ``first_seq``.
     """
     pick = random.Random(seed)
     now_ms = time.time_ns() // 1_000_000
     stamper = _Stamper(tenant, outlet, device_id, now_ms - count * step_ms - 1000)
+    stamper.seq = first_seq - 1
     ops: list[Op] = []
     order = 0
     while len(ops) < count:
