@@ -46,6 +46,7 @@ from cloud_hub.services import successors, sync, sync_devices, sync_state
 from cloud_hub.services.errors import HubError, NotFound, RateLimited, Unauthorized
 from sync_protocol import (
     JSON,
+    MSGPACK,
     Codec,
     ErrorCode,
     ErrorMessage,
@@ -88,7 +89,7 @@ _STATUS: dict[str, int] = {
 
 #: Bytes to the use case's request, in the request's codec.
 Decode = Callable[[Codec, bytes], Any]
-UseCase = Callable[[State, str, Any], Awaitable[Message]]
+UseCase = Callable[[State, str, Any], Awaitable[Any]]  # a Message, or one encoded alike
 
 
 def status_for(code: str) -> int:
@@ -116,14 +117,20 @@ async def _push(state: State, token: str, request: tuple[Any, Any]) -> Message:
     )
 
 
-async def _pull(state: State, token: str, request: PullRequest) -> Message:
+def _decode_pull(codec: Codec, body: bytes) -> tuple[Codec, PullRequest]:
+    return codec, codec.decode(body, PullRequest)
+
+
+async def _pull(state: State, token: str, request: tuple[Codec, PullRequest]) -> Any:
+    codec, pull_request = request
     return await sync.pull(
         state.engine,
         token,
-        request,
+        pull_request,
         clock=_clock(state),
         wakeups=state.get("wakeups"),
         max_wait_s=client_limits(state).pull_wait_s,
+        stored=codec is MSGPACK,  # ops go out as stored, undecoded
     )
 
 
@@ -245,7 +252,7 @@ async def push(request: Request[Any, Any, Any]) -> Response[bytes]:
 )
 async def pull(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Serve the next page after a cursor: ``PullRequest`` -> ``PullResponse``."""
-    return await _serve(request, _decoder(PullRequest), _pull, MAX_SYNC_BYTES)
+    return await _serve(request, _decode_pull, _pull, MAX_SYNC_BYTES)
 
 
 @post(

@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -225,11 +226,14 @@ async def pull(
     clock: Clock,
     wakeups: Wakeups | None = None,
     max_wait_s: float = 0.0,
-) -> PullResponse:
+    stored: bool = False,
+) -> PullResponse | StoredPullResponse:
     """The next page of the device's outlet ops (not its own) and tenant reference data.
 
     Staff documents carry a PIN hash only for staff of the device's outlet
-    (:mod:`cloud_hub.services.verifiers`).
+    (:mod:`cloud_hub.services.verifiers`). With ``stored``, the answer carries the ops
+    as the hub stored them (:class:`StoredPullResponse`, for a MessagePack answer):
+    nothing but staff documents is decoded.
 
     A cursor of another hub epoch is answered ``reset`` with a fresh cursor at the
     start of the current epoch and no ops.
@@ -244,7 +248,7 @@ async def pull(
         Unauthorized, DeviceRevoked: the credential.
         DecodeError: the cursor is not one the hub made.
     """
-    answer, device = await _pull_page(engine, token, request, clock)
+    answer, device = await _pull_page(engine, token, request, clock, stored)
     wait_s = min(request.wait_ms / 1000, max_wait_s)
     if wakeups is None or wait_s <= 0 or not _nothing_new(answer):
         return answer
@@ -252,19 +256,33 @@ async def pull(
     channels = [outlet_scope(device.outlet_id), tenant_scope(device.tenant_id)]
     async with wakeups.listen(channels) as listener:
         while True:
-            answer, _ = await _pull_page(engine, token, request, clock)
+            answer, _ = await _pull_page(engine, token, request, clock, stored)
             left = deadline - time.monotonic()
             if not _nothing_new(answer) or left <= 0 or not await listener.wait(left):
                 return answer
 
 
-def _nothing_new(answer: PullResponse) -> bool:
+class StoredPullResponse(
+    msgspec.Struct, frozen=True, kw_only=True, tag_field="type", tag="pull_result"
+):
+    """A ``PullResponse`` whose ops are MessagePack as stored: it encodes to the very
+    bytes ``PullResponse`` does with the ops decoded, without decoding them."""
+
+    ops: list[msgspec.Raw]
+    cursor: str
+    has_more: bool
+    reset: bool = False
+    checkpoint: int = 0
+    remaining: int = 0
+
+
+def _nothing_new(answer: PullResponse | StoredPullResponse) -> bool:
     return not (answer.ops or answer.has_more or answer.reset)
 
 
 async def _pull_page(
-    engine: AsyncEngine, token: str | None, request: PullRequest, clock: Clock
-) -> tuple[PullResponse, SyncingDevice]:
+    engine: AsyncEngine, token: str | None, request: PullRequest, clock: Clock, stored: bool
+) -> tuple[PullResponse | StoredPullResponse, SyncingDevice]:
     """One read of the next page, in one transaction."""
     now = clock()
     async with engine.begin() as conn:
@@ -285,15 +303,23 @@ async def _pull_page(
             tenant_after=cursor.tenant_seq if cursor else 0,
             limit=request.limit,
         )
-        sent = await verifiers.for_device(conn, device.tenant_id, device.outlet, page.ops)
+        if stored:
+            bodies = await verifiers.stored_for_device(
+                conn, device.tenant_id, device.outlet, page.bodies
+            )
+        else:
+            ops = await verifiers.for_device(conn, device.tenant_id, device.outlet, page.ops)
         await sync_devices.record_pull(conn, device, now_ms=now, pulled_seq=page.outlet_seq)
-    answer = PullResponse(
-        ops=sent,
-        cursor=encode_cursor(epoch, page.outlet_seq, page.tenant_seq),
-        has_more=page.remaining > 0,
-        checkpoint=page.outlet_seq,
-        remaining=page.remaining,
-    )
+    cursor_after = encode_cursor(epoch, page.outlet_seq, page.tenant_seq)
+    more, at, left = page.remaining > 0, page.outlet_seq, page.remaining
+    if stored:
+        answer: PullResponse | StoredPullResponse = StoredPullResponse(
+            ops=bodies, cursor=cursor_after, has_more=more, checkpoint=at, remaining=left
+        )
+    else:
+        answer = PullResponse(
+            ops=ops, cursor=cursor_after, has_more=more, checkpoint=at, remaining=left
+        )
     return answer, device
 
 

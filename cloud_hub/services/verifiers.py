@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloud_hub.store.models import ops as ops_table
 from cloud_hub.store.oplog import decode_body
-from sync_protocol import FieldEdit, Op
+from sync_protocol import MSGPACK, FieldEdit, Op
 
 STAFF = "ref.staff"
 HASH_FIELD = "pin_hash"
@@ -83,3 +83,16 @@ async def for_device(
         return list(ops)
     keep = await kept(conn, tenant_id, outlet_code, staff_ids)
     return [redact(op, keep) for op in ops]
+
+
+async def stored_for_device(
+    conn: AsyncConnection, tenant_id: str, outlet_code: str, bodies: Sequence[tuple[str, bytes]]
+) -> list[msgspec.Raw]:
+    """A pull page as stored (entity, MessagePack body), as the outlet's device is sent
+    it: only staff documents are decoded, redacted and encoded again."""
+    staff = [decode_body(body) for entity, body in bodies if entity == STAFF]
+    if not staff:
+        return [msgspec.Raw(body) for _, body in bodies]
+    keep = await kept(conn, tenant_id, outlet_code, {op.entity_id for op in staff})
+    sent = iter([MSGPACK.encode(redact(op, keep)) for op in staff])
+    return [msgspec.Raw(next(sent) if entity == STAFF else body) for entity, body in bodies]

@@ -28,17 +28,23 @@ class Page:
     """One pull page and the positions it reaches.
 
     Attributes:
-        ops: tenant-scope ops first, then outlet-scope ops, each in commit order.
+        bodies: the ops as stored (entity, MessagePack body): tenant-scope ops first,
+            then outlet-scope ops, each in commit order.
         outlet_seq: the outlet position after this page.
         tenant_seq: the tenant position after this page.
         remaining: ops still to pull after this page: exact up to :data:`COUNTED`, an
             upper bound beyond.
     """
 
-    ops: list[Op]
+    bodies: list[tuple[str, bytes]]
     outlet_seq: int
     tenant_seq: int
     remaining: int
+
+    @property
+    def ops(self) -> list[Op]:
+        """The page's ops, decoded."""
+        return [decode_body(body) for _, body in self.bodies]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +83,11 @@ async def read_page(
     if outlet_left >= COUNTED:  # many left: the distance to the head (counting own ops)
         outlet_left = max(outlet_left, o_head - outlet_seq)
     remaining = max(t_head - tenant_seq, 0) + outlet_left
-    ops = [decode_body(body) for _, body in tenant_rows + outlet_rows]
-    return Page(ops, outlet_seq, tenant_seq, remaining)
+    bodies = [(entity, body) for _, entity, body in tenant_rows + outlet_rows]
+    return Page(bodies, outlet_seq, tenant_seq, remaining)
 
 
-def _reached(rows: list[tuple[int, bytes]], asked: int, head: int, after: int) -> int:
+def _reached(rows: list[tuple[int, str, bytes]], asked: int, head: int, after: int) -> int:
     if len(rows) < asked:
         return head if rows or head > after else after
     return rows[-1][0]
@@ -102,11 +108,11 @@ async def _rows(
     head: int,
     limit: int,
     excluded_device: str | None,
-) -> list[tuple[int, bytes]]:
+) -> list[tuple[int, str, bytes]]:
     if head <= after:
         return []
     query = (
-        sa.select(ops_table.c.commit_seq, ops_table.c.body)
+        sa.select(ops_table.c.commit_seq, ops_table.c.entity, ops_table.c.body)
         .where(
             ops_table.c.tenant_id == tenant_id,
             ops_table.c.scope == scope,
@@ -118,7 +124,7 @@ async def _rows(
     )
     if excluded_device is not None:
         query = query.where(ops_table.c.device_id != excluded_device)
-    return [(int(seq), bytes(body)) for seq, body in await conn.execute(query)]
+    return [(int(seq), entity, bytes(body)) for seq, entity, body in await conn.execute(query)]
 
 
 async def _count(

@@ -36,6 +36,7 @@ from cloud_hub.store.oplog import (
 from cloud_hub.store.schema import migrate
 from sync_protocol import (
     JSON,
+    MSGPACK,
     PROTOCOL_VERSION,
     SCHEMA_VERSION,
     Handshake,
@@ -439,6 +440,41 @@ async def test_pull_serves_the_tenants_reference_data_too(hub: AsyncEngine) -> N
     assert (first.remaining, second.remaining, second.has_more) == (2, 0, False)
     cursor = decode_cursor(second.cursor)
     assert (cursor.outlet_seq, cursor.tenant_seq) == (1, 3)
+
+
+async def test_a_page_sent_as_stored_is_byte_for_byte_the_decoded_one(hub: AsyncEngine) -> None:
+    till, tablet = await seed(hub)
+    hub_writer = HubDevice(str(uuid7(NOW_MS)), "", "HUB", till.tenant_id, till.tenant, "", "HUB")
+    writer = OpMaker(hub_writer)
+    elsewhere = {"name": "Wanjiru", "pin_hash": "scrypt$x", "outlets": ["OTHER"]}
+    here = {"name": "Otieno", "pin_hash": "scrypt$y", "outlets": [till.outlet]}
+    reference = [
+        writer.field("ref.staff", "s1", {"doc": elsewhere}),
+        writer.field("ref.staff", "s2", {"doc": here}),
+        writer.field("ref.product", "p1", {"doc": {"price": 100}}),
+    ]
+    async with hub.begin() as conn:
+        await store_ops(
+            conn,
+            tenant_id=till.tenant_id,
+            outlet_id=None,
+            scope=tenant_scope(till.tenant_id),
+            ops=bodies(reference),
+            now_ms=NOW_MS,
+        )
+    theirs = OpMaker(tablet)
+    await push(
+        hub, tablet, [theirs.event("ticket", "b", "line_added", {"qty": n}) for n in range(4)]
+    )
+
+    decoded = await sync.pull(hub, till.token, PullRequest(limit=5), clock=clock)
+    stored = await sync.pull(hub, till.token, PullRequest(limit=5), clock=clock, stored=True)
+
+    assert MSGPACK.encode(stored) == MSGPACK.encode(decoded)
+    staff = {op.entity_id: op for op in decoded.ops if op.entity == "ref.staff"}
+    assert "pin_hash" not in staff["s1"].changes["doc"]  # works elsewhere: redacted
+    assert staff["s2"].changes["doc"]["pin_hash"] == "scrypt$y"
+    assert (len(decoded.ops), decoded.remaining) == (5, 2)
 
 
 async def test_a_cursor_of_another_epoch_is_answered_reset(hub: AsyncEngine) -> None:
