@@ -24,15 +24,12 @@ import httpx
 
 from sync_protocol import (
     MSGPACK,
-    PROTOCOL_VERSION,
-    SCHEMA_VERSION,
-    Handshake,
     PullRequest,
     PullResponse,
     PushRequest,
     PushResponse,
 )
-from tests.bench.hub import ADMIN_TOKEN
+from tests.bench.hub import ADMIN_TOKEN, handshake_body
 from tests.bench.report import Report
 from tests.bench.till import Latency
 from tests.bench.workload import ticket_ops
@@ -150,18 +147,9 @@ async def _device_life(
     push_every: int,
     outcome: Outcome,
 ) -> None:
-    now_ms = time.time_ns() // 1_000_000
-    hello = Handshake(
-        protocol_version=PROTOCOL_VERSION,
-        schema_version=SCHEMA_VERSION,
-        device_id=device.device_id,
-        device_clock_ms=now_ms,
-        device_hlc=0,
-        last_seq=0,
-        agent_version="bench",
-    )
     await asyncio.sleep(offset_s)  # spreading the devices' seconds, not waiting for a result
-    if await _post(http, device, "/sync/v1/handshake", MSGPACK.encode(hello), outcome) is None:
+    hello = handshake_body(device.device_id, last_seq=0)
+    if await _post(http, device, "/sync/v1/handshake", hello, outcome) is None:
         return
     start = time.perf_counter()
     tick = 0

@@ -128,6 +128,20 @@ def enrollment_code(hub: HubProcess, device_code: str) -> str:
     return str(answer.json()["code"])
 
 
+def handshake_body(device_id: uuid.UUID, last_seq: int) -> bytes:
+    """A bench device's handshake, in MessagePack, its clock the machine's."""
+    message = Handshake(
+        protocol_version=PROTOCOL_VERSION,
+        schema_version=SCHEMA_VERSION,
+        device_id=device_id,
+        device_clock_ms=time.time_ns() // 1_000_000,
+        device_hlc=0,
+        last_seq=last_seq,
+        agent_version="bench",
+    )
+    return MSGPACK.encode(message)
+
+
 @dataclass
 class Device:
     """A device enrolled by API, talking MessagePack to the hub like an agent."""
@@ -161,17 +175,8 @@ class Device:
         self.http.close()
 
     def handshake(self, last_seq: int) -> HandshakeAccepted:
-        now = time.time_ns() // 1_000_000
-        message = Handshake(
-            protocol_version=PROTOCOL_VERSION,
-            schema_version=SCHEMA_VERSION,
-            device_id=self.device_id,
-            device_clock_ms=now,
-            device_hlc=0,
-            last_seq=last_seq,
-            agent_version="bench",
-        )
-        return self._call("/sync/v1/handshake", MSGPACK.encode(message), HandshakeAccepted)
+        message = handshake_body(self.device_id, last_seq)
+        return self._call("/sync/v1/handshake", message, HandshakeAccepted)
 
     def push_bodies(self, ops: list[Op], batch: int = MAX_BATCH) -> list[bytes]:
         """The push requests for ``ops``, encoded ahead of the timed part."""

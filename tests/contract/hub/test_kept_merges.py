@@ -221,6 +221,25 @@ def session_ops(first: int, count: int, device: uuid.UUID = DEVICES[0]) -> list[
     return made
 
 
+def note_edit(
+    n: int, device: int, note: str, *, on: FieldEdit, seconds: int, resolves: tuple[str, ...] = ()
+) -> FieldEdit:
+    """Device ``device``'s edit of the session's note, made on the version ``on``."""
+    return FieldEdit(
+        op_id=uuid7(NOW_MS + n, random_bits=n),
+        tenant="demo",
+        outlet="DEMO1",
+        device_id=DEVICES[device],
+        device_seq=n,
+        hlc=(NOW_MS + seconds) << 16,
+        entity="drawer_session",
+        entity_id="d1",
+        changes={"note": note},
+        base={"note": on.op_id},
+        resolves=resolves,
+    )
+
+
 async def test_a_push_to_an_entity_with_a_long_history_reads_none_of_it(
     hub: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -250,18 +269,7 @@ async def test_an_entity_stored_before_merges_were_kept_is_folded_once_then_kept
         await conn.execute(sa.delete(field_writes))
     first_note = next(op for op in history if isinstance(op, FieldEdit))
     # Another till edited the note on the version it saw at the start of the day.
-    concurrent = FieldEdit(
-        op_id=uuid7(NOW_MS + 900, random_bits=900),
-        tenant="demo",
-        outlet="DEMO1",
-        device_id=DEVICES[1],
-        device_seq=1,
-        hlc=(NOW_MS + 5) << 16,
-        entity="drawer_session",
-        entity_id="d1",
-        changes={"note": "recount"},
-        base={"note": first_note.op_id},
-    )
+    concurrent = note_edit(900, 1, "recount", on=first_note, seconds=5)
 
     await store(hub, tenant_id, [concurrent])
     await store(hub, tenant_id, session_ops(31, 9))
@@ -274,35 +282,10 @@ async def test_an_entity_stored_before_merges_were_kept_is_folded_once_then_kept
 async def test_a_conflict_settled_by_a_later_push_is_marked_resolved(hub: AsyncEngine) -> None:
     tenant_id = str(uuid.uuid4())
     (opened, *_) = [op for op in session_ops(1, 3) if isinstance(op, FieldEdit)]
-    edits = [
-        FieldEdit(
-            op_id=uuid7(NOW_MS + 100 + n, random_bits=n),
-            tenant="demo",
-            outlet="DEMO1",
-            device_id=DEVICES[n],
-            device_seq=10,
-            hlc=(NOW_MS + 10) << 16,
-            entity="drawer_session",
-            entity_id="d1",
-            changes={"note": f"till {n}"},
-            base={"note": opened.op_id},
-        )
-        for n in (1, 2)
-    ]
+    edits = [note_edit(100 + n, n, f"till {n}", on=opened, seconds=10) for n in (1, 2)]
     settled = conflict_id("drawer_session", "d1", "note", str(opened.op_id))
-    settling = FieldEdit(
-        op_id=uuid7(NOW_MS + 200, random_bits=200),
-        tenant="demo",
-        outlet="DEMO1",
-        device_id=DEVICES[0],
-        device_seq=11,
-        hlc=(NOW_MS + 20) << 16,
-        entity="drawer_session",
-        entity_id="d1",
-        changes={"note": "till 1"},
-        base={"note": max(edits, key=lambda e: (e.hlc, str(e.device_id), str(e.op_id))).op_id},
-        resolves=(settled,),
-    )
+    winner = max(edits, key=lambda e: (e.hlc, str(e.device_id), str(e.op_id)))
+    settling = note_edit(200, 0, "till 1", on=winner, seconds=20, resolves=(settled,))
     await store(hub, tenant_id, [opened, *edits])
 
     await store(hub, tenant_id, [settling])

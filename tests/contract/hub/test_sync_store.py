@@ -64,6 +64,19 @@ def clock() -> int:
     return NOW_MS
 
 
+async def store_reference(engine: AsyncEngine, tenant_id: str, reference: list[Op]) -> None:
+    """Reference data as the hub's writer stores it, in the tenant's scope."""
+    async with engine.begin() as conn:
+        await store_ops(
+            conn,
+            tenant_id=tenant_id,
+            outlet_id=None,
+            scope=tenant_scope(tenant_id),
+            ops=bodies(reference),
+            now_ms=NOW_MS,
+        )
+
+
 @pytest.fixture
 async def hub(engine: AsyncEngine) -> AsyncEngine:
     await migrate(engine)
@@ -420,15 +433,7 @@ async def test_pull_serves_the_tenants_reference_data_too(hub: AsyncEngine) -> N
     hub_writer = HubDevice(str(uuid7(NOW_MS)), "", "HUB", till.tenant_id, till.tenant, "", "HUB")
     writer = OpMaker(hub_writer)
     reference = [writer.field("ref.product", f"p{n}", {"doc": {}}) for n in range(3)]
-    async with hub.begin() as conn:
-        await store_ops(
-            conn,
-            tenant_id=till.tenant_id,
-            outlet_id=None,
-            scope=tenant_scope(till.tenant_id),
-            ops=bodies(reference),
-            now_ms=NOW_MS,
-        )
+    await store_reference(hub, till.tenant_id, reference)
     await push(hub, tablet, [OpMaker(tablet).event("ticket", "b", "line_added")])
     await push(hub, elsewhere, [OpMaker(elsewhere).event("ticket", "c", "line_added")])
 
@@ -453,15 +458,7 @@ async def test_a_page_sent_as_stored_is_byte_for_byte_the_decoded_one(hub: Async
         writer.field("ref.staff", "s2", {"doc": here}),
         writer.field("ref.product", "p1", {"doc": {"price": 100}}),
     ]
-    async with hub.begin() as conn:
-        await store_ops(
-            conn,
-            tenant_id=till.tenant_id,
-            outlet_id=None,
-            scope=tenant_scope(till.tenant_id),
-            ops=bodies(reference),
-            now_ms=NOW_MS,
-        )
+    await store_reference(hub, till.tenant_id, reference)
     theirs = OpMaker(tablet)
     await push(
         hub, tablet, [theirs.event("ticket", "b", "line_added", {"qty": n}) for n in range(4)]
