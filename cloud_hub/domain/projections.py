@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sync_protocol import Conflict, EntityState, ticket_money
+from sync_protocol import Conflict, EntityState, TicketMoney
 
 TICKET = "ticket"
 _INT64 = (1 << 63) - 1
@@ -95,16 +95,16 @@ def field_write_rows(state: EntityState, *, tenant_id: str) -> list[dict[str, An
 
 
 def ticket_row(
-    state: EntityState, *, tenant_id: str, outlet_id: str, now_ms: int
+    state: EntityState, money: TicketMoney, *, tenant_id: str, outlet_id: str, now_ms: int
 ) -> dict[str, Any]:
     """The ``tickets`` row: header fields, status, totals and the money conflict.
 
-    The figures come from ``sync_protocol.ticket_money``, the fold every till runs too:
+    The figures come from ``money``, the ticket's ``sync_protocol.ticket_money``, the
+    fold every till runs too:
     ``paid`` leaves declined tenders out, ``balance`` is what a settled ticket still
     owes, and ``money_conflict`` names the broken money invariant, if any.
     """
     fields = state.fields
-    money = ticket_money(state)
     conflicts = money.conflicts()
     return {
         "id": state.entity_id,
@@ -127,7 +127,9 @@ def ticket_row(
     }
 
 
-def payment_rows(state: EntityState, *, tenant_id: str, outlet_id: str) -> list[dict[str, Any]]:
+def payment_rows(
+    state: EntityState, money: TicketMoney, *, tenant_id: str, outlet_id: str
+) -> list[dict[str, Any]]:
     """One ``payments`` row per ``payment_taken`` and ``refund_issued`` event.
 
     A payment's status is the one ``sync_protocol.ticket_money`` gives it: as taken,
@@ -135,7 +137,7 @@ def payment_rows(state: EntityState, *, tenant_id: str, outlet_id: str) -> list[
     ``confirmed`` by default, or ``declined``). Rows are keyed by the event's
     ``payment_id`` / ``refund_id`` (the op id when that is missing), first event wins.
     """
-    outcome = {tender.payment_id: tender.status for tender in ticket_money(state).tenders}
+    outcome = {tender.payment_id: tender.status for tender in money.tenders}
     rows: dict[str, dict[str, Any]] = {}
     for event in sorted(state.events.values(), key=lambda e: e.order_key):
         data = event.data if isinstance(event.data, dict) else {}

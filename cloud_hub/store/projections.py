@@ -20,6 +20,7 @@ from cloud_hub.domain import projections as rows
 from cloud_hub.domain.kept import FOLDED_WHOLE, Resumed, conflicts_among
 from cloud_hub.store.dialect import insert_many, is_postgres, one_of, upsert_many
 from cloud_hub.store.models import conflicts, entities, field_writes, payments, tickets
+from sync_protocol import ticket_money
 from sync_protocol.merge import Write
 
 ENTITY_KEY = ("tenant_id", "entity", "entity_id")
@@ -131,9 +132,14 @@ async def write_projections(
         if state.entity not in FOLDED_WHOLE:
             write_values += rows.field_write_rows(state, tenant_id=tenant_id)
         if state.entity == rows.TICKET and outlet_id is not None:
-            payment_values += rows.payment_rows(state, tenant_id=tenant_id, outlet_id=outlet_id)
+            money = ticket_money(state)
+            payment_values += rows.payment_rows(
+                state, money, tenant_id=tenant_id, outlet_id=outlet_id
+            )
             ticket_values.append(
-                rows.ticket_row(state, tenant_id=tenant_id, outlet_id=outlet_id, now_ms=now_ms)
+                rows.ticket_row(
+                    state, money, tenant_id=tenant_id, outlet_id=outlet_id, now_ms=now_ms
+                )
             )
     await _upsert_entities(conn, entity_values)
     await insert_many(conn, field_writes, write_values)

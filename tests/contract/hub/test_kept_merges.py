@@ -32,6 +32,7 @@ from sync_protocol import (
     Replica,
     StatusChange,
     Tombstone,
+    ticket_money,
     uuid7,
 )
 from sync_protocol.lifecycle import DRAWER_SESSION, TICKET
@@ -159,7 +160,9 @@ def folded(ops: list[Op]) -> dict[str, Any]:
     for op in ops:
         replica.apply(op)
     ticket_rows = [
-        projections.ticket_row(state, tenant_id="", outlet_id=OUTLET, now_ms=NOW_MS)
+        projections.ticket_row(
+            state, ticket_money(state), tenant_id="", outlet_id=OUTLET, now_ms=NOW_MS
+        )
         for state in replica
         if state.entity == "ticket"
     ]

@@ -9,7 +9,7 @@ import pytest
 from cloud_hub.domain import projections
 from cloud_hub.domain.push import UNKNOWN_OP_ID, PushItem, plan_push, read_push
 from cloud_hub.domain.quarantine import Refusal, Writer, refusal
-from sync_protocol import JSON, MSGPACK, DecodeError, EntityState, Op, apply_op
+from sync_protocol import JSON, MSGPACK, DecodeError, EntityState, Op, apply_op, ticket_money
 from tests.hub_rows import NOW_MS, HubDevice, OpMaker
 
 DEVICE = HubDevice("0193a6d4-0000-7000-8000-00000000000a", "", "D01", "", "demo", "", "DEMO1")
@@ -160,8 +160,10 @@ def test_payments_are_keyed_by_their_id_and_confirmations_update_their_status() 
     ):
         apply_op(state, op)
 
-    rows = projections.payment_rows(state, tenant_id="T", outlet_id="O")
-    ticket = projections.ticket_row(state, tenant_id="T", outlet_id="O", now_ms=1)
+    rows = projections.payment_rows(state, ticket_money(state), tenant_id="T", outlet_id="O")
+    ticket = projections.ticket_row(
+        state, ticket_money(state), tenant_id="T", outlet_id="O", now_ms=1
+    )
 
     assert sorted((r["kind"], r["amount"], r["status"]) for r in rows) == [
         ("payment", 100, "confirmed"),
