@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sync_protocol.merge import EntityState, Stamped
+from sync_protocol.minor_units import allocate as _prorate
+from sync_protocol.minor_units import round_half_up as _round_half_up
 
 PAYMENT_OUTCOMES = frozenset({"confirmed", "declined"})
 #: How each kind of money conflict is settled, at a till.
@@ -294,13 +296,6 @@ def _tender(payment_id: str, event: Stamped, outcome: str | None) -> Tender:
     )
 
 
-def _round_half_up(numerator: int, denominator: int) -> int:
-    quotient, remainder = divmod(abs(numerator), denominator)
-    if 2 * remainder >= denominator:
-        quotient += 1
-    return -quotient if numerator < 0 else quotient
-
-
 def _off(subtotal: int, discount: tuple[str, int] | None) -> int:
     if discount is None or subtotal <= 0:
         return 0
@@ -308,18 +303,6 @@ def _off(subtotal: int, discount: tuple[str, int] | None) -> int:
     if kind == "percent":
         return _round_half_up(subtotal * value, _BP)
     return min(value, subtotal)
-
-
-def _prorate(amount: int, weights: list[int]) -> list[int]:
-    total = sum(weights)
-    if total == 0:
-        return [0] * len(weights)
-    parts = [amount * w // total for w in weights]
-    remainders = [amount * w % total for w in weights]
-    by_remainder = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
-    for i in by_remainder[: amount - sum(parts)]:
-        parts[i] += 1
-    return parts
 
 
 def _gross(amount: int, rates: tuple[tuple[str, int, bool], ...]) -> int:

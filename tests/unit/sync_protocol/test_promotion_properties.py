@@ -1,0 +1,234 @@
+"""Properties of the promotions engine over random baskets and promotion sets.
+
+A discount never makes a line or a ticket negative; the result does not depend on the
+order of lines or promotions, nor on which replica computes it (inputs sent through the
+wire codecs give the identical result); the choice among overlapping promotions follows
+the written rule: best price for the customer within priority tiers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sync_protocol.promotion_engine import apply_promotions
+from sync_protocol.promotions import (
+    AmountOff,
+    AnyPromotion,
+    BasketLine,
+    Bundle,
+    BundleItem,
+    BuyXGetY,
+    GroupPrice,
+    PercentOff,
+    PricedBasket,
+    PricingContext,
+    Scope,
+    ServiceCharge,
+    Target,
+    Window,
+)
+
+VARIANTS = ("latte", "mocha", "muffin", "bagel")
+CATEGORY = {"latte": "coffee", "mocha": "coffee", "muffin": "pastry", "bagel": "pastry"}
+START = datetime(2026, 11, 23, tzinfo=UTC)
+
+
+@st.composite
+def baskets(draw: st.DrawFn) -> list[BasketLine]:
+    ids = draw(st.lists(st.text("abcdef", min_size=1, max_size=3), unique=True, max_size=6))
+    lines = []
+    for line_id in ids:
+        variant = draw(st.sampled_from(VARIANTS))
+        lines.append(
+            BasketLine(
+                line_id=line_id,
+                variant_id=variant,
+                product_id=f"p-{variant}",
+                category_id=CATEGORY[variant],
+                quantity=draw(st.integers(1, 4)),
+                unit_price=draw(st.integers(0, 5000)),
+            )
+        )
+    return lines
+
+
+targets = st.one_of(
+    st.just(Target()),
+    st.builds(Target, variant_ids=st.lists(st.sampled_from(VARIANTS), max_size=2).map(tuple)),
+    st.builds(Target, category_ids=st.sampled_from([("coffee",), ("pastry",)])),
+)
+windows = st.builds(
+    Window,
+    weekdays=st.lists(st.integers(0, 6), min_size=1, max_size=3, unique=True).map(tuple),
+    start=st.integers(0, 23).map(lambda h: f"{h:02d}:00"),
+    end=st.integers(0, 23).map(lambda h: f"{h:02d}:30"),
+)
+
+
+@st.composite
+def promotions(
+    draw: st.DrawFn, *, conditions: bool = True, exclusive: bool = True, tiers: int = 3
+) -> list[AnyPromotion]:
+    kinds = st.sampled_from(["percent", "amount", "bxgy", "bundle", "group", "service"])
+    chosen = draw(st.lists(kinds, max_size=6))
+    result: list[AnyPromotion] = []
+    for n, kind in enumerate(chosen):
+        common: dict[str, Any] = {
+            "id": f"promo-{n}",
+            "name": f"Promotion {n}",
+            "priority": draw(st.integers(0, tiers - 1)),
+            "exclusive": draw(st.booleans()) if exclusive else False,
+        }
+        if conditions:
+            common["windows"] = tuple(draw(st.lists(windows, max_size=1)))
+            common["min_subtotal"] = draw(st.sampled_from([0, 0, 3000]))
+            common["customer_groups"] = draw(st.sampled_from([(), ("staff",)]))
+        scope: Scope = draw(st.sampled_from(["line", "ticket"]))
+        if kind == "percent":
+            bp = draw(st.integers(0, 10_000))
+            result.append(PercentOff(**common, percent_bp=bp, scope=scope, target=draw(targets)))
+        elif kind == "amount":
+            amount = draw(st.integers(0, 6000))
+            result.append(AmountOff(**common, amount=amount, scope=scope, target=draw(targets)))
+        elif kind == "bxgy":
+            reward = draw(st.one_of(st.none(), targets))
+            result.append(
+                BuyXGetY(
+                    **common,
+                    buy=draw(st.integers(1, 3)),
+                    get=draw(st.integers(1, 2)),
+                    target=draw(targets),
+                    reward=reward,
+                    reward_bp=draw(st.integers(0, 10_000)),
+                )
+            )
+        elif kind == "bundle":
+            items = draw(
+                st.lists(
+                    st.builds(BundleItem, target=targets, quantity=st.integers(1, 2)),
+                    min_size=1,
+                    max_size=3,
+                )
+            )
+            result.append(Bundle(**common, items=tuple(items), price=draw(st.integers(0, 8000))))
+        elif kind == "group":
+            common["customer_groups"] = ("staff",)
+            prices = draw(
+                st.dictionaries(st.sampled_from(VARIANTS), st.integers(0, 5000), max_size=3)
+            )
+            result.append(GroupPrice(**common, prices=prices))
+        else:
+            result.append(ServiceCharge(**common, percent_bp=draw(st.integers(0, 2000))))
+    return result
+
+
+contexts = st.builds(
+    PricingContext,
+    outlet_code=st.just("DEMO1"),
+    timezone=st.sampled_from(["Africa/Nairobi", "UTC", "America/New_York"]),
+    moment=st.integers(0, 14 * 24 * 60).map(lambda m: START + timedelta(minutes=m)),
+    customer_group=st.sampled_from([None, "staff"]),
+)
+STAFF = PricingContext(
+    outlet_code="DEMO1", timezone="Africa/Nairobi", moment=START, customer_group="staff"
+)
+
+
+def net(result: PricedBasket) -> int:
+    return result.subtotal - result.discount
+
+
+@given(baskets(), promotions(), contexts)
+def test_a_discount_never_makes_a_line_or_the_ticket_negative(
+    lines: list[BasketLine], promos: list[AnyPromotion], context: PricingContext
+) -> None:
+    result = apply_promotions(lines, promos, context)
+
+    for line in result.lines:
+        assert 0 <= line.discount <= line.subtotal
+        assert line.total >= 0
+        assert all(a.amount > 0 for a in (*line.discounts, *line.service_charges))
+        assert line.discount == sum(a.amount for a in line.discounts)
+        assert line.service_charge == sum(a.amount for a in line.service_charges)
+    assert 0 <= result.discount <= result.subtotal
+    assert result.total == sum(line.total for line in result.lines) >= 0
+    assert sum(a.amount for a in result.applied) == result.discount + result.service_charge
+
+
+@given(baskets(), promotions(), contexts, st.randoms(use_true_random=False))
+def test_the_result_does_not_depend_on_line_or_promotion_order(
+    lines: list[BasketLine], promos: list[AnyPromotion], context: PricingContext, rnd
+) -> None:
+    shuffled_lines, shuffled_promos = list(lines), list(promos)
+    rnd.shuffle(shuffled_lines)
+    rnd.shuffle(shuffled_promos)
+
+    assert apply_promotions(shuffled_lines, shuffled_promos, context) == apply_promotions(
+        lines, promos, context
+    )
+
+
+@given(baskets(), promotions(), contexts)
+def test_every_replica_computes_the_same_result_from_the_serialised_inputs(
+    lines: list[BasketLine], promos: list[AnyPromotion], context: PricingContext
+) -> None:
+    here = apply_promotions(lines, promos, context)
+    wire = msgspec.msgpack.encode((lines, promos, context))
+
+    far_lines, far_promos, far_context = msgspec.msgpack.decode(
+        wire, type=tuple[list[BasketLine], list[AnyPromotion], PricingContext]
+    )
+    there = apply_promotions(far_lines, far_promos, far_context)
+
+    assert there == here
+    assert msgspec.json.encode(there) == msgspec.json.encode(here)
+
+
+@given(baskets(), promotions(conditions=False))
+def test_the_customer_gets_the_best_of_the_stacked_plan_and_each_exclusive_alone(
+    lines: list[BasketLine], promos: list[AnyPromotion]
+) -> None:
+    discounts = [p for p in promos if not isinstance(p, ServiceCharge)]
+    stacked = [p for p in discounts if not p.exclusive]
+    alone = [p for p in discounts if p.exclusive]
+
+    chosen = apply_promotions(lines, discounts, STAFF)
+
+    options = [net(apply_promotions(lines, stacked, STAFF))]
+    options += [net(apply_promotions(lines, [p], STAFF)) for p in alone]
+    assert net(chosen) == min(options)
+
+
+@given(baskets(), promotions(conditions=False, exclusive=False, tiers=1))
+def test_within_a_tier_the_first_promotion_applied_is_the_best_one_alone(
+    lines: list[BasketLine], promos: list[AnyPromotion]
+) -> None:
+    discounts = [p for p in promos if not isinstance(p, ServiceCharge)]
+
+    chosen = apply_promotions(lines, discounts, STAFF)
+
+    alone = {p.id: apply_promotions(lines, [p], STAFF).discount for p in discounts}
+    if chosen.applied:
+        first = chosen.applied[0]
+        assert first.amount == max(alone.values())
+        assert first.promotion_id == min(i for i, d in alone.items() if d == first.amount)
+    else:
+        assert set(alone.values()) <= {0}
+
+
+@given(baskets(), promotions(conditions=False, exclusive=False))
+def test_a_higher_tier_applies_before_a_lower_one(
+    lines: list[BasketLine], promos: list[AnyPromotion]
+) -> None:
+    discounts = [p for p in promos if not isinstance(p, ServiceCharge)]
+    priority = {p.id: p.priority for p in discounts}
+
+    chosen = apply_promotions(lines, discounts, STAFF)
+
+    tiers = [priority[a.promotion_id] for a in chosen.applied]
+    assert tiers == sorted(tiers, reverse=True)
