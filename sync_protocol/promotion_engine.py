@@ -40,6 +40,7 @@ from itertools import groupby
 from sync_protocol.minor_units import allocate, round_half_up
 from sync_protocol.promotions import (
     FULL_BP,
+    MAX_QUANTITY,
     AmountOff,
     AnyPromotion,
     Attribution,
@@ -125,7 +126,7 @@ def _unique(ids: Iterable[str], what: str) -> None:
 
 
 def _stack(basket: Sequence[BasketLine], promotions: Sequence[AnyPromotion]) -> _Plan:
-    plan = _Plan([[line.unit_price] * line.quantity for line in basket], [])
+    plan = _Plan([_units_of(line) for line in basket], [])
     for _, tier in groupby(promotions, key=lambda p: p.priority):
         pending, used = list(tier), set[Unit]()
         while pending:
@@ -171,11 +172,17 @@ def _group_target(promotion: GroupPrice) -> Target:
     return Target(variant_ids=tuple(sorted(promotion.prices)))
 
 
+def _units_of(line: BasketLine) -> list[int]:
+    if line.quantity > MAX_QUANTITY:
+        return [line.unit_price * line.quantity]  # out of the promotions' reach
+    return [line.unit_price] * line.quantity
+
+
 def _units(target: Target, basket: Sequence[BasketLine], used: set[Unit]) -> list[Unit]:
     return [
         (li, ui)
         for li, line in enumerate(basket)
-        if target.matches(line)
+        if line.quantity <= MAX_QUANTITY and target.matches(line)
         for ui in range(line.quantity)
         if (li, ui) not in used
     ]
@@ -284,11 +291,9 @@ def _result(
         for (li, _), off in offer.off.items():
             per_line[li] += off
         _attribute(offer.promotion, per_line, discounts, applied)
-    nets = [sum(units) for units in plan.amounts]
-    charged: list[list[Attribution]] = [[] for _ in basket]
-    for charge in charges:
-        amount = round_half_up(sum(nets) * charge.percent_bp, FULL_BP)
-        _attribute(charge, allocate(amount, nets), charged, applied)
+    charged = service_charges(charges, [sum(units) for units in plan.amounts])
+    applied += [_attribution(c, sum(a.amount for a in _of(c, charged))) for c in charges]
+    applied = [a for a in applied if a.amount]
     results = []
     for li, line in enumerate(basket):
         discount = sum(a.amount for a in discounts[li])
@@ -313,6 +318,32 @@ def _result(
         service_charge=sum(r.service_charge for r in results),
         total=sum(r.total for r in results),
     )
+
+
+def service_charges(
+    charges: Sequence[ServiceCharge], nets: Sequence[int]
+) -> list[list[Attribution]]:
+    """Each service charge on the sum of the lines' amounts, prorated over them.
+
+    Every charge is ``percent_bp`` of the same sum (charges do not compound), rounded
+    half up and split by largest remainder in proportion to ``nets`` (ties to the first
+    line). A ticket prices its charges on what is left after every discount, manual
+    ones included.
+
+    Returns:
+        Per line, in ``nets`` order, the charges that added something to it.
+    """
+    charged: list[list[Attribution]] = [[] for _ in nets]
+    for charge in charges:
+        amount = round_half_up(sum(nets) * charge.percent_bp, FULL_BP)
+        for li, part in enumerate(allocate(amount, nets)):
+            if part:
+                charged[li].append(_attribution(charge, part))
+    return charged
+
+
+def _of(charge: ServiceCharge, charged: list[list[Attribution]]) -> list[Attribution]:
+    return [a for line in charged for a in line if a.promotion_id == charge.id]
 
 
 def _attribute(

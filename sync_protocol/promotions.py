@@ -36,7 +36,8 @@ import msgspec
 from sync_protocol.weekly_windows import in_window
 
 FULL_BP = 10_000
-#: The largest quantity a basket line may hold (the engine works unit by unit).
+#: The largest quantity of a line promotions apply to (the engine works unit by unit);
+#: a larger line is priced as it is, and only service charges apply to it.
 MAX_QUANTITY = 10_000
 
 Basis = Annotated[int, msgspec.Meta(ge=0, le=FULL_BP)]
@@ -60,12 +61,12 @@ class BasketLine(msgspec.Struct, frozen=True, kw_only=True):
     variant_id: str
     product_id: str
     category_id: str | None = None
-    quantity: Count
+    quantity: Annotated[int, msgspec.Meta(ge=1)]
     unit_price: Minor
 
     def __post_init__(self) -> None:
-        if not 1 <= self.quantity <= MAX_QUANTITY or self.unit_price < 0:
-            raise ValueError(f"line {self.line_id!r}: quantity 1..{MAX_QUANTITY}, price >= 0")
+        if self.quantity < 1 or self.unit_price < 0:
+            raise ValueError(f"line {self.line_id!r}: quantity >= 1, price >= 0")
 
 
 class Target(msgspec.Struct, frozen=True, kw_only=True):

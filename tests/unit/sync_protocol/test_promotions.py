@@ -11,6 +11,7 @@ import pytest
 from sync_protocol.minor_units import allocate, round_half_up
 from sync_protocol.promotion_engine import apply_promotions
 from sync_protocol.promotions import (
+    MAX_QUANTITY,
     AmountOff,
     AnyPromotion,
     BasketLine,
@@ -279,6 +280,18 @@ def test_outlet_and_minimum_subtotal_conditions() -> None:
 
     assert price([LATTE, MUFFIN], [elsewhere, big_spender]).discount == 0
     assert price([LATTE, MUFFIN], [here]).discount == 5500
+
+
+def test_a_line_beyond_the_unit_limit_takes_no_promotion_but_its_service_charge() -> None:
+    bulk = line("bulk", "latte", 10, quantity=MAX_QUANTITY + 1)
+    half = PercentOff(id="half", name="Half", percent_bp=5000)
+    service = ServiceCharge(id="svc", name="Service", percent_bp=1000)
+
+    result = price([bulk, LATTE], [half, service])
+
+    assert discounts(result) == {"bulk": {}, "l1": {"half": 15000}}
+    assert [r.service_charge for r in result.lines] == [10001, 1500]
+    assert result.service_charge == round_half_up((100010 + 15000) * 1000, 10000)
 
 
 def test_a_naive_moment_is_refused() -> None:
