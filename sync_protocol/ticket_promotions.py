@@ -2,8 +2,9 @@
 
 A till that prices a ticket under promotions writes a ``promotions_priced`` event
 holding every input of :func:`sync_protocol.promotion_engine.apply_promotions` but the
-lines: the promotion documents that run at its outlet, and the pricing context (outlet,
-IANA zone, the moment in Unix milliseconds, the customer group). The latest such event
+lines: the promotion documents that run then (at its outlet, for the customer's group,
+in their windows) and the pricing context (outlet, IANA zone, the moment in Unix
+milliseconds, the customer group). The latest such event
 (by order key) stands. Every replica prices the ticket's merged live lines under it, so
 lines added on two devices while offline are priced together, the same on every till
 and on the hub, whatever promotions each replica holds by then.
@@ -57,15 +58,21 @@ class TicketPromotions:
         moment_ms: int,
         customer_group: str | None = None,
     ) -> TicketPromotions:
-        """Pin the promotions that run at the outlet, at a moment in Unix milliseconds."""
-        mine = [p for p in promotions if not p.outlet_codes or outlet_code in p.outlet_codes]
+        """Pin the promotions that run at the outlet, for the customer, at a moment in
+        Unix milliseconds (their minimum subtotals are checked when a basket is priced).
+
+        Raises:
+            zoneinfo.ZoneInfoNotFoundError: the outlet's zone is unknown.
+        """
         context = PricingContext(
             outlet_code=outlet_code,
             timezone=timezone,
             moment=_EPOCH + moment_ms * _MS,
             customer_group=customer_group,
         )
-        return cls(tuple(sorted(mine, key=lambda p: p.id)), context)
+        local = local_moment(context.moment, timezone)
+        running = [p for p in promotions if p.eligible(context, local, p.min_subtotal)]
+        return cls(tuple(sorted(running, key=lambda p: p.id)), context)
 
     def data(self) -> dict[str, Any]:
         """The ``promotions_priced`` event's payload."""
@@ -77,21 +84,14 @@ class TicketPromotions:
             "customer_group": self.context.customer_group,
         }
 
-    def running(self) -> frozenset[str]:
-        """The ids of the promotions whose outlet, group and hours let them run now."""
-        local = local_moment(self.context.moment, self.context.timezone)
-        return frozenset(
-            p.id for p in self.promotions if p.eligible(self.context, local, p.min_subtotal)
-        )
-
     def same_pricing(self, other: TicketPromotions | None) -> bool:
-        """True when ``other`` prices any basket as this does (same promotions running)."""
+        """True when ``other`` pinned the same promotions for the same outlet and customer,
+        so it prices any basket as this does."""
         return (
             other is not None
             and other.promotions == self.promotions
             and other.context.outlet_code == self.context.outlet_code
             and other.context.customer_group == self.context.customer_group
-            and other.running() == self.running()
         )
 
     def price(self, lines: Sequence[BasketLine]) -> PricedBasket:

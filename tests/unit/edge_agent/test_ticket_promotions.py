@@ -245,6 +245,11 @@ def test_a_ticket_is_repriced_only_when_the_running_promotions_change() -> None:
     during = pinned(happy)  # 17:30
     later = pinned(happy, moment_ms=THURSDAY_MS + 60_000)  # 17:31
 
+    elsewhere = PercentOff(id="e", name="E", percent_bp=1, outlet_codes=("NBO2",))
+    staff = PercentOff(id="s", name="S", percent_bp=1, customer_groups=("staff",))
+    assert before.promotions == ()
+    assert during.promotions == (happy,)
+    assert pinned(elsewhere, staff).promotions == ()
     assert not during.same_pricing(before)
     assert later.same_pricing(during)
     assert not during.same_pricing(None)
