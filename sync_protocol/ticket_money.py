@@ -31,6 +31,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sync_protocol.merge import EntityState, Stamped
+from sync_protocol.minor_units import allocate as _prorate
+from sync_protocol.minor_units import round_half_up as _round_half_up
+from sync_protocol.promotions import BasketLine
+from sync_protocol.ticket_promotions import EVENT as PROMOTIONS_PRICED
+from sync_protocol.ticket_promotions import TicketPromotions, from_event
 
 PAYMENT_OUTCOMES = frozenset({"confirmed", "declined"})
 #: How each kind of money conflict is settled, at a till.
@@ -143,6 +148,7 @@ def ticket_money(state: EntityState) -> TicketMoney:
     taken: dict[str, Stamped] = {}
     outcomes: dict[str, str] = {}
     refunded, reinstated = 0, False
+    promotions: TicketPromotions | None = None
     for event in sorted(state.events.values(), key=lambda e: e.order_key):
         data: Mapping[str, Any] = event.data if isinstance(event.data, dict) else {}
         name = event.name
@@ -171,12 +177,14 @@ def ticket_money(state: EntityState) -> TicketMoney:
             refunded += data["amount"]
         elif name == "ticket_reinstated":
             reinstated = True
+        elif name == PROMOTIONS_PRICED:
+            promotions = from_event(data) or promotions
     tenders = tuple(_tender(pid, event, outcomes.get(pid)) for pid, event in taken.items())
     return TicketMoney(
         ticket_id=state.entity_id,
         status=state.status or "open",
         reinstated=reinstated,
-        total=ticket_total(list(lines.values()), ticket_discount),
+        total=ticket_total(list(lines.values()), ticket_discount, promotions),
         paid=sum(t.amount for t in tenders if t.status != "declined"),
         pending=sum(t.amount for t in tenders if t.status == "pending"),
         declined=sum(t.amount for t in tenders if t.status == "declined"),
@@ -197,22 +205,48 @@ class _Line:
     quantity: int
     rates: tuple[tuple[str, int, bool], ...]
     discount: tuple[str, int] | None
+    variant_id: str = ""
+    product_id: str = ""
+    category_id: str | None = None
     voided: bool = False
 
     @property
     def subtotal(self) -> int:
         return self.each * self.quantity
 
+    def basket_line(self) -> BasketLine:
+        return BasketLine(
+            line_id=self.line_id,
+            variant_id=self.variant_id,
+            product_id=self.product_id,
+            category_id=self.category_id,
+            quantity=self.quantity,
+            unit_price=self.each,
+        )
 
-def ticket_total(lines: Sequence[_Line], ticket_discount: tuple[str, int] | None) -> int:
-    """The ticket's total: lines after discounts, with exclusive taxes added."""
+
+def ticket_total(
+    lines: Sequence[_Line],
+    ticket_discount: tuple[str, int] | None,
+    promotions: TicketPromotions | None = None,
+) -> int:
+    """The ticket's total: lines after promotions and discounts, service charges and
+    exclusive taxes added (:mod:`sync_protocol.ticket_promotions` gives the order)."""
     live = [line for line in lines if not line.voided]
-    after = [line.subtotal - _off(line.subtotal, line.discount) for line in live]
+    promoted = [line.subtotal for line in live]
+    if promotions is not None:
+        priced = promotions.price([line.basket_line() for line in live])
+        off = {result.line_id: result.discount for result in priced.lines}
+        promoted = [line.subtotal - off[line.line_id] for line in live]
+    after = [
+        amount - _off(amount, line.discount) for line, amount in zip(live, promoted, strict=True)
+    ]
     shares = _prorate(_off(sum(after), ticket_discount), after)
-    return sum(
-        _gross(amount - share, line.rates)
-        for line, amount, share in zip(live, after, shares, strict=True)
-    )
+    nets = [amount - share for amount, share in zip(after, shares, strict=True)]
+    if promotions is not None:
+        charged = promotions.charges(priced, nets)
+        nets = [net + sum(a.amount for a in c) for net, c in zip(nets, charged, strict=True)]
+    return sum(_gross(net, line.rates) for line, net in zip(live, nets, strict=True))
 
 
 def _key(data: Mapping[str, Any]) -> str:
@@ -245,7 +279,21 @@ def _line(data: Mapping[str, Any]) -> _Line | None:
         return None
     raw = data.get("discount")
     discount = _discount(raw) if isinstance(raw, dict) else None
-    return _Line(_key(data), each, quantity, tuple(t for t in taxes if t), discount)
+    category = data.get("category_id")
+    return _Line(
+        _key(data),
+        each,
+        quantity,
+        tuple(t for t in taxes if t),
+        discount,
+        _text(data.get("variant_id")),
+        _text(data.get("product_id")),
+        category if isinstance(category, str) else None,
+    )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _rate(data: Any) -> tuple[str, int, bool] | None:
@@ -294,13 +342,6 @@ def _tender(payment_id: str, event: Stamped, outcome: str | None) -> Tender:
     )
 
 
-def _round_half_up(numerator: int, denominator: int) -> int:
-    quotient, remainder = divmod(abs(numerator), denominator)
-    if 2 * remainder >= denominator:
-        quotient += 1
-    return -quotient if numerator < 0 else quotient
-
-
 def _off(subtotal: int, discount: tuple[str, int] | None) -> int:
     if discount is None or subtotal <= 0:
         return 0
@@ -308,18 +349,6 @@ def _off(subtotal: int, discount: tuple[str, int] | None) -> int:
     if kind == "percent":
         return _round_half_up(subtotal * value, _BP)
     return min(value, subtotal)
-
-
-def _prorate(amount: int, weights: list[int]) -> list[int]:
-    total = sum(weights)
-    if total == 0:
-        return [0] * len(weights)
-    parts = [amount * w // total for w in weights]
-    remainders = [amount * w % total for w in weights]
-    by_remainder = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
-    for i in by_remainder[: amount - sum(parts)]:
-        parts[i] += 1
-    return parts
 
 
 def _gross(amount: int, rates: tuple[tuple[str, int, bool], ...]) -> int:

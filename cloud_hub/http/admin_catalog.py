@@ -59,9 +59,9 @@ async def get_catalog(tenant: CallerTenant, state: State) -> answers.Catalog:  #
     "/catalog/{entity:str}/{doc_id:str}",
     **admin_op(
         "Create or replace a catalog document",
-        "Create or replace a category, station, tax rate, modifier group, product or price "
-        "book (the path's `entity`); devices pull it as a hub-written op. Money is in minor "
-        "units; a float anywhere is refused.",
+        "Create or replace a category, station, tax rate, modifier group, product, price "
+        "book or promotion (the path's `entity`); devices pull it as a hub-written op. Money "
+        "is in minor units; a float anywhere is refused.",
         errors=(NotFound, InvalidInput, DocumentInvalid, EntityDeleted, AlreadyExists),
         body=True,
         params=True,
@@ -76,7 +76,7 @@ async def put_catalog(
     state: State,
     request: AnyRequest,
 ) -> reference.Written:
-    """Create or replace a catalog document (category, product, price_book, ...)."""
+    """Create or replace a catalog document (category, product, price_book, promotion...)."""
     async with once(request, tenant.id) as unit:
         written = await reference.put(
             unit.conn, tenant, _catalog_entity(entity), doc_id, data, now_ms=now_ms(state)

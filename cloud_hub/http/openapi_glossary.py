@@ -191,6 +191,65 @@ GLOSSARY: dict[str, str] = {
     "ConflictView.outlet": "The outlet's code.",
     "Quarantined.state": "`held`, `released` or `discarded`.",
     "StatusChange.status": "The entity's new lifecycle status.",
+    "BundleItem.quantity": "How many units of the target one bundle takes.",
+    "BundleItemEntry.quantity": "How many units of the target one bundle takes.",
+    "promotion": "Promotions.",
+    **{
+        f"{target}.{field}": text
+        for target in ("PromotionTarget",)
+        for field, text in (
+            ("variant_ids", "Variant ids it covers."),
+            ("product_ids", "Product ids it covers (every variant)."),
+            ("category_ids", "Category ids it covers (every product in them)."),
+        )
+    },
+    **{
+        f"{promotion}.{field}": text
+        for promotion in ("Promotion", "PromotionEntry")
+        for field, text in (
+            (
+                "kind",
+                "`percent_off`, `amount_off`, `buy_x_get_y`, `bundle`, `group_price` or "
+                "`service_charge` (ADR 0028).",
+            ),
+            ("priority", "Its tier: higher tiers apply first, lower ones on what is left."),
+            (
+                "exclusive",
+                "Applies alone, never with another discount; the customer gets it "
+                "only when it beats the other promotions together.",
+            ),
+            ("outlet_codes", "The outlets it runs at; none: every outlet."),
+            ("customer_groups", "The customer groups it is for; none: every customer."),
+            (
+                "min_subtotal",
+                "The ticket's subtotal before promotions must reach this, in minor units (cents).",
+            ),
+            (
+                "percent_bp",
+                "`percent_off` and `service_charge`: the percentage in basis points (1000 = 10%).",
+            ),
+            (
+                "amount",
+                "`amount_off`: minor units (cents) off each unit (`line`) or once (`ticket`).",
+            ),
+            (
+                "scope",
+                "`line`: each matching line; `ticket`: the matching lines together, "
+                "prorated. Default `line`.",
+            ),
+            ("target", "The lines it covers; absent: every line."),
+            ("buy", "`buy_x_get_y`: units of the target to buy."),
+            ("get", "`buy_x_get_y`: units of the reward given for them."),
+            ("reward", "`buy_x_get_y`: the lines rewarded; absent: the target."),
+            (
+                "reward_bp",
+                "`buy_x_get_y`: basis points off each rewarded unit; default 10000 (free).",
+            ),
+            ("items", "`bundle`: what one bundle holds."),
+            ("price", "`bundle`: the price of one bundle, in minor units (cents)."),
+            ("prices", "`group_price`: the group's unit price per variant id, in minor units."),
+        )
+    },
 }
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from cloud_hub.services.errors import DocumentInvalid
+from sync_protocol.promotions import AnyPromotion
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Ref = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
@@ -118,6 +119,60 @@ class PriceBook(_Doc, frozen=True):
     windows: Annotated[list[Window], msgspec.Meta(max_length=50)] = []
 
 
+class PromotionTarget(_Doc, frozen=True, omit_defaults=True):
+    """The lines a promotion covers: any listed variant, product or category (none: all)."""
+
+    variant_ids: Annotated[list[Ref], msgspec.Meta(max_length=1000)] = []
+    product_ids: Annotated[list[Ref], msgspec.Meta(max_length=1000)] = []
+    category_ids: Annotated[list[Ref], msgspec.Meta(max_length=1000)] = []
+
+
+class BundleItem(_Doc, frozen=True, omit_defaults=True):
+    """One part of a bundle: ``quantity`` units of lines the target covers."""
+
+    target: PromotionTarget
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 1
+
+
+PromotionKind = Literal[
+    "percent_off", "amount_off", "buy_x_get_y", "bundle", "group_price", "service_charge"
+]
+
+
+class Promotion(_Doc, frozen=True, omit_defaults=True):
+    """A promotion; which fields it takes depends on its ``kind``.
+
+    Every kind: ``name``, ``priority``, ``exclusive``, ``outlet_codes``,
+    ``customer_groups``, ``windows``, ``min_subtotal``. Then ``percent_off``:
+    ``percent_bp``, ``scope``, ``target``; ``amount_off``: ``amount``, ``scope``,
+    ``target``; ``buy_x_get_y``: ``buy``, ``get``, ``target``, ``reward``, ``reward_bp``;
+    ``bundle``: ``items``, ``price``; ``group_price``: ``prices`` (and customer groups);
+    ``service_charge``: ``percent_bp``. The rules are ``sync_protocol.promotions``'s
+    (ADR 0028), the types every device prices with. Listed without the fields left
+    at their defaults.
+    """
+
+    kind: PromotionKind
+    name: Text
+    priority: Annotated[int, msgspec.Meta(ge=-1_000_000, le=1_000_000)] = 0
+    exclusive: bool = False
+    outlet_codes: Annotated[list[Ref], msgspec.Meta(max_length=1000)] = []
+    customer_groups: Annotated[list[Ref], msgspec.Meta(max_length=100)] = []
+    windows: Annotated[list[Window], msgspec.Meta(max_length=50)] = []
+    min_subtotal: Money = 0
+    percent_bp: Basis | None = None
+    amount: Money | None = None
+    scope: Literal["line", "ticket"] | None = None
+    target: PromotionTarget | None = None
+    buy: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
+    get: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
+    reward: PromotionTarget | None = None
+    reward_bp: Basis | None = None
+    items: Annotated[list[BundleItem], msgspec.Meta(min_length=1, max_length=20)] | None = None
+    price: Money | None = None
+    prices: Annotated[dict[Ref, Money], msgspec.Meta(max_length=10_000)] | None = None
+
+
 class OfflineCard(_Doc, frozen=True):
     """An outlet's limits on card tenders stored while offline."""
 
@@ -197,6 +252,7 @@ CATALOG: dict[str, type[_Doc]] = {
     "modifier_group": ModifierGroup,
     "product": Product,
     "price_book": PriceBook,
+    "promotion": Promotion,
 }
 #: Every reference entity, by the name the agent uses (ops carry ``ref.<name>``).
 SCHEMAS: dict[str, type[_Doc]] = {**CATALOG, "outlet": Outlet, "role": Role, "staff": Staff}
@@ -216,6 +272,8 @@ def validate(entity: str, doc_id: str, doc: Any) -> Any:
     except msgspec.ValidationError as exc:
         raise DocumentInvalid(f"{entity} {doc_id!r}: {exc}") from None
     _rules(entity, doc_id, parsed)
+    if isinstance(parsed, Promotion):
+        _promotion_rules(doc_id, doc)
     return parsed
 
 
@@ -247,6 +305,19 @@ def _rules(entity: str, doc_id: str, doc: Any) -> None:
         problem = _duplicates("outlet", list(doc.outlets))
     if problem is not None:
         raise DocumentInvalid(f"{entity} {doc_id!r}: {problem}")
+
+
+def _promotion_rules(doc_id: str, doc: dict[str, Any]) -> None:
+    """A promotion must be one the devices' engine reads, with only its kind's fields."""
+    try:
+        promotion = msgspec.convert({**doc, "id": doc_id}, AnyPromotion, strict=True)
+    except msgspec.ValidationError as exc:
+        raise DocumentInvalid(f"promotion {doc_id!r}: {exc}") from None
+    foreign = sorted(set(doc) - {"kind", *promotion.__struct_fields__})
+    if foreign:
+        raise DocumentInvalid(
+            f"promotion {doc_id!r}: a {promotion.kind} promotion takes no {foreign}"
+        )
 
 
 def _group_problem(group: ModifierGroup) -> str | None:

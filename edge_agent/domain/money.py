@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sync_protocol import minor_units
+
 from .errors import InvalidAmount, InvalidValue, UnknownCurrency
 
 
@@ -80,11 +82,7 @@ def round_half_up(numerator: int, denominator: int) -> int:
     """
     if denominator == 0:
         raise InvalidValue("division by zero")
-    negative = (numerator < 0) != (denominator < 0)
-    quotient, remainder = divmod(abs(numerator), abs(denominator))
-    if 2 * remainder >= abs(denominator):
-        quotient += 1
-    return -quotient if negative else quotient
+    return minor_units.round_half_up(numerator, denominator)
 
 
 def round_cash(amount: int, currency: Currency | str) -> int:
@@ -119,13 +117,7 @@ def allocate(amount: int, weights: Sequence[int]) -> list[int]:
         raise InvalidValue("allocation weights must not all be zero")
     if amount < 0:
         return [-part for part in allocate(-amount, weights)]
-    parts = [amount * w // total for w in weights]
-    remainders = [amount * w % total for w in weights]
-    left = amount - sum(parts)
-    by_remainder = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
-    for i in by_remainder[:left]:
-        parts[i] += 1
-    return parts
+    return minor_units.allocate(amount, weights)
 
 
 def split_evenly(amount: int, n: int) -> list[int]:

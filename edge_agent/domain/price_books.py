@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from sync_protocol.weekly_windows import in_window
+
 from .errors import InvalidValue
 
 
@@ -17,10 +19,9 @@ from .errors import InvalidValue
 class TimeWindow:
     """Weekly hours during which a price book applies (a happy hour).
 
-    ``weekdays`` uses 0 = Monday. The window opens at ``start`` on each of those days;
-    an ``end`` at or before ``start`` crosses midnight and closes on the next day (so a
-    Friday 22:00-02:00 window covers Saturday 01:00, and 00:00-00:00 is a whole day).
-    The start is inclusive, the end exclusive.
+    ``weekdays`` uses 0 = Monday; the rule (midnight crossing, inclusive start,
+    exclusive end) is :func:`sync_protocol.weekly_windows.in_window`, which promotions
+    use too.
     """
 
     weekdays: frozenset[int]
@@ -35,12 +36,7 @@ class TimeWindow:
 
     def contains(self, local_dt: datetime) -> bool:
         """True when the local wall-clock time ``local_dt`` falls in the window."""
-        day, now = local_dt.weekday(), local_dt.time().replace(tzinfo=None)
-        if self.start < self.end:
-            return day in self.weekdays and self.start <= now < self.end
-        started_today = day in self.weekdays and now >= self.start
-        started_yesterday = (day - 1) % 7 in self.weekdays and now < self.end
-        return started_today or started_yesterday
+        return in_window(self.weekdays, self.start, self.end, local_dt)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,15 +2,20 @@
 
 Lines, payments and refunds are append-only facts (they sync as events and commute),
 so the totals are a pure function of them — :func:`compute_totals` — never a stored
-running sum. Order of computation, per line: price with modifiers times quantity, line
-discount, share of the ticket discount (prorated by :func:`discounts.prorate`), then
-taxes under ``HALF_UP_PER_LINE`` (:mod:`taxes`). Voided lines count for nothing.
+running sum. Order of computation, per line: price with modifiers times quantity, the
+promotions' discounts (the ticket's pinned promotions, :mod:`sync_protocol.ticket_promotions`),
+line discount, share of the ticket discount (prorated by :func:`discounts.prorate`),
+service charges on what is left, then taxes under ``HALF_UP_PER_LINE`` (:mod:`taxes`).
+Voided lines count for nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from sync_protocol.promotions import Attribution, BasketLine
+from sync_protocol.ticket_promotions import TicketPromotions
 
 from .catalog import Modifier
 from .discounts import Discount, discount_amount, prorate
@@ -55,6 +60,7 @@ class TicketLine:
     discount: Discount | None = None
     voided: bool = False
     sent: bool = False
+    category_id: str | None = None
 
     def __post_init__(self) -> None:
         # Same checks as pricing: a quantity below 1, a price below zero with modifiers.
@@ -71,8 +77,19 @@ class TicketLine:
 
     @property
     def discount_amount(self) -> int:
-        """What the line's own discount takes off its subtotal."""
+        """What the line's own discount takes off its subtotal (promotions aside)."""
         return discount_amount(self.subtotal, self.discount)
+
+    def basket_line(self) -> BasketLine:
+        """The line as promotions see it: its unit price with modifiers."""
+        return BasketLine(
+            line_id=self.id,
+            variant_id=self.variant_id,
+            product_id=self.product_id,
+            category_id=self.category_id,
+            quantity=self.quantity,
+            unit_price=self.subtotal // self.quantity,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +147,9 @@ class Refund:
 
 @dataclass(frozen=True, slots=True)
 class LineTotals:
-    """One line's figures: ``discount`` is its own plus its share of the ticket's."""
+    """One line's figures: ``discount`` is the promotions' (listed in ``promotions``),
+    its own (``line_discount``) and its share of the ticket's; ``service_charge`` is
+    inside ``total``."""
 
     line_id: str
     subtotal: int
@@ -138,6 +157,9 @@ class LineTotals:
     net: int
     taxes: dict[str, int]
     total: int
+    promotions: tuple[Attribution, ...] = ()
+    service_charge: int = 0
+    line_discount: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +191,8 @@ class TicketTotals:
     overpaid: int
     lines: tuple[LineTotals, ...]
     declined: int = 0
+    promotion_discount: int = 0
+    service_charge: int = 0
 
 
 def compute_totals(
@@ -177,8 +201,9 @@ def compute_totals(
     payments: Iterable[Payment],
     refunds: Iterable[Refund],
     currency: Currency | str,
+    promotions: TicketPromotions | None = None,
 ) -> TicketTotals:
-    """Compute a ticket's totals from its facts.
+    """Compute a ticket's totals from its facts, under its pinned promotions if any.
 
     Raises:
         UnknownCurrency: ``currency`` is a code that is not known.
@@ -186,18 +211,46 @@ def compute_totals(
     live = [line for line in lines if not line.voided]
     every = list(payments)
     pays, backs = [p for p in every if p.status != "declined"], list(refunds)
-    after_line = [line.subtotal - line.discount_amount for line in live]
+    promoted: list[tuple[Attribution, ...]] = [() for _ in live]
+    if promotions is not None:
+        priced = promotions.price([line.basket_line() for line in live])
+        by_id = {result.line_id: result.discounts for result in priced.lines}
+        promoted = [by_id[line.id] for line in live]
+    after_promotions = [
+        line.subtotal - sum(a.amount for a in found)
+        for line, found in zip(live, promoted, strict=True)
+    ]
+    own = [
+        discount_amount(amount, line.discount)
+        for line, amount in zip(live, after_promotions, strict=True)
+    ]
+    after_line = [amount - off for amount, off in zip(after_promotions, own, strict=True)]
     ticket_off = discount_amount(sum(after_line), ticket_discount)
     shares = prorate(ticket_off, after_line)
+    nets = [amount - share for amount, share in zip(after_line, shares, strict=True)]
+    charges = [0] * len(live)
+    if promotions is not None:
+        charged = promotions.charges(priced, nets)
+        charges = [sum(a.amount for a in found) for found in charged]
     line_totals: list[LineTotals] = []
     tax_by_code: dict[str, int] = {}
-    for line, amount, share in zip(live, after_line, shares, strict=True):
-        tax = line_taxes(amount - share, line.tax_rates)
+    for n, line in enumerate(live):
+        tax = line_taxes(nets[n] + charges[n], line.tax_rates)
         for code, value in tax.taxes.items():
             tax_by_code[code] = tax_by_code.get(code, 0) + value
-        discount = line.discount_amount + share
+        discount = line.subtotal - after_line[n] + shares[n]
         line_totals.append(
-            LineTotals(line.id, line.subtotal, discount, tax.net, tax.taxes, tax.gross)
+            LineTotals(
+                line.id,
+                line.subtotal,
+                discount,
+                tax.net,
+                tax.taxes,
+                tax.gross,
+                promoted[n],
+                charges[n],
+                own[n],
+            )
         )
     total = sum(t.total for t in line_totals)
     paid = sum(p.amount for p in pays)
@@ -206,7 +259,7 @@ def compute_totals(
     cash = [p for p in pays if p.method == "cash"]
     return TicketTotals(
         subtotal=sum(line.subtotal for line in live),
-        line_discounts=sum(line.discount_amount for line in live),
+        line_discounts=sum(own),
         ticket_discount=ticket_off,
         tax_by_code=tax_by_code,
         tax_total=sum(tax_by_code.values()),
@@ -222,6 +275,8 @@ def compute_totals(
         overpaid=max(0, paid - total - refunded),
         lines=tuple(line_totals),
         declined=sum(p.amount for p in every if p.status == "declined"),
+        promotion_discount=sum(line.subtotal for line in live) - sum(after_promotions),
+        service_charge=sum(charges),
     )
 
 

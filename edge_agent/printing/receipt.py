@@ -99,6 +99,7 @@ def _money(ticket: ReceiptTicket, amount: int) -> str:
 
 
 def _lines(page: Page, ticket: ReceiptTicket) -> None:
+    figures = {totals.line_id: totals for totals in ticket.totals.lines}
     for line in ticket.lines:
         if line.voided:
             continue
@@ -108,9 +109,13 @@ def _lines(page: Page, ticket: ReceiptTicket) -> None:
             page.line(f"+ {modifier.name}{extra}", indent=2)
         if line.notes:
             page.line(f"Note: {line.notes}", indent=2)
-        if line.discount_amount:
+        found = figures.get(line.id)
+        for promotion in found.promotions if found else ():
+            page.pair(promotion.name, _money(ticket, -promotion.amount), indent=2)
+        own = found.line_discount if found else line.discount_amount
+        if own:
             reason = line.discount.reason if line.discount else ""
-            page.pair(f"Discount {reason}", _money(ticket, -line.discount_amount), indent=2)
+            page.pair(f"Discount {reason}", _money(ticket, -own), indent=2)
 
 
 def _tax_names(ticket: ReceiptTicket) -> dict[str, str]:
@@ -124,9 +129,11 @@ def _tax_names(ticket: ReceiptTicket) -> dict[str, str]:
 def _totals(page: Page, ticket: ReceiptTicket) -> None:
     totals = ticket.totals
     page.pair("Subtotal", _money(ticket, totals.subtotal))
-    discounts = totals.line_discounts + totals.ticket_discount
+    discounts = totals.promotion_discount + totals.line_discounts + totals.ticket_discount
     if discounts:
         page.pair("Discounts", _money(ticket, -discounts))
+    if totals.service_charge:
+        page.pair("Service charge", _money(ticket, totals.service_charge))
     names = _tax_names(ticket)
     for code, amount in sorted(totals.tax_by_code.items()):
         page.pair(names.get(code, code), _money(ticket, amount))

@@ -6,6 +6,8 @@ import sqlite3
 from datetime import time
 from typing import Any
 
+import msgspec
+
 from edge_agent.domain.catalog import (
     Catalog,
     Category,
@@ -19,6 +21,7 @@ from edge_agent.domain.price_books import PriceBook, TimeWindow
 from edge_agent.domain.taxes import TaxRate
 from edge_agent.domain.tendering import OfflineCardPolicy
 from edge_agent.store import reference
+from sync_protocol.promotions import AnyPromotion
 
 
 def load_catalog(conn: sqlite3.Connection) -> Catalog:
@@ -42,6 +45,21 @@ def catalog_document(conn: sqlite3.Connection) -> dict[str, list[dict[str, Any]]
         f"{entity}s": [{"id": i, **d} for i, d in reference.load(conn, entity).items()]
         for entity in ("category", "product", "modifier_group", "price_book", "tax_rate", "station")
     }
+
+
+def load_promotions(conn: sqlite3.Connection) -> list[AnyPromotion]:
+    """The tenant's promotions as the device holds them now.
+
+    A document this agent cannot read (a kind a newer hub added) is left out, as the
+    ticket money fold leaves it out of a ticket's pinned promotions.
+    """
+    found = []
+    for promotion_id, doc in reference.load(conn, "promotion").items():
+        try:
+            found.append(msgspec.convert({**doc, "id": promotion_id}, AnyPromotion))
+        except msgspec.ValidationError:
+            continue
+    return found
 
 
 def offline_card_policy(conn: sqlite3.Connection, outlet: str) -> OfflineCardPolicy | None:

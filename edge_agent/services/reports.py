@@ -136,7 +136,7 @@ def _extras(conn: sqlite3.Connection, figures: _Figures) -> tuple[int, ShiftExtr
             continue
         totals = view(ticket_id).totals()
         settled += 1
-        discounts += totals.line_discounts + totals.ticket_discount
+        discounts += totals.promotion_discount + totals.line_discounts + totals.ticket_discount
         taxes.update(totals.tax_by_code)
     voided = sum(view(t).lines[line].subtotal for t, line in figures.voided_lines)
     for ticket_id in figures.voided_tickets:

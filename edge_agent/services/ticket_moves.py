@@ -3,7 +3,8 @@
 A line moves as two facts: ``line_moved`` on the ticket it leaves and ``line_added`` (a
 new line id, with ``moved_from``) on the ticket it joins, written in one transaction,
 so every replica sees both or neither. A line keeps its price, taxes, discount and
-whether the kitchen has it. Tickets that took payments keep their lines: refund first.
+whether the kitchen has it; promotions price each ticket on the lines it now holds.
+Tickets that took payments keep their lines: refund first.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from edge_agent.services.tickets import (
     load,
     new_id,
     open_ticket,
+    priced,
     record,
     status_change,
 )
@@ -62,7 +64,11 @@ def move_lines(
         )
     if target.status == "open" and any(line.sent for line in lines):
         added.append(status_change(target.id, "sent"))
-    return record(ctx, source.state, moved), record(ctx, target.state, added)
+    # Both tickets are priced again under the promotions that run now (ADR 0028).
+    return (
+        record(ctx, source.state, priced(ctx, source, moved)),
+        record(ctx, target.state, priced(ctx, target, added)),
+    )
 
 
 def split(

@@ -18,6 +18,7 @@ from edge_agent.domain.taxes import TaxRate
 from edge_agent.domain.tendering import PAYMENT_STATUSES, PaymentStatus
 from edge_agent.domain.ticket import Payment, Refund, TicketLine, TicketTotals, compute_totals
 from sync_protocol import DEFAULT_LIFECYCLES, EntityState, MoneyConflict, TicketMoney, ticket_money
+from sync_protocol.ticket_promotions import TicketPromotions, from_event
 
 
 @dataclass(slots=True)
@@ -38,6 +39,7 @@ class TicketView:
     conflicts: list[str] = field(default_factory=list)
     late_ops: list[str] = field(default_factory=list)
     money: TicketMoney | None = None
+    promotions: TicketPromotions | None = None
 
     @property
     def reinstated(self) -> bool:
@@ -59,7 +61,12 @@ class TicketView:
 
     def totals(self) -> TicketTotals:
         return compute_totals(
-            self.lines.values(), self.ticket_discount, self.payments, self.refunds, self.currency
+            self.lines.values(),
+            self.ticket_discount,
+            self.payments,
+            self.refunds,
+            self.currency,
+            self.promotions,
         )
 
 
@@ -85,6 +92,7 @@ def line_data(line: TicketLine) -> dict[str, Any]:
         "station": line.station,
         "sent": line.sent,
         "discount": None if line.discount is None else _discount_data(line.discount),
+        "category_id": line.category_id,
     }
 
 
@@ -110,6 +118,7 @@ def _line(data: dict[str, Any]) -> TicketLine:
         station=data["station"],
         sent=data.get("sent", False),
         discount=_discount(data["discount"]) if data.get("discount") else None,
+        category_id=data.get("category_id"),
     )
 
 
@@ -152,6 +161,8 @@ def fold(state: EntityState) -> TicketView:
                 view.lines[line.id] = replace(line, discount=_discount(data))
             case "discount_applied" if data.get("line_id") is None:
                 view.ticket_discount = _discount(data)
+            case "promotions_priced":
+                view.promotions = from_event(data) or view.promotions
             case "sent_to_kitchen":
                 for line_id in data["line_ids"]:
                     if line_id in view.lines:

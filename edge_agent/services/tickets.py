@@ -30,7 +30,7 @@ from edge_agent.domain.ticket import (
     ensure_refundable,
 )
 from edge_agent.services import printing, references, refund_lines, staff
-from edge_agent.services.catalog import load_catalog, offline_card_policy
+from edge_agent.services.catalog import load_catalog, load_promotions, offline_card_policy
 from edge_agent.services.drawer_sessions import cash_session
 from edge_agent.services.errors import TicketHasPayments, TicketNotFound
 from edge_agent.services.ticket_rows import refresh_money
@@ -38,6 +38,7 @@ from edge_agent.services.ticket_view import TicketView, fold, line_data
 from edge_agent.store import oplog
 from edge_agent.store.device import identity
 from sync_protocol import EntityState, apply_op, uuid7
+from sync_protocol.ticket_promotions import TicketPromotions
 
 TICKET_KINDS = frozenset({"counter", "takeaway", "table", "tab", "kiosk", "online"})
 LINE_CHANGES = frozenset({"quantity", "notes", "seat", "course"})
@@ -114,6 +115,30 @@ def audit(override: Override | None) -> dict[str, Any]:
     return {
         "override": {"permission": override.permission.value, "manager_id": override.manager_id}
     }
+
+
+def priced(ctx: Context, view: TicketView, drafts: list[oplog.Draft]) -> list[oplog.Draft]:
+    """``drafts`` that change the ticket's lines, after a ``promotions_priced`` event when
+    the promotions that run now would price the ticket otherwise than its pinned ones.
+
+    A ticket is priced under the latest pinned promotions on every replica (ADR 0028);
+    a tenant without promotions pins nothing.
+    """
+    promotions = load_promotions(ctx.conn)
+    if not promotions and view.promotions is None:
+        return drafts
+    me = identity(ctx.conn)
+    group = view.header.get("customer_group")
+    now = TicketPromotions.at(
+        promotions,
+        outlet_code=me.outlet,
+        timezone=me.timezone,
+        moment_ms=ctx.clock(),
+        customer_group=group if isinstance(group, str) else None,
+    )
+    if now.same_pricing(view.promotions):
+        return drafts
+    return [event(view.id, "promotions_priced", now.data()), *drafts]
 
 
 def _local_now(ctx: Context, timezone: str) -> datetime:
@@ -235,8 +260,10 @@ def add_line(
         course=course,
         tax_rates=catalog.tax_rates_for(product),
         station=product.station,
+        category_id=product.category_id,
     )
-    return record(ctx, view.state, [event(ticket_id, "line_added", line_data(line) | extra)])
+    drafts = [event(ticket_id, "line_added", line_data(line) | extra)]
+    return record(ctx, view.state, priced(ctx, view, drafts))
 
 
 def void_line(
@@ -255,7 +282,7 @@ def void_line(
         raise ReasonRequired("a void needs a reason")
     override = staff.authorize(ctx.conn, ctx.who, Permission.VOID, manager_pin)
     data = {"line_id": line_id, "reason": reason, "by": ctx.who.staff_id, **audit(override)}
-    return record(ctx, view.state, [event(ticket_id, "line_voided", data)])
+    return record(ctx, view.state, priced(ctx, view, [event(ticket_id, "line_voided", data)]))
 
 
 def change_line(
@@ -304,7 +331,7 @@ def change_line(
         "by": ctx.who.staff_id,
         **audit(override),
     }
-    return record(ctx, view.state, [event(ticket_id, "line_changed", data)])
+    return record(ctx, view.state, priced(ctx, view, [event(ticket_id, "line_changed", data)]))
 
 
 def hold(ctx: Context, ticket_id: str) -> TicketView:

@@ -40,6 +40,20 @@ class LineModifier(msgspec.Struct, kw_only=True):
     ]
 
 
+class LinePromotion(msgspec.Struct, kw_only=True):
+    """What one promotion took off a line (as its receipt prints it)."""
+
+    promotion_id: Annotated[str, msgspec.Meta(description="The promotion's id.")]
+    name: Text
+    kind: Annotated[
+        str,
+        msgspec.Meta(
+            description="`percent_off`, `amount_off`, `buy_x_get_y`, `bundle` or `group_price`."
+        ),
+    ]
+    amount: Annotated[int, msgspec.Meta(description="What it took off, in minor units.")]
+
+
 class Line(msgspec.Struct, kw_only=True):
     """One line of a ticket."""
 
@@ -65,6 +79,16 @@ class Line(msgspec.Struct, kw_only=True):
         list[LineModifier],
         msgspec.Meta(description="The chosen modifiers as {id, name, price}."),
     ]
+    promotions: Annotated[
+        list[LinePromotion],
+        msgspec.Meta(
+            description="Each promotion's discount on the line, in the order the promotions "
+            "applied (ADR 0028); the ticket's `totals.promotion_discount` sums them."
+        ),
+    ] = []
+    service_charge: Annotated[
+        int, msgspec.Meta(description="The service charge on the line, in minor units.")
+    ] = 0
 
 
 class Payment(msgspec.Struct, kw_only=True):
@@ -144,6 +168,13 @@ class Totals(msgspec.Struct, kw_only=True):
     ]
     overpaid: Money
     declined: Money
+    promotion_discount: Annotated[
+        int, msgspec.Meta(description="What promotions took off, in minor units.")
+    ] = 0
+    service_charge: Annotated[
+        int,
+        msgspec.Meta(description="Service charges, inside the total, in minor units."),
+    ] = 0
 
 
 class MoneyConflict(msgspec.Struct, kw_only=True):
@@ -259,6 +290,8 @@ def ticket_document(view: TicketView) -> Ticket:
     flagged = {flag["payment_id"] for flag in flags}
     returned = refund_lines.by_refund(view)
     header = view.header
+    totals = view.totals()
+    figures = {line.line_id: line for line in totals.lines}
     return Ticket(
         id=view.id,
         status=view.status,  # type: ignore[arg-type]
@@ -290,6 +323,13 @@ def ticket_document(view: TicketView) -> Ticket:
                 subtotal=line.subtotal,
                 voided=line.voided,
                 sent=line.sent,
+                promotions=[
+                    LinePromotion(
+                        promotion_id=a.promotion_id, name=a.name, kind=a.kind, amount=a.amount
+                    )
+                    for a in (figures[line.id].promotions if line.id in figures else ())
+                ],
+                service_charge=figures[line.id].service_charge if line.id in figures else 0,
             )
             for line in view.lines.values()
         ],
@@ -320,7 +360,7 @@ def ticket_document(view: TicketView) -> Ticket:
             )
             for r in view.refunds
         ],
-        totals=_totals(view.totals()),
+        totals=_totals(totals),
         conflicts=view.conflicts,
         money_conflicts=[
             MoneyConflict(

@@ -13,6 +13,8 @@ import sqlalchemy as sa
 
 from cloud_hub.store.models import ops
 from sync_protocol import MSGPACK, Event, Op
+from sync_protocol.promotions import BuyXGetY, Target
+from sync_protocol.ticket_promotions import TicketPromotions
 from tests.integration.cloud_hub.admin_harness import Till, auth, store_device_ops
 
 DAY = "2026-03-02"
@@ -225,3 +227,36 @@ async def test_bad_money_requests_get_a_4xx_with_a_code(
 
     assert answer.status_code == status, answer.text
     assert answer.json()["code"] == code
+
+
+async def test_the_hub_prices_lines_two_tills_added_offline_under_the_pinned_promotions(
+    hub, acme
+) -> None:
+    a, b = await tills(hub, acme)
+    bogo = BuyXGetY(
+        id="bogo", name="Latte BOGO", buy=1, get=1, target=Target(variant_ids=("latte",))
+    )
+    pins = TicketPromotions.at(
+        [bogo], outlet_code="NBO1", timezone="Africa/Nairobi", moment_ms=hub.clock()
+    ).data()
+    latte = LINE | {"variant_id": "latte", "product_id": "p-latte"}
+    header = a.edit("t1", {"receipt_no": "NBO1-D01-000001", "currency": "KES"})
+
+    await store_device_ops(
+        hub,
+        "acme",
+        "NBO1",
+        [
+            header,
+            a.event("t1", "promotions_priced", pins),
+            a.event("t1", "line_added", latte | {"line_id": "la"}),
+            b.event("t1", "promotions_priced", pins),
+            b.event("t1", "line_added", latte | {"line_id": "lb"}),
+            a.event("t1", "payment_taken", cash("pa")),
+            a.status("t1", "paid"),
+        ],
+    )
+    ticket = (await hub.client.get("/api/v1/tickets/t1", headers=auth(acme))).json()
+
+    assert (ticket["total"], ticket["paid"], ticket["balance"]) == (35000, 35000, 0)
+    assert ticket["money_conflict"] is None

@@ -144,6 +144,10 @@ async def test_every_endpoint_survives_absurd_path_and_query_parameters(hub) -> 
             "/api/v1/catalog/modifier_group/g",
             {"name": "G", "min_select": 3, "max_select": 1, "options": []},
         ),
+        (
+            "/api/v1/catalog/promotion/p",
+            {"kind": "buy_x_get_y", "name": "P", "buy": 2, "get": 1, "reward_bp": 10_001},
+        ),
         ("/api/v1/roles/r", {"name": "R", "permissions": "all", "discount_limit_bp": 20000}),
         ("/api/v1/staff/s", {"name": "S", "role": "r", "pin": "12345678901234567"}),
         ("/api/v1/outlets/NBO1/settings", {"offline_card": {"per_transaction_limit": -5}}),
@@ -170,6 +174,7 @@ json_values = st.recursive(
 FUZZED = [
     ("PUT", "/api/v1/catalog/product/p1"),
     ("PUT", "/api/v1/catalog/price_book/b1"),
+    ("PUT", "/api/v1/catalog/promotion/p1"),
     ("PUT", "/api/v1/roles/r1"),
     ("PUT", "/api/v1/staff/s1"),
     ("POST", "/api/v1/outlets"),

@@ -156,6 +156,12 @@ CASES: dict[str, Case] = {
     "ticket ticket_reinstated": lambda o, b: o.event(
         "ticket", "tb", "ticket_reinstated", {"reason": "x"}
     ),
+    "ticket promotions_priced": lambda o, b: o.event(
+        "ticket",
+        "tb",
+        "promotions_priced",
+        {"promotions": [], "outlet_code": "NBO1", "timezone": "UTC", "moment_ms": 1},
+    ),
     # B's drawer session, Z report and device entities.
     "drawer_session drawer_opened": lambda o, b: o.event(
         "drawer_session", "sb", "drawer_opened", {"float": 1}

@@ -7,12 +7,15 @@ from dataclasses import replace
 import pytest
 
 from edge_agent.domain.discounts import Discount
-from edge_agent.domain.ticket import Refund
+from edge_agent.domain.ticket import Refund, compute_totals
 from edge_agent.printing.document import Cut, QRCode, Text
 from edge_agent.printing.receipt import receipt_layout
+from sync_protocol.promotions import BuyXGetY, PercentOff, ServiceCharge, Target
+from sync_protocol.ticket_promotions import TicketPromotions
 from tests.unit.edge_agent.printing.samples import (
     LATTE,
     MUG,
+    SAMOSA,
     TICKET_ID,
     offline_card,
     receipt_ticket,
@@ -140,3 +143,32 @@ def test_every_line_fits_the_paper(paper_columns: int, code_page: str) -> None:
     ]
     assert too_long == []
     assert isinstance(document.blocks[-1], Cut)
+
+
+def test_each_promotion_prints_under_the_line_it_took_off_and_the_service_charge_in_totals() -> (
+    None
+):
+    three_for_two = BuyXGetY(
+        id="3for2", name="Samosa 3 for 2", buy=2, get=1, target=Target(variant_ids=("samosa",))
+    )
+    coffee = PercentOff(
+        id="cof", name="Coffee 20%", percent_bp=2000, target=Target(variant_ids=("latte-r",))
+    )
+    service = ServiceCharge(id="svc", name="Service", percent_bp=1000)
+    pins = TicketPromotions.at(
+        (three_for_two, coffee, service), outlet_code="DEMO1", timezone="UTC", moment_ms=0
+    )
+    lines = (LATTE, SAMOSA)
+    totals = compute_totals(lines, None, (), (), "KES", pins)
+    ticket = replace(receipt_ticket(lines, paid=False), totals=totals)
+
+    printed = texts(receipt_layout(ticket, columns=48, code_page="CP858"))
+
+    latte_at = printed.index(row("2 x Caffè latte", "KES 800.00"))
+    samosa_at = printed.index(row("3 x Beef samosa", "KES 360.00"))
+    assert printed[latte_at + 3] == row("  Coffee 20%", "KES -160.00")
+    assert printed[latte_at + 4] == row("  Discount regular", "KES -64.00")
+    assert printed[samosa_at + 1] == row("  Samosa 3 for 2", "KES -120.00")
+    assert row("Discounts", "KES -344.00") in printed
+    assert row("Service charge", "KES 81.60") in printed
+    assert row("TOTAL", "KES 897.60") in printed
