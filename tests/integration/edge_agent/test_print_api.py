@@ -57,9 +57,11 @@ paper_mm = 58
 class Till:
     """An agent process and its three printers."""
 
-    def __init__(self, data_dir: Path, receipt_port: int | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, receipt_port: int | None = None, kitchen_port: int | None = None
+    ) -> None:
         self.receipt = NetworkPrinter(port=receipt_port or 0)
-        self.kitchen = NetworkPrinter()
+        self.kitchen = NetworkPrinter(port=kitchen_port or 0)
         self.bar = PtyPrinter(data_dir.parent / f"{data_dir.name}-bar-tty")
         init_agent(data_dir)
         (data_dir / "printers.toml").write_text(
