@@ -53,6 +53,7 @@ ALL_PERMISSIONS = [
     "pay_out",
     "pay_out_above_limit",
     "pair_devices",
+    "cancel_print_job",
 ]
 
 

@@ -37,6 +37,7 @@ Permission = Literal[
     "pay_out",
     "pay_out_above_limit",
     "pair_devices",
+    "cancel_print_job",
 ]
 PIN_HASH = r"^scrypt\$[0-9]+\$[0-9]+\$[0-9]+\$[0-9a-f]+\$[0-9a-f]+$"
 

@@ -44,6 +44,7 @@ class Permission(StrEnum):
     PAY_OUT = "pay_out"
     PAY_OUT_ABOVE_LIMIT = "pay_out_above_limit"
     PAIR_DEVICES = "pair_devices"
+    CANCEL_PRINT_JOB = "cancel_print_job"
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ from edge_agent.services.errors import (
     PairingThrottled,
     PaymentNotFound,
     PrinterNotFound,
+    PrintJobNotCancellable,
     PrintJobNotFound,
     PrintJobNotOpen,
     SessionExpired,
@@ -90,6 +91,7 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (AlreadyPrinted, 409),
     (NothingToPrint, 409),
     (PrintJobNotOpen, 409),
+    (PrintJobNotCancellable, 409),
     (NotInitialised, 503),
 )
 

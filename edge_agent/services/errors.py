@@ -28,6 +28,8 @@ DomainError
 ├── PrintJobNotFound      print_job_not_found: (also LookupError) no such print job
 ├── PrintJobNotOpen       print_job_not_unconfirmed: only an unconfirmed (or failed)
 │                         job can be sent again or marked printed
+├── PrintJobNotCancellable print_job_not_cancellable: the job printed, is printing,
+│                         or was cancelled or expired already
 ├── PrintersFileInvalid   printers_file_invalid: the printers file was not applied
 ├── PairingRequired       pairing_required: a request on the LAN listener without the
 │                         client token of a device paired with this agent
@@ -214,6 +216,12 @@ class PrintJobNotOpen(DomainError):
     to send again) can be settled."""
 
     code = "print_job_not_unconfirmed"
+
+
+class PrintJobNotCancellable(DomainError):
+    """Only a job still waiting (pending), unconfirmed or failed can be cancelled."""
+
+    code = "print_job_not_cancellable"
 
 
 class PrintersFileInvalid(DomainError):

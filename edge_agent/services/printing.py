@@ -30,13 +30,7 @@ from edge_agent.printing.registry import PrinterOverview as PrinterOverview
 from edge_agent.printing.registry import alerts as alerts
 from edge_agent.printing.registry import overview as overview
 from edge_agent.printing.render import kick_job, to_escpos
-from edge_agent.services.errors import (
-    AlreadyPrinted,
-    NoPrinter,
-    NothingToPrint,
-    PrintJobNotFound,
-    PrintJobNotOpen,
-)
+from edge_agent.services.errors import AlreadyPrinted, NoPrinter, NothingToPrint
 from edge_agent.services.ticket_view import TicketView
 from edge_agent.store import oplog, reference
 from edge_agent.store.device import identity
@@ -400,23 +394,3 @@ def configure(conn: sqlite3.Connection, printers: tuple[PrinterConfig, ...], now
     Call inside a write transaction.
     """
     return registry.apply(conn, printers, now_ms)
-
-
-def settle_job(conn: sqlite3.Connection, job_id: str, printed: bool, now_ms: int) -> JobInfo:
-    """Settle an unconfirmed job: someone saw it on paper, or it is to be sent again
-    (a failed job may be sent again too); call inside a write transaction.
-
-    Raises:
-        PrintJobNotFound: no such job.
-        PrintJobNotOpen: the job is not unconfirmed (or failed, to send again).
-    """
-    if queue.get(conn, job_id) is None:
-        raise PrintJobNotFound(job_id)
-    settled = (
-        queue.mark_printed(conn, job_id, now_ms) if printed else queue.resend(conn, job_id, now_ms)
-    )
-    if not settled:
-        raise PrintJobNotOpen(f"print job {job_id} is not waiting for a decision")
-    job = queue.get(conn, job_id)
-    assert job is not None
-    return job
