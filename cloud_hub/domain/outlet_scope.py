@@ -83,6 +83,7 @@ EVENTS: Mapping[tuple[str, str], frozenset[str]] = {
     (TICKET, "refund_issued"): frozenset({"refund_id", "drawer_session"}),
     (TICKET, "ticket_voided"): frozenset(),
     (TICKET, "ticket_reinstated"): frozenset(),
+    (TICKET, "kitchen_bumped"): frozenset(),
     (DRAWER_SESSION, "drawer_opened"): frozenset(),
     (DRAWER_SESSION, "cash_movement"): frozenset(),
     (DRAWER_SESSION, "drawer_counted"): frozenset(),

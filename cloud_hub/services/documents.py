@@ -38,6 +38,7 @@ Permission = Literal[
     "pay_out_above_limit",
     "pair_devices",
     "cancel_print_job",
+    "kitchen",
 ]
 PIN_HASH = r"^scrypt\$[0-9]+\$[0-9]+\$[0-9]+\$[0-9a-f]+\$[0-9a-f]+$"
 

@@ -45,6 +45,7 @@ class Permission(StrEnum):
     PAY_OUT_ABOVE_LIMIT = "pay_out_above_limit"
     PAIR_DEVICES = "pair_devices"
     CANCEL_PRINT_JOB = "cancel_print_job"
+    KITCHEN = "kitchen"
 
 
 @dataclass(frozen=True, slots=True)

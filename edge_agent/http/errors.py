@@ -30,6 +30,7 @@ from edge_agent.services.errors import (
     MalformedBody,
     NoPrinter,
     NoStaffYet,
+    NothingToBump,
     NothingToPrint,
     NotInitialised,
     NotSignedIn,
@@ -92,6 +93,7 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (NothingToPrint, 409),
     (PrintJobNotOpen, 409),
     (PrintJobNotCancellable, 409),
+    (NothingToBump, 409),
     (NotInitialised, 503),
 )
 

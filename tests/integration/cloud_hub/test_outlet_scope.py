@@ -156,6 +156,9 @@ CASES: dict[str, Case] = {
     "ticket ticket_reinstated": lambda o, b: o.event(
         "ticket", "tb", "ticket_reinstated", {"reason": "x"}
     ),
+    "ticket kitchen_bumped": lambda o, b: o.event(
+        "ticket", "tb", "kitchen_bumped", {"station": "kitchen", "status": "ready"}
+    ),
     # B's drawer session, Z report and device entities.
     "drawer_session drawer_opened": lambda o, b: o.event(
         "drawer_session", "sb", "drawer_opened", {"float": 1}
