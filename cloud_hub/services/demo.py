@@ -163,7 +163,12 @@ CATALOG: dict[str, dict[str, dict[str, Any]]] = {
             "discount_limit_bp": 1000,
         },
         "manager": {"name": "Manager", "permissions": ALL_PERMISSIONS, "discount_limit_bp": 10000},
-        "kitchen": {"name": "Kitchen", "permissions": ["kitchen"], "discount_limit_bp": 0},
+        "kitchen": {
+            "name": "Kitchen",
+            "permissions": ["kitchen"],
+            "discount_limit_bp": 0,
+            "sells": False,
+        },
     },
 }
 

@@ -170,12 +170,14 @@ Outlets = Annotated[list[Ref], msgspec.Meta(max_length=1000)] | Literal["all"]
 
 
 class Role(_Doc, frozen=True):
-    """A role's rights, the largest discount it may give and the shortest PIN it takes."""
+    """A role's rights, the largest discount it may give, the shortest PIN it takes and
+    whether it sells (a kitchen screen's role does not: it reads tickets and bumps)."""
 
     name: Text
     permissions: Annotated[list[Permission], msgspec.Meta(max_length=20)]
     discount_limit_bp: Basis
     min_pin_length: PinLength = 4
+    sells: bool = True
 
 
 class Staff(_Doc, frozen=True):

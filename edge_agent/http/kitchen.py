@@ -45,7 +45,7 @@ async def bump(
     permission); the ticket answers with ``kitchen``, each station's status, which the
     counter device reads to call the order number."""
     return await ticket_command(
-        request, lambda ctx: kitchen.bump(ctx, ticket_id, data.station, data.status)
+        request, lambda ctx: kitchen.bump(ctx, ticket_id, data.station, data.status), selling=False
     )
 
 

@@ -160,6 +160,7 @@ _CATALOG: dict[str, dict[str, dict[str, Any]]] = {
             "name": "Kitchen",
             "permissions": [Permission.KITCHEN.value],
             "discount_limit_bp": 0,
+            "sells": False,
         },
     },
 }

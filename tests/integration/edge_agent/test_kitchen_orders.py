@@ -204,7 +204,9 @@ def test_bad_kitchen_requests_get_a_code_and_change_nothing(agent, cashier, cook
     assert cashier.get(f"/tickets/{ticket['id']}").json()["kitchen"] == {"kitchen": "new"}
 
 
-def test_the_kitchen_role_bumps_but_may_not_void_refund_or_cancel_print_jobs(cashier, cook) -> None:
+def test_the_kitchen_role_bumps_but_may_not_void_open_the_drawer_or_cancel_print_jobs(
+    cashier, cook
+) -> None:
     ticket = sent_order(cashier, ("samosa", 1))
     samosa = ticket["lines"][0]["id"]
 
@@ -212,7 +214,7 @@ def test_the_kitchen_role_bumps_but_may_not_void_refund_or_cancel_print_jobs(cas
     drawer = cook.post("/drawer/movements", json={"kind": "no_sale"})
     cancel = cook.post(f"/print-jobs/{uuid.uuid4()}/cancel", json={"reason": "x"})
 
-    assert (void.status_code, void.json()["code"]) == (403, "insufficient_permission")
+    assert (void.status_code, void.json()["code"]) == (403, "role_cannot_sell")
     assert drawer.status_code == 403
     assert cancel.status_code == 404  # no such job: looked up before the right is checked
     assert bump(cook, ticket, "kitchen", "ready").status_code == 200
@@ -246,3 +248,28 @@ def test_ready_on_the_kitchen_device_reaches_the_hub_and_the_counter_device(tmp_
     assert [
         op.data["status"] for op in hub.outlet_log if getattr(op, "name", "") == "kitchen_bumped"
     ] == ["ready"]
+
+
+def test_the_kitchen_role_reads_tickets_but_does_not_sell(agent, cashier, cook) -> None:
+    ticket = sent_order(cashier, ("samosa", 1))
+    before = ops_of(agent, ticket)
+
+    answers = {
+        "open": cook.post("/tickets", json={"kind": "counter"}),
+        "add": cook.post(f"/tickets/{ticket['id']}/lines", json={"variant_id": "chai"}),
+        "send": cook.post(f"/tickets/{ticket['id']}/send", json={}),
+        "pay": cook.post(
+            f"/tickets/{ticket['id']}/payments",
+            json={"method": "card", "amount": ticket["totals"]["total"]},
+        ),
+        "change": cook.patch(
+            f"/tickets/{ticket['id']}/lines/{ticket['lines'][0]['id']}", json={"notes": "x"}
+        ),
+    }
+    read = cook.get(f"/tickets/{ticket['id']}")
+
+    codes = {name: (a.status_code, a.json()["code"]) for name, a in answers.items()}
+    assert codes == dict.fromkeys(answers, (403, "role_cannot_sell"))
+    assert ops_of(agent, ticket) == before
+    assert read.status_code == 200
+    assert bump(cook, ticket, "kitchen", "preparing").status_code == 200
