@@ -53,7 +53,13 @@ TICKET = Lifecycle(
     statuses=("open", "sent", "billed", "paid", "closed", "voided"),
     terminal=frozenset({"closed", "voided"}),
     allowed_after_terminal=frozenset(
-        {"refund_issued", "receipt_printed", "payment_confirmed", "payment_reference_duplicated"}
+        {
+            "refund_issued",
+            "receipt_printed",
+            "payment_confirmed",
+            "payment_reference_duplicated",
+            "kitchen_bumped",  # a paid order is still being made
+        }
     ),
 )
 DRAWER_SESSION = Lifecycle(

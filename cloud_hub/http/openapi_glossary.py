@@ -146,6 +146,8 @@ GLOSSARY: dict[str, str] = {
     "sku": "Stock keeping unit, if any.",
     "barcode": "Barcode, if any.",
     "permissions": "What the holder may do.",
+    "sells": "Whether staff with the role sell; false for a kitchen screen's role (it only "
+    "reads tickets and bumps kitchen orders).",
     "role": "The id of the staff member's role.",
     "pin": "The staff member's PIN (4 to 8 digits); kept only as a hash.",
     # listings

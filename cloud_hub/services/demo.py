@@ -38,6 +38,7 @@ OFFLINE_CARD = {
 STAFF = (
     ("staff-cashier", "Demo Cashier", "cashier", "1111"),
     ("staff-manager", "Demo Manager", "manager", "9999"),
+    ("staff-kitchen", "Demo Kitchen", "kitchen", "5555"),
 )
 ALL_PERMISSIONS = [
     "void",
@@ -53,6 +54,8 @@ ALL_PERMISSIONS = [
     "pay_out",
     "pay_out_above_limit",
     "pair_devices",
+    "cancel_print_job",
+    "kitchen",
 ]
 
 
@@ -160,6 +163,12 @@ CATALOG: dict[str, dict[str, dict[str, Any]]] = {
             "discount_limit_bp": 1000,
         },
         "manager": {"name": "Manager", "permissions": ALL_PERMISSIONS, "discount_limit_bp": 10000},
+        "kitchen": {
+            "name": "Kitchen",
+            "permissions": ["kitchen"],
+            "discount_limit_bp": 0,
+            "sells": False,
+        },
     },
 }
 

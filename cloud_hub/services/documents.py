@@ -38,6 +38,8 @@ Permission = Literal[
     "pay_out",
     "pay_out_above_limit",
     "pair_devices",
+    "cancel_print_job",
+    "kitchen",
 ]
 PIN_HASH = r"^scrypt\$[0-9]+\$[0-9]+\$[0-9]+\$[0-9a-f]+\$[0-9a-f]+$"
 
@@ -223,12 +225,14 @@ Outlets = Annotated[list[Ref], msgspec.Meta(max_length=1000)] | Literal["all"]
 
 
 class Role(_Doc, frozen=True):
-    """A role's rights, the largest discount it may give and the shortest PIN it takes."""
+    """A role's rights, the largest discount it may give, the shortest PIN it takes and
+    whether it sells (a kitchen screen's role does not: it reads tickets and bumps)."""
 
     name: Text
     permissions: Annotated[list[Permission], msgspec.Meta(max_length=20)]
     discount_limit_bp: Basis
     min_pin_length: PinLength = 4
+    sells: bool = True
 
 
 class Staff(_Doc, frozen=True):

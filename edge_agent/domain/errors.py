@@ -26,6 +26,7 @@ snake_case ``code`` that the HTTP layer puts on the wire unchanged::
     ├── StaffLockedOut                      staff_locked_out
     ├── PermissionDenied                    insufficient_permission
     │   └── DiscountOverLimit               discount_over_limit
+    ├── RoleCannotSell                      role_cannot_sell
     └── NotFound (LookupError)              not_found
         ├── CategoryNotFound                category_not_found
         ├── ProductNotFound                 product_not_found
@@ -226,6 +227,13 @@ class PermissionDenied(DomainError):
         super().__init__(message or f"role {role!r} lacks permission {permission.value!r}")
         self.permission = permission
         self.role = role
+
+
+class RoleCannotSell(DomainError):
+    """The operator's role does not sell (a kitchen screen's): it may read tickets and do
+    what its permissions allow, but not open, change or take payment for a ticket."""
+
+    code = "role_cannot_sell"
 
 
 class DiscountOverLimit(PermissionDenied):

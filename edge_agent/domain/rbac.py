@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from .errors import DiscountOverLimit, InvalidPin, InvalidValue, PermissionDenied, StaffLockedOut
+from .errors import (
+    DiscountOverLimit,
+    InvalidPin,
+    InvalidValue,
+    PermissionDenied,
+    RoleCannotSell,
+    StaffLockedOut,
+)
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P, KEY_BYTES = 2**13, 8, 1, 32
 MIN_PIN_LENGTH, MAX_PIN_LENGTH = 4, 12
@@ -44,15 +51,19 @@ class Permission(StrEnum):
     PAY_OUT = "pay_out"
     PAY_OUT_ABOVE_LIMIT = "pay_out_above_limit"
     PAIR_DEVICES = "pair_devices"
+    CANCEL_PRINT_JOB = "cancel_print_job"
+    KITCHEN = "kitchen"
 
 
 @dataclass(frozen=True, slots=True)
 class Role:
-    """A role: its permissions and the largest discount (basis points) it may give."""
+    """A role: its permissions, the largest discount (basis points) it may give, and
+    whether it sells at all (a kitchen screen's role does not)."""
 
     name: str
     permissions: frozenset[Permission]
     discount_limit_bp: int = 0
+    sells: bool = True
 
     def __post_init__(self) -> None:
         if not 0 <= self.discount_limit_bp <= 10_000:
@@ -179,6 +190,12 @@ def authorize(role: Role, permission: Permission, *, discount_bp: int | None = N
     if discount_bp is not None:
         raise DiscountOverLimit(permission, role.name, role.discount_limit_bp, discount_bp)
     raise PermissionDenied(permission, role.name)
+
+
+def ensure_sells(role: Role) -> None:
+    """Raises: RoleCannotSell when the role does not sell."""
+    if not role.sells:
+        raise RoleCannotSell(f"role {role.name!r} does not sell: it cannot change tickets")
 
 
 def authorize_with_override(

@@ -22,6 +22,7 @@ from edge_agent.http.bounds import check_body
 from edge_agent.http.commands import operator_token, ticket_command
 from edge_agent.http.drawer import DRAWER_HANDLERS
 from edge_agent.http.errors import HANDLERS
+from edge_agent.http.kitchen import KITCHEN_HANDLERS
 from edge_agent.http.local import local_only
 from edge_agent.http.openapi import MORE_ERRORS, finish_before_serving, openapi_config
 from edge_agent.http.pairing import PAIRING_HANDLERS
@@ -310,6 +311,7 @@ def create_app(
             *SETTLEMENT_HANDLERS,
             *DRAWER_HANDLERS,
             *PRINTER_HANDLERS,
+            *KITCHEN_HANDLERS,
             *SYNC_HANDLERS,
             *PAIRING_HANDLERS,
             *asset_routes(),

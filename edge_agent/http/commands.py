@@ -9,6 +9,7 @@ import msgspec
 from anyio import to_thread
 from litestar import Request, Response
 
+from edge_agent.domain.rbac import ensure_sells
 from edge_agent.http.schemas.tickets import ticket_document
 from edge_agent.services import staff
 from edge_agent.services.commands import request_fingerprint, run_once
@@ -79,9 +80,18 @@ def manager_pin_given(request: Request[Any, Any, Any], body: bytes) -> bool:
 async def ticket_command(
     request: Request[Any, Any, Any],
     action: Callable[[Context], TicketView],
+    *,
+    selling: bool = True,
 ) -> Response[Any]:
-    """Run a ticket command for the signed-in operator and answer the ticket."""
-    code, payload = await run_command(request, lambda ctx: ticket_document(action(ctx)))
+    """Run a ticket command for the signed-in operator and answer the ticket; a selling
+    command (all but a kitchen bump) needs a role that sells (RoleCannotSell)."""
+
+    def act(ctx: Context) -> Any:
+        if selling:
+            ensure_sells(ctx.who.role)
+        return ticket_document(action(ctx))
+
+    code, payload = await run_command(request, act)
     return answer(code, payload)
 
 

@@ -30,7 +30,16 @@ from litestar.utils.sync import AsyncCallable
 from edge_agent.http import schemas
 from edge_agent.http.access import PUBLIC
 from edge_agent.http.schema_site import render_plugins
-from edge_agent.http.schemas import catalog, devices, drawer, pairing, requests, sync, tickets
+from edge_agent.http.schemas import (
+    catalog,
+    devices,
+    drawer,
+    kitchen,
+    pairing,
+    requests,
+    sync,
+    tickets,
+)
 from edge_agent.http.schemas.errors import codes_by_status
 
 VERSION = "1.0.0"
@@ -214,7 +223,7 @@ def _error_response(status: int) -> dict[str, Any]:
     }
 
 
-_STRUCT_MODULES = (catalog, devices, drawer, pairing, requests, sync, tickets)
+_STRUCT_MODULES = (catalog, devices, drawer, kitchen, pairing, requests, sync, tickets)
 
 
 def _describe_components(components: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ from edge_agent.http.commands import answer, operator_token, run_command
 from edge_agent.http.openapi import ALSO_AS
 from edge_agent.printing.errors import PrinterConfigError
 from edge_agent.printing.reload import PrintersReloader
-from edge_agent.services import printing, staff, tickets
+from edge_agent.services import print_jobs, printing, staff, tickets
 from edge_agent.services.errors import PrintersFileInvalid
 from edge_agent.store.gateway import Store
 
@@ -70,7 +70,8 @@ def list_jobs(
     state: State,
     printer: Annotated[str | None, QueryParameter()] = None,
     job_state: Annotated[
-        Literal["pending", "printing", "done", "unconfirmed", "failed", "expired"] | None,
+        Literal["pending", "printing", "done", "unconfirmed", "failed", "expired", "cancelled"]
+        | None,
         QueryParameter(name="state"),
     ] = None,
     ticket_id: Annotated[str | None, QueryParameter()] = None,
@@ -138,7 +139,7 @@ def receipt(
 async def _settle(request: Request[Any, Any, Any], job_id: str, printed: bool) -> Response[Any]:
     code, payload = await run_command(
         request,
-        lambda ctx: job_document(printing.settle_job(ctx.conn, job_id, printed, ctx.clock())),
+        lambda ctx: job_document(print_jobs.settle_job(ctx, job_id, printed)),
     )
     runtime = request.app.state.get("printing")
     if runtime is not None and not printed:
@@ -150,7 +151,8 @@ async def _settle(request: Request[Any, Any, Any], job_id: str, printed: bool) -
 async def resend_job(
     request: Request[Any, Any, Any], job_id: FromPath[str]
 ) -> Response[schemas.PrintJob]:
-    """Send an unconfirmed (or failed) job again, the same bytes: it did not come out."""
+    """Send an unconfirmed (or failed) job again, the same bytes: it did not come out
+    (audited)."""
     return await _settle(request, job_id, printed=False)
 
 
@@ -158,8 +160,22 @@ async def resend_job(
 async def job_printed(
     request: Request[Any, Any, Any], job_id: FromPath[str]
 ) -> Response[schemas.PrintJob]:
-    """Record that an unconfirmed job did come out on paper."""
+    """Record that an unconfirmed job did come out on paper (audited)."""
     return await _settle(request, job_id, printed=True)
+
+
+@post("/api/v1/print-jobs/{job_id:str}/cancel", summary="Cancel a print job", status_code=200)
+async def cancel_job(
+    request: Request[Any, Any, Any], job_id: FromPath[str], data: JSONBody[schemas.VoidRequest]
+) -> Response[schemas.PrintJob]:
+    """Cancel a job waiting, unconfirmed or failed, so it never prints: with a reason and
+    the ``cancel_print_job`` permission (or a manager's PIN); audited, once per
+    ``Idempotency-Key``."""
+    code, payload = await run_command(
+        request,
+        lambda ctx: job_document(print_jobs.cancel_job(ctx, job_id, data.reason, data.manager_pin)),
+    )
+    return answer(code, payload)
 
 
 @post("/api/v1/printers/reload", summary="Reload printers", status_code=200, sync_to_thread=True)
@@ -186,5 +202,6 @@ PRINTER_HANDLERS = [
     receipt,
     resend_job,
     job_printed,
+    cancel_job,
     reload_printers,
 ]

@@ -7,7 +7,8 @@ cashier saw. States: ``pending`` (waiting for its turn or its next attempt),
 ``printing`` (a worker is sending it), ``done`` (the printer confirmed it, or the line
 drained it), ``unconfirmed`` (sent, but the printer never confirmed it: someone must
 check, then :func:`resend` it or :func:`mark_printed`), ``failed`` (its printer is no
-longer configured) and ``expired`` (a drawer kick too old to replay).
+longer configured), ``expired`` (a drawer kick too old to replay) and ``cancelled`` (by
+staff, with a reason, see :func:`cancel`).
 
 Each printer's jobs go out in the order they were queued, except that drawer kicks go
 first: a drawer must open while the customer is still there.
@@ -21,7 +22,7 @@ from dataclasses import dataclass, replace
 from edge_agent.printing.retry import KICK_TTL_MS
 
 KICK = "drawer_kick"
-STATES = ("pending", "printing", "done", "unconfirmed", "failed", "expired")
+STATES = ("pending", "printing", "done", "unconfirmed", "failed", "expired", "cancelled")
 UNCONFIRMED = "unconfirmed"
 _COLUMNS = (
     "id, printer, kind, ticket_id, copy, requested_by, state, attempts, next_attempt_ms,"
@@ -172,6 +173,19 @@ def resend(conn: sqlite3.Connection, job_id: str, now_ms: int) -> bool:
             "UPDATE print_jobs SET state = 'pending', next_attempt_ms = ?, finished_ms = NULL"
             " WHERE id = ? AND state IN ('unconfirmed', 'failed') AND kind != ?",
             (now_ms, job_id, KICK),
+        ).rowcount
+        == 1
+    )
+
+
+def cancel(conn: sqlite3.Connection, job_id: str, now_ms: int, reason: str) -> bool:
+    """Give up a job still waiting, unconfirmed or failed; False if it is not one (a job a
+    worker is sending cannot be called back)."""
+    return (
+        conn.execute(
+            "UPDATE print_jobs SET state = 'cancelled', finished_ms = ?, last_error = ?"
+            " WHERE id = ? AND state IN ('pending', 'unconfirmed', 'failed')",
+            (now_ms, f"cancelled: {reason}", job_id),
         ).rowcount
         == 1
     )

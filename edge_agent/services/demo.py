@@ -18,6 +18,7 @@ CURRENCY = "KES"
 TIMEZONE = "Africa/Nairobi"
 CASHIER_PIN = "1111"
 MANAGER_PIN = "9999"
+KITCHEN_PIN = "5555"
 
 _CATALOG: dict[str, dict[str, dict[str, Any]]] = {
     "tax_rate": {
@@ -155,6 +156,12 @@ _CATALOG: dict[str, dict[str, dict[str, Any]]] = {
             "permissions": [p.value for p in Permission],
             "discount_limit_bp": 10000,
         },
+        "kitchen": {
+            "name": "Kitchen",
+            "permissions": [Permission.KITCHEN.value],
+            "discount_limit_bp": 0,
+            "sells": False,
+        },
     },
 }
 
@@ -167,6 +174,7 @@ def seed(conn: sqlite3.Connection) -> None:
     for staff_id, name, role, pin in (
         ("staff-cashier", "Demo Cashier", "cashier", CASHIER_PIN),
         ("staff-manager", "Demo Manager", "manager", MANAGER_PIN),
+        ("staff-kitchen", "Demo Kitchen", "kitchen", KITCHEN_PIN),
     ):
         reference.put(
             conn,

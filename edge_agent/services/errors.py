@@ -28,6 +28,10 @@ DomainError
 ├── PrintJobNotFound      print_job_not_found: (also LookupError) no such print job
 ├── PrintJobNotOpen       print_job_not_unconfirmed: only an unconfirmed (or failed)
 │                         job can be sent again or marked printed
+├── PrintJobNotCancellable print_job_not_cancellable: the job printed, is printing,
+│                         or was cancelled or expired already
+├── NothingToBump         nothing_to_bump: no line of the order at the station is
+│                         behind the status asked (bumped already, or none sent there)
 ├── PrintersFileInvalid   printers_file_invalid: the printers file was not applied
 ├── PairingRequired       pairing_required: a request on the LAN listener without the
 │                         client token of a device paired with this agent
@@ -214,6 +218,18 @@ class PrintJobNotOpen(DomainError):
     to send again) can be settled."""
 
     code = "print_job_not_unconfirmed"
+
+
+class PrintJobNotCancellable(DomainError):
+    """Only a job still waiting (pending), unconfirmed or failed can be cancelled."""
+
+    code = "print_job_not_cancellable"
+
+
+class NothingToBump(DomainError):
+    """No line of the order at the station is behind the status asked."""
+
+    code = "nothing_to_bump"
 
 
 class PrintersFileInvalid(DomainError):

@@ -20,7 +20,7 @@ from edge_agent.domain.ticket import TicketLine
 from edge_agent.printing import queue, registry
 from edge_agent.printing.config import PrinterConfig
 from edge_agent.printing.document import Document
-from edge_agent.printing.kitchen import KitchenTicket, kitchen_layout, route
+from edge_agent.printing.kitchen import CHANGE, VOID, KitchenTicket, kitchen_layout, route
 from edge_agent.printing.plain import to_html, to_text
 from edge_agent.printing.queue import JobInfo as JobInfo
 from edge_agent.printing.queue import listing as listing
@@ -30,13 +30,7 @@ from edge_agent.printing.registry import PrinterOverview as PrinterOverview
 from edge_agent.printing.registry import alerts as alerts
 from edge_agent.printing.registry import overview as overview
 from edge_agent.printing.render import kick_job, to_escpos
-from edge_agent.services.errors import (
-    AlreadyPrinted,
-    NoPrinter,
-    NothingToPrint,
-    PrintJobNotFound,
-    PrintJobNotOpen,
-)
+from edge_agent.services.errors import AlreadyPrinted, NoPrinter, NothingToPrint
 from edge_agent.services.ticket_view import TicketView
 from edge_agent.store import oplog, reference
 from edge_agent.store.device import identity
@@ -183,9 +177,17 @@ def queue_kitchen(
     copy: bool = False,
     key: str | None = None,
     who: str | None = None,
+    change: str | None = None,
+    was: Mapping[str, TicketLine] | None = None,
 ) -> list[queue.JobInfo]:
-    """Queue one kitchen ticket per station printer for these lines."""
+    """Queue one kitchen ticket per station printer for these lines (under a VOID or
+    CHANGE banner with ``change``; job kind ``kitchen_void``, ``kitchen_change``).
+
+    The job id is made of the ticket, the printer and ``key`` (by default the lines'
+    ids), so queueing the same lines again in another transaction prints nothing more.
+    """
     now = clock()
+    kind = f"kitchen_{change.lower()}" if change else "kitchen"
     printers = {p.name: p for p in registry.configs(conn)}
     header = view.header
     jobs = []
@@ -202,6 +204,8 @@ def queue_kitchen(
             name=header.get("name"),
             server=_staff_name(conn, header.get("server") or header.get("opened_by")),
             course=course,
+            change=change,
+            was=was,
         )
         document = kitchen_layout(
             ticket,
@@ -210,8 +214,8 @@ def queue_kitchen(
             copy=copy,
             cut_partial=printer.cut == "partial",
         )
-        job_id = f"kitchen:{view.id}:{name}:{key or _digest(line.id for line in routed)}"
-        jobs.append(_queue(conn, job_id, printer, "kitchen", document, now, view, copy, who))
+        job_id = f"{kind}:{view.id}:{name}:{key or _digest(line.id for line in routed)}"
+        jobs.append(_queue(conn, job_id, printer, kind, document, now, view, copy, who))
     return jobs
 
 
@@ -224,6 +228,26 @@ def on_sent(
 ) -> None:
     """Queue the kitchen tickets of a send (the lines just sent, by station and course)."""
     queue_kitchen(conn, view, [view.lines[i] for i in line_ids], clock, course=course)
+
+
+def on_voided(
+    conn: sqlite3.Connection, view: TicketView, lines: Iterable[TicketLine], clock: Clock
+) -> None:
+    """Queue a VOID ticket at the stations of the lines (as they read before the void)
+    that had gone to the kitchen; once per line, whatever retries the void."""
+    sent = [line for line in lines if line.sent and not line.voided]
+    if sent:
+        queue_kitchen(conn, view, sent, clock, change=VOID)
+
+
+def on_changed(
+    conn: sqlite3.Connection, view: TicketView, before: TicketLine, clock: Clock, key: str
+) -> None:
+    """Queue a CHANGE ticket at the line's station if it had gone to the kitchen, saying
+    what it was; ``key`` names the change (one job per change)."""
+    if before.sent:
+        line = view.lines[before.id]
+        queue_kitchen(conn, view, [line], clock, change=CHANGE, was={line.id: before}, key=key)
 
 
 def on_payment(
@@ -370,23 +394,3 @@ def configure(conn: sqlite3.Connection, printers: tuple[PrinterConfig, ...], now
     Call inside a write transaction.
     """
     return registry.apply(conn, printers, now_ms)
-
-
-def settle_job(conn: sqlite3.Connection, job_id: str, printed: bool, now_ms: int) -> JobInfo:
-    """Settle an unconfirmed job: someone saw it on paper, or it is to be sent again
-    (a failed job may be sent again too); call inside a write transaction.
-
-    Raises:
-        PrintJobNotFound: no such job.
-        PrintJobNotOpen: the job is not unconfirmed (or failed, to send again).
-    """
-    if queue.get(conn, job_id) is None:
-        raise PrintJobNotFound(job_id)
-    settled = (
-        queue.mark_printed(conn, job_id, now_ms) if printed else queue.resend(conn, job_id, now_ms)
-    )
-    if not settled:
-        raise PrintJobNotOpen(f"print job {job_id} is not waiting for a decision")
-    job = queue.get(conn, job_id)
-    assert job is not None
-    return job

@@ -49,6 +49,7 @@ def _role(conn: sqlite3.Connection, role_id: str) -> Role:
         # A permission this agent does not know (a newer hub's) grants nothing here.
         frozenset(Permission(p) for p in data["permissions"] if p in KNOWN_PERMISSIONS),
         data["discount_limit_bp"],
+        data.get("sells", True),
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
+from edge_agent.domain import kitchen
 from edge_agent.domain.catalog import Modifier
 from edge_agent.domain.discounts import Discount
 from edge_agent.domain.money import split_evenly
@@ -18,6 +19,7 @@ from edge_agent.domain.taxes import TaxRate
 from edge_agent.domain.tendering import PAYMENT_STATUSES, PaymentStatus
 from edge_agent.domain.ticket import Payment, Refund, TicketLine, TicketTotals, compute_totals
 from sync_protocol import DEFAULT_LIFECYCLES, EntityState, MoneyConflict, TicketMoney, ticket_money
+from sync_protocol.hlc import unpack
 from sync_protocol.ticket_promotions import TicketPromotions, from_event
 
 
@@ -40,6 +42,13 @@ class TicketView:
     late_ops: list[str] = field(default_factory=list)
     money: TicketMoney | None = None
     promotions: TicketPromotions | None = None
+    kitchen_lines: dict[str, str] = field(default_factory=dict)
+    sent_ms: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def kitchen(self) -> dict[str, str]:
+        """Each station's kitchen status (new, preparing, ready) for its sent lines."""
+        return kitchen.stations(self.lines.values(), self.kitchen_lines)
 
     @property
     def reinstated(self) -> bool:
@@ -168,6 +177,13 @@ def fold(state: EntityState) -> TicketView:
                     if line_id in view.lines:
                         view.lines[line_id] = replace(view.lines[line_id], sent=True)
                 view.sent_courses.append(data["course"])
+                sent_ms = unpack(event.hlc).wall_ms
+                for line_id in data["line_ids"]:
+                    view.sent_ms.setdefault(line_id, sent_ms)
+            case "kitchen_bumped":
+                view.kitchen_lines = kitchen.bumped(
+                    view.kitchen_lines, data["line_ids"], data["status"]
+                )
             case "payment_taken":
                 view.payments.append(
                     Payment(

@@ -269,7 +269,8 @@ def add_line(
 def void_line(
     ctx: Context, ticket_id: str, line_id: str, reason: str, manager_pin: str | None
 ) -> TicketView:
-    """Void a line; needs the void permission or a manager override.
+    """Void a line; needs the void permission or a manager override. A line that had
+    gone to the kitchen prints a VOID ticket at its station.
 
     Raises:
         TicketNotFound, TicketClosed, LineNotFound, ReasonRequired, PermissionDenied, WrongPin.
@@ -282,7 +283,10 @@ def void_line(
         raise ReasonRequired("a void needs a reason")
     override = staff.authorize(ctx.conn, ctx.who, Permission.VOID, manager_pin)
     data = {"line_id": line_id, "reason": reason, "by": ctx.who.staff_id, **audit(override)}
-    return record(ctx, view.state, priced(ctx, view, [event(ticket_id, "line_voided", data)]))
+    before = view.lines[line_id]
+    view = record(ctx, view.state, priced(ctx, view, [event(ticket_id, "line_voided", data)]))
+    printing.on_voided(ctx.conn, view, [before], ctx.clock)  # VOID at its station, same tx
+    return view
 
 
 def change_line(
@@ -298,7 +302,8 @@ def change_line(
 
     A line already sent to the kitchen can go down in quantity only as a partial void
     (reason, and the void permission or a manager override); more of it is a new line,
-    so the kitchen sees what to make.
+    so the kitchen sees what to make. A change to a sent line prints a CHANGE ticket
+    at its station.
 
     Raises:
         TicketNotFound, TicketClosed, LineNotFound, InvalidValue (nothing changes, or more
@@ -331,7 +336,9 @@ def change_line(
         "by": ctx.who.staff_id,
         **audit(override),
     }
-    return record(ctx, view.state, priced(ctx, view, [event(ticket_id, "line_changed", data)]))
+    view = record(ctx, view.state, priced(ctx, view, [event(ticket_id, "line_changed", data)]))
+    printing.on_changed(ctx.conn, view, line, ctx.clock, new_id(ctx))  # CHANGE ticket, same tx
+    return view
 
 
 def hold(ctx: Context, ticket_id: str) -> TicketView:
@@ -508,6 +515,7 @@ def close(ctx: Context, ticket_id: str) -> TicketView:
 
 def void(ctx: Context, ticket_id: str, reason: str, manager_pin: str | None) -> TicketView:
     """Void a ticket that took no payment; needs the void permission or an override.
+    Its lines that had gone to the kitchen print a VOID ticket at their stations.
 
     Raises:
         TicketNotFound, TicketClosed, TicketHasPayments, ReasonRequired, PermissionDenied.
@@ -520,11 +528,14 @@ def void(ctx: Context, ticket_id: str, reason: str, manager_pin: str | None) -> 
         raise ReasonRequired("a void needs a reason")
     override = staff.authorize(ctx.conn, ctx.who, Permission.VOID, manager_pin)
     data = {"reason": reason, "by": ctx.who.staff_id, **audit(override)}
-    return record(
+    lines = list(view.lines.values())
+    view = record(
         ctx,
         view.state,
         [event(ticket_id, "ticket_voided", data), status_change(ticket_id, "voided")],
     )
+    printing.on_voided(ctx.conn, view, lines, ctx.clock)  # VOID at each station, same tx
+    return view
 
 
 def refund(

@@ -366,6 +366,35 @@ MIGRATIONS: Sequence[str] = (
         WHERE entity = 'drawer_session' AND kind = 'status';
     CREATE INDEX ops_ticket_by_device_hlc ON ops (device_id, hlc) WHERE entity = 'ticket';
     """,
+    # 15: staff may cancel a print job that did not come out (``cancelled``): the state
+    #     CHECK is widened by rebuilding the table, as in 6.
+    """
+    CREATE TABLE print_jobs_v15 (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        printer TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        ticket_id TEXT,
+        copy INTEGER NOT NULL DEFAULT 0,
+        requested_by TEXT,
+        payload BLOB NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'printing', 'done', 'unconfirmed', 'failed', 'expired',
+                             'cancelled')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL,
+        last_error TEXT,
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER,
+        finished_ms INTEGER
+    );
+    INSERT INTO print_jobs_v15 SELECT * FROM print_jobs;
+    DROP TABLE print_jobs;
+    ALTER TABLE print_jobs_v15 RENAME TO print_jobs;
+    CREATE INDEX print_jobs_queue ON print_jobs (printer, state, seq);
+    CREATE INDEX print_jobs_by_ticket ON print_jobs (ticket_id, kind);
+    CREATE INDEX print_jobs_by_state ON print_jobs (state, printer);
+    """,
 )
 
 

@@ -122,7 +122,7 @@ class PrintJob(msgspec.Struct, kw_only=True):
     copy: Annotated[bool, msgspec.Meta(description="A reprint, marked COPY.")]
     requested_by: Annotated[str | None, msgspec.Meta(description="Staff id that asked.")]
     state: Annotated[
-        Literal["pending", "printing", "done", "unconfirmed", "failed", "expired"],
+        Literal["pending", "printing", "done", "unconfirmed", "failed", "expired", "cancelled"],
         msgspec.Meta(description="Where the job is."),
     ]
     attempts: Count

@@ -245,6 +245,15 @@ class Ticket(msgspec.Struct, kw_only=True):
             description="Merged into another ticket (`merged_into`): closed, but not a sale."
         ),
     ]
+    kitchen: Annotated[
+        dict[str, Literal["new", "preparing", "ready"]],
+        msgspec.Meta(
+            description=(
+                "Each kitchen station's status for the lines sent to it: new, preparing, "
+                "ready (the counter calls `order_no` when all are ready)."
+            )
+        ),
+    ] = msgspec.field(default_factory=dict)
 
 
 class TicketSummary(msgspec.Struct, kw_only=True):
@@ -375,4 +384,5 @@ def ticket_document(view: TicketView) -> Ticket:
         flags=[Flag(**flag) for flag in flags],
         warnings=[Warning(code=f["code"], message=f["message"]) for f in flags],
         merged=view.merged_into is not None,
+        kitchen=view.kitchen,  # type: ignore[arg-type]
     )

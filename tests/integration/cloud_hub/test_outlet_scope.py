@@ -162,6 +162,9 @@ CASES: dict[str, Case] = {
         "promotions_priced",
         {"promotions": [], "outlet_code": "NBO1", "timezone": "UTC", "moment_ms": 1},
     ),
+    "ticket kitchen_bumped": lambda o, b: o.event(
+        "ticket", "tb", "kitchen_bumped", {"station": "kitchen", "status": "ready"}
+    ),
     # B's drawer session, Z report and device entities.
     "drawer_session drawer_opened": lambda o, b: o.event(
         "drawer_session", "sb", "drawer_opened", {"float": 1}
@@ -177,6 +180,11 @@ CASES: dict[str, Case] = {
         "z_report", "zb", "z_report_issued", {"number": 2}
     ),
     "audit identity_replaced": lambda o, b: o.event("audit", b, "identity_replaced", {}),
+    "audit print_job_resent": lambda o, b: o.event("audit", b, "print_job_resent", {}),
+    "audit print_job_confirmed": lambda o, b: o.event("audit", b, "print_job_confirmed", {}),
+    "audit print_job_cancelled": lambda o, b: o.event(
+        "audit", b, "print_job_cancelled", {"reason": "x"}
+    ),
     "device_clock hlc_rebased": lambda o, b: o.event("device_clock", b, "hlc_rebased", {}),
     "pairing pairing_code_created": lambda o, b: o.event(
         "pairing", "pb", "pairing_code_created", {"by": "service"}
@@ -218,6 +226,9 @@ CASES: dict[str, Case] = {
     ),
     "ref refund_id (a refund under B's refund id)": lambda o, b: o.event(
         "ticket", "ta", "refund_issued", {"refund_id": "rb1", "method": "card", "amount": 1}
+    ),
+    "ref ticket_id (a print job of B's ticket cancelled)": lambda o, b: o.event(
+        "audit", "audit-a", "print_job_cancelled", {"ticket_id": "tb", "reason": "x"}
     ),
     "ref session_id (a Z report of B's drawer)": lambda o, b: o.event(
         "z_report", "za", "z_report_issued", {"session_id": "sb", "number": 1}

@@ -15,7 +15,7 @@ import pytest
 
 from edge_agent.store import oplog
 from tests.integration.edge_agent.print_simulators import eventually
-from tests.integration.edge_agent.test_print_api import Till
+from tests.integration.edge_agent.print_till import Till
 from tests.processes import AgentProcess, running_agent
 
 MANAGER = {"manager_pin": "9999"}

@@ -9,11 +9,12 @@ from itertools import count
 import pytest
 
 from edge_agent.bootstrap import init_device
+from edge_agent.printing import queue
 from edge_agent.settings import AgentSettings
 from edge_agent.store import oplog
 from edge_agent.store.database import backup, connect, write_transaction
 from edge_agent.store.device import DeviceIdentity, initialise
-from edge_agent.store.migrations import MIGRATIONS, migrate, schema_version
+from edge_agent.store.migrations import MIGRATIONS, _statements, migrate, schema_version
 from sync_protocol import DecodeError, Replica
 
 ME = DeviceIdentity(
@@ -60,6 +61,37 @@ def test_migrating_twice_applies_nothing_the_second_time(tmp_path) -> None:
     assert first == list(range(1, len(MIGRATIONS) + 1))
     assert second == []
     assert schema_version(conn) == len(MIGRATIONS)
+
+
+def test_print_jobs_queued_before_jobs_could_be_cancelled_survive_and_can_be_cancelled(
+    tmp_path,
+) -> None:
+    conn = connect(tmp_path / "agent.sqlite3")
+    for version, script in enumerate(MIGRATIONS[:14], start=1):  # an agent of schema 14
+        with write_transaction(conn):
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={version}")
+    with write_transaction(conn):
+        queue.enqueue(
+            conn, "kitchen:t1", "kitchen", "kitchen", b"1 x Beef samosa", 1, ticket_id="t1"
+        )
+
+    applied = migrate(conn)
+    with write_transaction(conn):
+        cancelled = queue.cancel(conn, "kitchen:t1", 2, "made by hand")
+
+    assert applied == [15]
+    assert cancelled
+    job = queue.get(conn, "kitchen:t1")
+    assert job is not None
+    assert (job.state, job.ticket_id, job.last_error) == (
+        "cancelled",
+        "t1",
+        "cancelled: made by hand",
+    )
+    assert queue.payload(conn, "kitchen:t1") == b"1 x Beef samosa"
+    assert queue.listing(conn, state="cancelled") == [job]
 
 
 def test_a_database_newer_than_the_agent_is_refused(tmp_path) -> None:

@@ -38,6 +38,7 @@ HELPERS: dict[str, tuple[int | str, int | None]] = {
         "pairing",
         2,
     ),  # edge_agent.services.pairing._pairing_event(conn, id, name, ..)
+    "_audit_job": ("audit", 1),  # edge_agent.services.print_jobs._audit_job(ctx, name, job)
 }
 
 

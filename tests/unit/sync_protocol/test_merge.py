@@ -115,6 +115,17 @@ def test_closed_ticket_never_reopens_when_a_late_line_arrives() -> None:
     assert state.late_op_ids(TICKET) == sorted([str(late_line.op_id), str(late_note.op_id)])
 
 
+def test_a_kitchen_bump_after_the_ticket_closed_is_not_late() -> None:
+    closed = ticket_op(StatusChange, 1, hlc=10, status="closed")
+    bump = ticket_op(Event, 2, device=1, hlc=12, name="kitchen_bumped", data={"status": "ready"})
+    state = EntityState("ticket", "t1")
+
+    for op in (closed, bump):
+        apply_op(state, op)
+
+    assert state.late_op_ids(TICKET) == []
+
+
 def test_late_ops_are_only_flagged_for_entities_with_a_lifecycle() -> None:
     state = EntityState("product", "p1")
     apply_op(

@@ -119,3 +119,27 @@ def test_on_58mm_paper_large_lines_still_fit() -> None:
     )
 
     assert all(len(b.text) * b.width <= 32 for b in document.blocks if isinstance(b, Text))
+
+
+def test_a_void_ticket_says_void_above_and_below_and_on_each_line() -> None:
+    document = kitchen_layout(ticket(SAMOSA, change="VOID"), columns=42, code_page=None)
+
+    lines = texts(document)
+    assert lines.count("*** VOID ***") == 2
+    assert f"VOID {SAMOSA.quantity} x {SAMOSA.name}" in lines
+
+
+def test_a_change_ticket_says_what_changed_and_only_that() -> None:
+    after = replace(SAMOSA, quantity=1, notes="no chilli")
+    before = replace(SAMOSA, quantity=3, notes="")
+
+    document = kitchen_layout(
+        ticket(after, change="CHANGE", was={after.id: before}), columns=42, code_page=None
+    )
+
+    lines = [text.strip() for text in texts(document)]
+    assert lines.count("*** CHANGE ***") == 2
+    assert "1 x Beef samosa" in lines
+    assert "was 3 x Beef samosa" in lines
+    assert "was without notes" in lines
+    assert not any("seat" in text or "course" in text for text in lines if text.startswith("was"))
