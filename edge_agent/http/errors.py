@@ -18,6 +18,7 @@ from edge_agent.domain.errors import (
     PermissionDenied,
     RoleCannotSell,
     StaffLockedOut,
+    TabLimitExceeded,
     TicketClosed,
     WrongPin,
 )
@@ -83,6 +84,7 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (NothingDue, 409),
     (PaymentAlreadySettled, 409),
     (NothingToReinstate, 409),
+    (TabLimitExceeded, 409),
     (TicketHasPayments, 409),
     (DrawerNotOpen, 409),
     (DrawerAlreadyOpen, 409),
