@@ -227,7 +227,13 @@ async def pay(
     return await ticket_command(
         request,
         lambda ctx: tickets.pay(
-            ctx, ticket_id, data.method, data.amount, tip=data.tip, reference=data.reference
+            ctx,
+            ticket_id,
+            data.method,
+            data.amount,
+            tip=data.tip,
+            reference=data.reference,
+            preauth_id=data.preauth_id,
         ),
     )
 

@@ -41,6 +41,7 @@ from edge_agent.services.errors import (
     PairingRequired,
     PairingThrottled,
     PaymentNotFound,
+    PreauthCaptured,
     PrinterNotFound,
     PrintJobNotCancellable,
     PrintJobNotFound,
@@ -98,6 +99,7 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (PrintJobNotOpen, 409),
     (PrintJobNotCancellable, 409),
     (NothingToBump, 409),
+    (PreauthCaptured, 409),
     (NotInitialised, 503),
 )
 

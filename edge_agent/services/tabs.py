@@ -15,12 +15,11 @@ import sqlite3
 from dataclasses import dataclass
 
 from edge_agent.domain.errors import InvalidAmount
-from edge_agent.domain.tabs import Preauthorisation, limit_reached, preauthorisation
+from edge_agent.domain.tabs import limit_reached, preauthorisation
 from edge_agent.services.tab_limits import limit_of
+from edge_agent.services.tab_preauths import PREAUTHORISED, preauthorisations
 from edge_agent.services.ticket_view import TicketView
 from edge_agent.services.tickets import Context, event, load, new_id, open_ticket, record
-
-PREAUTHORISED = "tab_preauthorised"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,31 +67,6 @@ def open_tab(
         "by": ctx.who.staff_id,
     }
     return record(ctx, view.state, [event(view.id, PREAUTHORISED, data)])
-
-
-def preauthorisations(view: TicketView) -> list[Preauthorisation]:
-    """The card pre-authorisations recorded on a tab, oldest first; one a card tender
-    named is ``captured``, and takes that tender's status once treasury settled it."""
-    events = sorted(view.state.events.values(), key=lambda e: e.order_key)
-    captures = {
-        str(e.data.get("preauth_id")): str(e.data.get("payment_id"))
-        for e in events
-        if e.name == "payment_taken" and e.data.get("preauth_id")
-    }
-    outcomes = {t.payment_id: t.status for t in (view.money.tenders if view.money else ())}
-    found = []
-    for fact in events:
-        data = fact.data
-        if fact.name != PREAUTHORISED or not isinstance(data.get("amount"), int):
-            continue
-        preauth_id = str(data.get("preauth_id"))
-        status = "pending"
-        if preauth_id in captures:
-            outcome = outcomes.get(captures[preauth_id], "pending")
-            status = "captured" if outcome == "pending" else outcome
-        reference = str(data.get("reference"))
-        found.append(Preauthorisation(preauth_id, data["amount"], reference, status))
-    return found
 
 
 def open_tabs(conn: sqlite3.Connection) -> list[OpenTab]:

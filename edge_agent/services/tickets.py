@@ -37,6 +37,7 @@ from edge_agent.services import (
     refund_lines,
     staff,
     tab_limits,
+    tab_preauths,
 )
 from edge_agent.services.catalog import load_catalog, load_promotions, offline_card_policy
 from edge_agent.services.drawer_sessions import cash_session
@@ -467,8 +468,13 @@ def pay(
     *,
     tip: int = 0,
     reference: str | None = None,
+    preauth_id: str | None = None,
 ) -> TicketView:
     """Take a tender; the ticket is paid once nothing is owed.
+
+    A card tender naming a tab's pre-authorisation (``preauth_id``) captures it: taken
+    pending under the pre-authorisation's reference for treasury to confirm, and outside
+    the offline card limits, since the card issuer holds the money already (ADR 0030).
 
     A paid or closed ticket (or a reinstated one) that owes money again, because a
     round was added on another till or a tender was declined, takes the balance as a
@@ -478,7 +484,9 @@ def pay(
 
     Raises:
         TicketNotFound, TicketClosed, NothingDue, InvalidAmount, OverTender,
-        ReferenceRequired, OfflineCardLimit, DrawerNotOpen (cash, no open drawer).
+        ReferenceRequired, OfflineCardLimit, DrawerNotOpen (cash, no open drawer),
+        PreauthNotFound, PreauthCaptured, InvalidValue (a capture by another tender than
+        card), InvalidAmount (a capture above the pre-authorisation).
     """
     view = load(ctx.conn, ticket_id)
     totals = view.totals()
@@ -496,10 +504,13 @@ def pay(
         view.currency,
         tip=tip,
         reference=reference,
-        online=ctx.online,
+        online=ctx.online or preauth_id is not None,
         offline_card_total_so_far=offline_so_far,
         policy=offline_card_policy(ctx.conn, me.outlet),
     )
+    if preauth_id is not None:
+        preauth = tab_preauths.to_capture(view, preauth_id, result.method, result.tendered)
+        result = replace(result, status="pending", reference=preauth.reference)
     data: dict[str, Any] = {
         "payment_id": new_id(ctx),
         "method": result.method,
@@ -512,12 +523,13 @@ def pay(
         "expires_in_hours": result.expires_in_hours,
         "by": ctx.who.staff_id,
         **({"late": True} if late else {}),
+        **({"preauth_id": preauth_id} if preauth_id is not None else {}),
         **cash_session(ctx.conn, result.method),
     }
     earlier = references.earlier_uses(ctx.conn, result.method, result.reference)
     if earlier:
         data["duplicate_reference_of"] = earlier
-    if result.method == "card" and result.status == "pending":
+    if result.method == "card" and result.status == "pending" and preauth_id is None:
         ctx.conn.execute(
             "INSERT INTO offline_card_payments (payment_id, ticket_id, amount) VALUES (?, ?, ?)",
             (data["payment_id"], ticket_id, result.tendered),

@@ -243,6 +243,15 @@ class PaymentRequest(msgspec.Struct, forbid_unknown_fields=True):
         Reference | None,
         msgspec.Meta(description="Card slip authorization or mobile-money SMS reference."),
     ] = None
+    preauth_id: Annotated[
+        Id | None,
+        msgspec.Meta(
+            description=(
+                "A card tender capturing the tab's pre-authorisation of this id: taken "
+                "pending under its reference, up to the amount held (tip included)."
+            )
+        ),
+    ] = None
 
 
 class ReturnedLine(msgspec.Struct, forbid_unknown_fields=True):

@@ -9,7 +9,8 @@ import msgspec
 
 from edge_agent.http.schemas.units import Ident, Money, Text
 from edge_agent.services.tab_limits import limit_of
-from edge_agent.services.tabs import OpenTab, preauthorisations
+from edge_agent.services.tab_preauths import preauthorisations
+from edge_agent.services.tabs import OpenTab
 from edge_agent.services.ticket_view import TicketView
 
 

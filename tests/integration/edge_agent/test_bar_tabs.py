@@ -214,3 +214,77 @@ def test_a_tab_takes_the_outlets_limit_unless_it_names_its_own(store) -> None:
     assert default.header["tab_limit"] == 100000
     assert own.header["tab_limit"] == 250000
     assert "tab_limit" not in counter.header
+
+
+def offline_card_rows(agent: AgentProcess) -> int:
+    with sqlite3.connect(agent.data_dir / "agent.sqlite3") as conn:
+        (rows,) = conn.execute("SELECT count(*) FROM offline_card_payments").fetchone()
+    return int(rows)
+
+
+def test_a_card_tender_naming_the_preauthorisation_captures_it_until_treasury_confirms(
+    agent, cashier
+) -> None:
+    tab = open_tab(cashier, "Chebet", preauth={"amount": 2 * SAMOSA, "reference": "PRE-77"})
+    samosa(cashier, tab)
+    preauth_id = tab["tab"]["preauths"][0]["id"]
+    exposure = offline_card_rows(agent)
+
+    captured = cashier.post(
+        f"/tickets/{tab['id']}/payments",
+        json={"method": "card", "amount": SAMOSA, "tip": 1000, "preauth_id": preauth_id},
+    )
+    payment_id = captured.json()["payments"][0]["id"]
+    confirmed = cashier.post(
+        f"/tickets/{tab['id']}/payments/{payment_id}/confirm",
+        json={"reference": "CAP-1", "manager_pin": MANAGER_PIN},
+    )
+
+    assert captured.status_code == 201, captured.text
+    assert captured.json()["payments"][0]["status"] == "pending"
+    assert captured.json()["tab"]["preauths"][0]["status"] == "captured"
+    assert offline_card_rows(agent) == exposure  # authorised already: no offline card exposure
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["tab"]["preauths"][0]["status"] == "confirmed"
+    assert confirmed.json()["status"] == "paid"
+    with sqlite3.connect(agent.data_dir / "agent.sqlite3") as conn:
+        (taken,) = [
+            op.data
+            for op in oplog.entity_ops(conn, "ticket", tab["id"])
+            if isinstance(op, Event) and op.name == "payment_taken"
+        ]
+    assert (taken["preauth_id"], taken["reference"]) == (preauth_id, "PRE-77")
+
+
+def test_a_capture_of_an_unknown_or_captured_preauthorisation_or_above_it_is_refused(
+    agent, cashier
+) -> None:
+    tab = open_tab(cashier, "Kiprop", preauth={"amount": SAMOSA, "reference": "PRE-78"})
+    for _ in range(3):
+        samosa(cashier, tab)
+    preauth_id = tab["tab"]["preauths"][0]["id"]
+    plain = open_tab(cashier, "Nafula")
+    samosa(cashier, plain)
+    path = f"/tickets/{tab['id']}/payments"
+    before = counts(agent)
+
+    unknown = cashier.post(path, json={"method": "card", "amount": 100, "preauth_id": "nope"})
+    elsewhere = cashier.post(
+        f"/tickets/{plain['id']}/payments",
+        json={"method": "card", "amount": 100, "preauth_id": preauth_id},
+    )
+    by_cash = cashier.post(path, json={"method": "cash", "amount": 100, "preauth_id": preauth_id})
+    above = cashier.post(
+        path, json={"method": "card", "amount": SAMOSA, "tip": 1, "preauth_id": preauth_id}
+    )
+    unchanged = counts(agent)
+    first = cashier.post(path, json={"method": "card", "amount": SAMOSA, "preauth_id": preauth_id})
+    again = cashier.post(path, json={"method": "card", "amount": 100, "preauth_id": preauth_id})
+
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "preauth_not_found")
+    assert (elsewhere.status_code, elsewhere.json()["code"]) == (422, "preauth_not_found")
+    assert (by_cash.status_code, by_cash.json()["code"]) == (422, "invalid_value")
+    assert (above.status_code, above.json()["code"]) == (422, "invalid_amount")
+    assert unchanged == before
+    assert first.status_code == 201, first.text
+    assert (again.status_code, again.json()["code"]) == (409, "preauth_captured")
