@@ -81,13 +81,18 @@ def settlement_today(world: World) -> dict:
     return dict(answer.json())
 
 
-def shared_ticket(world: World) -> str:
-    """Cashiers on both tills, and a latte on a ticket opened on the first, which both
-    tills then hold."""
+def staffed(world: World) -> None:
+    """A cashier signed in on each till, with its drawer open."""
     world.sync_all()
     for till in world.tills:
         till.sign_in()
         till.open_drawer()  # cash goes into an open drawer session
+
+
+def shared_ticket(world: World) -> str:
+    """Cashiers on both tills, and a latte on a ticket opened on the first, which both
+    tills then hold."""
+    staffed(world)
     ticket = world.tills[0].sale("latte-r", pay=False, kind="table", table="T2")
     world.sync_all()
     return str(ticket["id"])
@@ -289,10 +294,7 @@ def test_a_bar_tab_closed_on_two_tills_at_once_keeps_both_payments_until_a_refun
 ) -> None:
     with sync_world(database_url, tmp_path) as world:
         a, b = world.tills
-        world.sync_all()
-        for till in world.tills:
-            till.sign_in()
-            till.open_drawer()
+        staffed(world)
         opened = a.client.post(
             "/tickets",
             json={

@@ -3,6 +3,7 @@ list of open tabs (ADR 0030)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Literal
 
 import msgspec
@@ -77,13 +78,4 @@ def tab_document(view: TicketView) -> Tab | None:
 
 def tab_summary(tab: OpenTab) -> TabSummary:
     """The API shape of an open tab."""
-    return TabSummary(
-        id=tab.id,
-        name=tab.name,
-        receipt_no=tab.receipt_no,
-        total=tab.total,
-        balance_due=tab.balance_due,
-        limit=tab.limit,
-        limit_reached=tab.limit_reached,
-        preauthorised=tab.preauthorised,
-    )
+    return TabSummary(**asdict(tab))
