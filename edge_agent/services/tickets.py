@@ -335,11 +335,12 @@ def change_line(
     A line already sent to the kitchen can go down in quantity only as a partial void
     (reason, and the void permission or a manager override); more of it is a new line,
     so the kitchen sees what to make. A change to a sent line prints a CHANGE ticket
-    at its station.
+    at its station. More of a line on a tab is held to the tab's limit as a new line is.
 
     Raises:
         TicketNotFound, TicketClosed, LineNotFound, InvalidValue (nothing changes, or more
-        of a sent line), NegativeQuantity, ReasonRequired, PermissionDenied, WrongPin.
+        of a sent line), NegativeQuantity, ReasonRequired, PermissionDenied, WrongPin,
+        TabLimitExceeded.
     """
     view = load(ctx.conn, ticket_id)
     ensure_open(view.status)
@@ -369,6 +370,9 @@ def change_line(
         **audit(override),
     }
     view = record(ctx, view.state, priced(ctx, view, [event(ticket_id, "line_changed", data)]))
+    over = tab_limits.check(ctx.conn, ctx.who, view, manager_pin)  # raises: nothing is kept
+    if over:
+        view = record(ctx, view.state, over)
     printing.on_changed(ctx.conn, view, line, ctx.clock, new_id(ctx))  # CHANGE ticket, same tx
     return view
 

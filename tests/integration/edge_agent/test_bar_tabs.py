@@ -288,3 +288,19 @@ def test_a_capture_of_an_unknown_or_captured_preauthorisation_or_above_it_is_ref
     assert unchanged == before
     assert first.status_code == 201, first.text
     assert (again.status_code, again.json()["code"]) == (409, "preauth_captured")
+
+
+def test_more_of_a_line_on_a_tab_is_held_to_its_limit_too(agent, cashier) -> None:
+    tab = open_tab(cashier, "Wafula", tab_limit=2 * SAMOSA)
+    line_id = samosa(cashier, tab).json()["lines"][0]["id"]
+    path = f"/tickets/{tab['id']}/lines/{line_id}"
+    before = counts(agent)
+
+    refused = cashier.patch(path, json={"quantity": 3})
+    unchanged = counts(agent)
+    overridden = cashier.patch(path, json={"quantity": 3, "manager_pin": MANAGER_PIN})
+
+    assert (refused.status_code, refused.json()["code"]) == (409, "tab_limit_exceeded")
+    assert unchanged == before
+    assert overridden.status_code == 200, overridden.text
+    assert overridden.json()["totals"]["total"] == 3 * SAMOSA
