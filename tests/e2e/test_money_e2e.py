@@ -294,6 +294,9 @@ def test_a_bar_tab_closed_on_two_tills_at_once_keeps_both_payments_until_a_refun
 ) -> None:
     with sync_world(database_url, tmp_path) as world:
         a, b = world.tills
+        settings = world.admin.put(
+            "/api/v1/outlets/DEMO1/settings", json={"tab_limit": 10 * SAMOSA}
+        )
         staffed(world)
         opened = a.client.post(
             "/tickets",
@@ -336,6 +339,8 @@ def test_a_bar_tab_closed_on_two_tills_at_once_keeps_both_payments_until_a_refun
         tabs_seen = [till.client.get(f"/tickets/{tab_id}").json() for till in world.tills]
         converged = world.converged()
 
+    assert settings.status_code == 200, settings.text
+    assert opened["tab"]["limit"] == 10 * SAMOSA  # the outlet's, pulled from the hub
     assert captured.status_code == 201, captured.text
     assert closed_b.status_code == 200, closed_b.text
     assert flagged == [[("overpaid", 2 * SAMOSA)]] * 3
