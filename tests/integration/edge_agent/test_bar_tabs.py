@@ -12,14 +12,16 @@ import httpx
 import pytest
 
 from edge_agent.bootstrap import init_device
-from edge_agent.services import staff, tickets
+from edge_agent.services import staff, tabs, ticket_moves, tickets
 from edge_agent.services.tickets import Context
 from edge_agent.settings import AgentSettings
 from edge_agent.store import oplog, reference
 from edge_agent.store.device import identity
 from edge_agent.store.gateway import Store
 from sync_protocol import Event
+from tests.fakes import FakeHub
 from tests.processes import AgentProcess
+from tests.sync_till import make_till
 
 SAMOSA = 12000  # a beef samosa, VAT inclusive, in no price book
 MANAGER_PIN = "9999"
@@ -304,3 +306,28 @@ def test_more_of_a_line_on_a_tab_is_held_to_its_limit_too(agent, cashier) -> Non
     assert unchanged == before
     assert overridden.status_code == 200, overridden.text
     assert overridden.json()["totals"]["total"] == 3 * SAMOSA
+
+
+def test_a_tab_moved_to_a_table_on_one_till_leaves_the_other_tills_tabs(tmp_path) -> None:
+    hub = FakeHub()
+    bar = make_till(tmp_path / "bar", hub)
+    floor = make_till(tmp_path / "floor", hub)
+    cashier = staff.sign_in(bar.store, "1111", bar.clock)
+    with bar.store.write() as conn:
+        tab = tickets.open_ticket(Context(conn, cashier, bar.clock), "tab", name="Moraa")
+    bar.sync()
+    floor.sync()
+    with floor.store.read() as conn:
+        before = [t.id for t in tabs.open_tabs(conn)]
+
+    with bar.store.write() as conn:
+        ticket_moves.transfer(Context(conn, cashier, bar.clock), tab.id, table="T7")
+    bar.sync()
+    floor.sync()
+
+    with floor.store.read() as conn:
+        after = [t.id for t in tabs.open_tabs(conn)]
+        (kind,) = conn.execute("SELECT kind FROM tickets WHERE id = ?", (tab.id,)).fetchone()
+    assert before == [tab.id]
+    assert after == []
+    assert kind == "table"
