@@ -116,6 +116,7 @@ GLOSSARY: dict[str, str] = {
     "expiry_hours": "Hours an offline card tender may wait for confirmation.",
     "session_idle_minutes": "Minutes without a request after which an operator session ends.",
     "session_max_hours": "Hours after sign-in at which an operator session ends.",
+    "tab_limit": "The limit a bar tab takes unless it names its own, in minor units (cents).",
     # money and reference data (money is minor units)
     "amount": "Money in minor units of the currency (cents).",
     "price": "Price in minor units of the currency (cents).",

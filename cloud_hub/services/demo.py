@@ -56,6 +56,7 @@ ALL_PERMISSIONS = [
     "pair_devices",
     "cancel_print_job",
     "kitchen",
+    "tab_over_limit",
 ]
 
 

@@ -40,6 +40,7 @@ Permission = Literal[
     "pair_devices",
     "cancel_print_job",
     "kitchen",
+    "tab_over_limit",
 ]
 PIN_HASH = r"^scrypt\$[0-9]+\$[0-9]+\$[0-9]+\$[0-9a-f]+\$[0-9a-f]+$"
 
@@ -194,6 +195,8 @@ class OutletSettings(_Doc, frozen=True):
     ``pay_out_limit``: above it a pay-out takes a manager (none: no limit).
     ``z_open_tickets``: a Z report with tickets still open warns and lists them
     (``warn``, the default), or is refused until they are settled (``refuse``).
+    ``tab_limit``: the limit a bar tab opened at the outlet takes unless it names its own
+    (none: no limit).
     ``session_idle_minutes``, ``session_max_hours``: an operator session on a till ends
     after this long without a request, and this long after sign-in at most
     (defaults 30 minutes and 12 hours).
@@ -204,6 +207,7 @@ class OutletSettings(_Doc, frozen=True):
     z_open_tickets: ZOpenTicketsRule | None = None
     session_idle_minutes: SessionIdleMinutes | None = None
     session_max_hours: SessionMaxHours | None = None
+    tab_limit: Money | None = None
 
 
 class Outlet(_Doc, frozen=True):
@@ -217,6 +221,7 @@ class Outlet(_Doc, frozen=True):
     z_open_tickets: ZOpenTicketsRule | None = None
     session_idle_minutes: SessionIdleMinutes | None = None
     session_max_hours: SessionMaxHours | None = None
+    tab_limit: Money | None = None
 
 
 PinLength = Annotated[int, msgspec.Meta(ge=4, le=12)]

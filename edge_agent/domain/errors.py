@@ -22,6 +22,7 @@ snake_case ``code`` that the HTTP layer puts on the wire unchanged::
     ├── RefundExceedsPayment                refund_exceeds_payment
     ├── PaymentAlreadySettled               payment_already_settled
     ├── NothingToReinstate                  nothing_to_reinstate
+    ├── TabLimitExceeded                    tab_limit_exceeded
     ├── WrongPin                            wrong_pin
     ├── StaffLockedOut                      staff_locked_out
     ├── PermissionDenied                    insufficient_permission
@@ -195,6 +196,19 @@ class RefundExceedsPayment(DomainError):
         self.method = method
         self.requested = requested
         self.available = available
+
+
+class TabLimitExceeded(DomainError):
+    """A tab would go above its limit and nobody with the right overrode it."""
+
+    code = "tab_limit_exceeded"
+
+    def __init__(self, limit: int, total: int) -> None:
+        super().__init__(
+            f"this would take the tab to {total}, above its limit of {limit};"
+            " a manager's PIN can override"
+        )
+        self.detail = {"limit": limit, "total": total}
 
 
 class WrongPin(DomainError):

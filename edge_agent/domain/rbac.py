@@ -53,6 +53,7 @@ class Permission(StrEnum):
     PAIR_DEVICES = "pair_devices"
     CANCEL_PRINT_JOB = "cancel_print_job"
     KITCHEN = "kitchen"
+    TAB_OVER_LIMIT = "tab_over_limit"
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from edge_agent.http.schema_site import asset_routes
 from edge_agent.http.schemas import examples
 from edge_agent.http.settlements import SETTLEMENT_HANDLERS
 from edge_agent.http.sync import SYNC_HANDLERS
+from edge_agent.http.tabs import TAB_HANDLERS, open_any
 from edge_agent.http.ticket_changes import TICKET_CHANGE_HANDLERS
 from edge_agent.services import staff, tickets
 from edge_agent.services.catalog import catalog_document
@@ -142,13 +143,11 @@ def get_ticket(ticket_id: FromPath[str], state: State) -> schemas.Ticket:
 async def open_ticket(
     request: Request[Any, Any, Any], data: Annotated[schemas.OpenTicket, examples.OPEN_TICKET]
 ) -> Response[schemas.Ticket]:
-    """Open a ticket."""
-    return await ticket_command(
-        request,
-        lambda ctx: tickets.open_ticket(
-            ctx, data.kind, table=data.table, name=data.name, covers=data.covers
-        ),
-    )
+    """Open a ticket. A tab (ADR 0030) needs a `name`, and may take a `tab_limit` and a
+    card `preauth`; 422 `invalid_value` for a tab without a name or a limit or
+    pre-authorisation on another kind, `invalid_amount` for a limit or amount below 1,
+    `reference_required` for a pre-authorisation without its reference."""
+    return await ticket_command(request, lambda ctx: open_any(ctx, data))
 
 
 @post("/api/v1/tickets/{ticket_id:str}/lines", summary="Add a line", status_code=201)
@@ -228,7 +227,13 @@ async def pay(
     return await ticket_command(
         request,
         lambda ctx: tickets.pay(
-            ctx, ticket_id, data.method, data.amount, tip=data.tip, reference=data.reference
+            ctx,
+            ticket_id,
+            data.method,
+            data.amount,
+            tip=data.tip,
+            reference=data.reference,
+            preauth_id=data.preauth_id,
         ),
     )
 
@@ -312,6 +317,7 @@ def create_app(
             *DRAWER_HANDLERS,
             *PRINTER_HANDLERS,
             *KITCHEN_HANDLERS,
+            *TAB_HANDLERS,
             *SYNC_HANDLERS,
             *PAIRING_HANDLERS,
             *asset_routes(),

@@ -18,6 +18,7 @@ from edge_agent.domain.errors import (
     PermissionDenied,
     RoleCannotSell,
     StaffLockedOut,
+    TabLimitExceeded,
     TicketClosed,
     WrongPin,
 )
@@ -40,6 +41,7 @@ from edge_agent.services.errors import (
     PairingRequired,
     PairingThrottled,
     PaymentNotFound,
+    PreauthCaptured,
     PrinterNotFound,
     PrintJobNotCancellable,
     PrintJobNotFound,
@@ -83,6 +85,7 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (NothingDue, 409),
     (PaymentAlreadySettled, 409),
     (NothingToReinstate, 409),
+    (TabLimitExceeded, 409),
     (TicketHasPayments, 409),
     (DrawerNotOpen, 409),
     (DrawerAlreadyOpen, 409),
@@ -96,6 +99,7 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (PrintJobNotOpen, 409),
     (PrintJobNotCancellable, 409),
     (NothingToBump, 409),
+    (PreauthCaptured, 409),
     (NotInitialised, 503),
 )
 

@@ -38,6 +38,7 @@ from edge_agent.http.schemas import (
     pairing,
     requests,
     sync,
+    tabs,
     tickets,
 )
 from edge_agent.http.schemas.errors import codes_by_status
@@ -223,7 +224,7 @@ def _error_response(status: int) -> dict[str, Any]:
     }
 
 
-_STRUCT_MODULES = (catalog, devices, drawer, kitchen, pairing, requests, sync, tickets)
+_STRUCT_MODULES = (catalog, devices, drawer, kitchen, pairing, requests, sync, tabs, tickets)
 
 
 def _describe_components(components: dict[str, Any]) -> None:

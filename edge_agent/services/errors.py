@@ -7,6 +7,9 @@ DomainError
 │                         has not pulled its staff from the hub)
 ├── TicketNotFound        ticket_not_found: (also LookupError) no such ticket
 ├── PaymentNotFound       payment_not_found: (also LookupError) no such tender on the ticket
+├── PreauthNotFound       preauth_not_found: (also LookupError) no such card
+│                         pre-authorisation on the tab
+├── PreauthCaptured       preauth_captured: a tender captured the pre-authorisation
 ├── StaffNotFound         staff_not_found: (also LookupError) no such staff member
 ├── IdempotencyKeyReused  idempotency_key_reused: the key came with another request
 ├── NotInitialised        not_initialised: the device database has no identity yet
@@ -79,6 +82,19 @@ class PaymentNotFound(NotFound):
 
     code = "payment_not_found"
     entity = "payment"
+
+
+class PreauthNotFound(NotFound):
+    """No card pre-authorisation with this id on the tab."""
+
+    code = "preauth_not_found"
+    entity = "preauth"
+
+
+class PreauthCaptured(DomainError):
+    """A tender captured this card pre-authorisation already."""
+
+    code = "preauth_captured"
 
 
 class StaffNotFound(NotFound):

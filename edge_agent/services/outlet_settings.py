@@ -4,6 +4,8 @@
   manager's PIN for a cashier; absent, ``pay_out`` covers any amount.
 - ``z_open_tickets``: ``"warn"`` (the default) issues a Z that lists the tickets still
   open; ``"refuse"`` refuses the Z until they are settled.
+- ``tab_limit`` (minor units): the limit a bar tab takes when it names none (ADR 0030);
+  absent, tabs have no limit.
 - ``session_idle_minutes`` (30) and ``session_max_hours`` (12): an operator session ends
   after that long without a request, and that long after sign-in at most.
 """
@@ -26,6 +28,12 @@ def _outlet(conn: sqlite3.Connection) -> dict[str, Any]:
 def pay_out_limit(conn: sqlite3.Connection) -> int | None:
     """The largest pay-out ``pay_out`` allows on its own, or None for no limit."""
     limit = _outlet(conn).get("pay_out_limit")
+    return None if limit is None else int(limit)
+
+
+def tab_limit(conn: sqlite3.Connection) -> int | None:
+    """The limit a new tab takes when it names none, or None for no limit."""
+    limit = _outlet(conn).get("tab_limit")
     return None if limit is None else int(limit)
 
 

@@ -126,7 +126,7 @@ def _ticket(conn: sqlite3.Connection, state: EntityState, now_ms: int) -> None:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET status = excluded.status, total = excluded.total,"
             " paid = excluded.paid, balance = excluded.balance, updated_ms = excluded.updated_ms,"
-            " merged_into = excluded.merged_into,"
+            " merged_into = excluded.merged_into, kind = excluded.kind,"
             " held = CASE WHEN ? THEN excluded.held ELSE held END,"
             " table_no = CASE WHEN ? THEN excluded.table_no ELSE table_no END",
             (

@@ -167,6 +167,8 @@ def transfer(
 ) -> TicketView:
     """Move a ticket to another table or server, or move some of its lines to another ticket.
 
+    A tab moved to a table becomes a table ticket, keeping its name, lines and payments.
+
     Raises:
         TicketNotFound, TicketClosed, TicketHasPayments, LineNotFound, StaffNotFound,
         InvalidValue (nothing to transfer).
@@ -181,6 +183,8 @@ def transfer(
     changes: dict[str, object] = {}
     if table is not None:
         changes["table"] = table
+        if view.header.get("kind") == "tab":
+            changes["kind"] = "table"  # a tab moved to a table is that table's ticket (ADR 0030)
     if server_id is not None:
         if reference.get(ctx.conn, "staff", server_id) is None:
             raise StaffNotFound(server_id)

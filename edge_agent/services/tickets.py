@@ -17,10 +17,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from edge_agent.domain.discounts import Discount, effective_bp
-from edge_agent.domain.errors import InvalidValue, LineNotFound, ReasonRequired
+from edge_agent.domain.errors import InvalidAmount, InvalidValue, LineNotFound, ReasonRequired
 from edge_agent.domain.numbering import daily_order_number, receipt_number
 from edge_agent.domain.pricing import choose_modifiers, unit_price
 from edge_agent.domain.rbac import Override, Permission
+from edge_agent.domain.tabs import tab_name
 from edge_agent.domain.tendering import tender
 from edge_agent.domain.ticket import (
     Refund,
@@ -29,7 +30,15 @@ from edge_agent.domain.ticket import (
     ensure_open,
     ensure_refundable,
 )
-from edge_agent.services import printing, references, refund_lines, staff
+from edge_agent.services import (
+    outlet_settings,
+    printing,
+    references,
+    refund_lines,
+    staff,
+    tab_limits,
+    tab_preauths,
+)
 from edge_agent.services.catalog import load_catalog, load_promotions, offline_card_policy
 from edge_agent.services.drawer_sessions import cash_session
 from edge_agent.services.errors import TicketHasPayments, TicketNotFound
@@ -78,7 +87,7 @@ def record(ctx: Context, state: EntityState, drafts: list[oplog.Draft]) -> Ticke
     totals = view.totals()
     ctx.conn.execute(
         "UPDATE tickets SET status = ?, total = ?, paid = ?, balance = ?, held = ?, table_no = ?,"
-        " updated_ms = ?, merged_into = ? WHERE id = ?",
+        " updated_ms = ?, merged_into = ?, kind = coalesce(?, kind) WHERE id = ?",
         (
             view.status,
             totals.total,
@@ -88,6 +97,7 @@ def record(ctx: Context, state: EntityState, drafts: list[oplog.Draft]) -> Ticke
             view.header.get("table"),
             ctx.clock(),
             view.merged_into,
+            view.header.get("kind"),
             view.id,
         ),
     )
@@ -157,16 +167,30 @@ def open_ticket(
     table: str | None = None,
     name: str | None = None,
     covers: int | None = None,
+    tab_limit: int | None = None,
 ) -> TicketView:
     """Open a ticket with the device's next receipt number and today's order number.
 
+    A tab needs a name; it takes ``tab_limit``, else the outlet's ``tab_limit`` setting.
+
     Raises:
-        InvalidValue: an unknown ticket kind, or covers below one.
+        InvalidValue: an unknown ticket kind, covers below one, a tab without a name, or
+            a limit on a ticket that is no tab.
+        InvalidAmount: a tab limit below one.
     """
     if kind not in TICKET_KINDS:
         raise InvalidValue(f"unknown ticket kind {kind!r}; use one of {sorted(TICKET_KINDS)}")
     if covers is not None and covers < 1:
         raise InvalidValue("covers must be at least 1")
+    tab: dict[str, Any] = {}
+    if kind == "tab":
+        name = tab_name(name)
+        limit = outlet_settings.tab_limit(ctx.conn) if tab_limit is None else tab_limit
+        if limit is not None and limit < 1:
+            raise InvalidAmount("a tab limit is at least 1")
+        tab["tab_limit"] = limit
+    elif tab_limit is not None:
+        raise InvalidValue("only a tab has a limit")
     me = identity(ctx.conn)
     now_ms = ctx.clock()
     today = _local_now(ctx, me.timezone).date().isoformat()
@@ -190,6 +214,7 @@ def open_ticket(
         "table": table,
         "name": name,
         "covers": covers,
+        **tab,
     }
     ctx.conn.execute(
         "INSERT INTO tickets (id, receipt_no, order_no, kind, status, currency, opened_ms,"
@@ -219,12 +244,17 @@ def add_line(
 ) -> TicketView:
     """Add a line priced by the active price book, with its modifiers and taxes.
 
+    On a tab, a line that takes the total above the tab's limit needs the
+    ``tab_over_limit`` permission or a manager override (audited as
+    ``tab_limit_overridden``).
+
     ``price`` overrides the unit price: it needs a reason and the price-override
     permission or a manager override, and the line records the catalog price beside it.
 
     Raises:
         TicketNotFound, TicketClosed, VariantNotFound, ModifierSelectionInvalid,
-        NegativeQuantity, InvalidAmount, ReasonRequired, PermissionDenied, WrongPin.
+        NegativeQuantity, InvalidAmount, ReasonRequired, PermissionDenied, WrongPin,
+        TabLimitExceeded.
     """
     view = load(ctx.conn, ticket_id)
     ensure_open(view.status)
@@ -263,7 +293,9 @@ def add_line(
         category_id=product.category_id,
     )
     drafts = [event(ticket_id, "line_added", line_data(line) | extra)]
-    return record(ctx, view.state, priced(ctx, view, drafts))
+    view = record(ctx, view.state, priced(ctx, view, drafts))
+    over = tab_limits.check(ctx.conn, ctx.who, view, manager_pin)  # raises: nothing is kept
+    return record(ctx, view.state, over) if over else view
 
 
 def void_line(
@@ -303,11 +335,12 @@ def change_line(
     A line already sent to the kitchen can go down in quantity only as a partial void
     (reason, and the void permission or a manager override); more of it is a new line,
     so the kitchen sees what to make. A change to a sent line prints a CHANGE ticket
-    at its station.
+    at its station. More of a line on a tab is held to the tab's limit as a new line is.
 
     Raises:
         TicketNotFound, TicketClosed, LineNotFound, InvalidValue (nothing changes, or more
-        of a sent line), NegativeQuantity, ReasonRequired, PermissionDenied, WrongPin.
+        of a sent line), NegativeQuantity, ReasonRequired, PermissionDenied, WrongPin,
+        TabLimitExceeded.
     """
     view = load(ctx.conn, ticket_id)
     ensure_open(view.status)
@@ -337,6 +370,9 @@ def change_line(
         **audit(override),
     }
     view = record(ctx, view.state, priced(ctx, view, [event(ticket_id, "line_changed", data)]))
+    over = tab_limits.check(ctx.conn, ctx.who, view, manager_pin)  # raises: nothing is kept
+    if over:
+        view = record(ctx, view.state, over)
     printing.on_changed(ctx.conn, view, line, ctx.clock, new_id(ctx))  # CHANGE ticket, same tx
     return view
 
@@ -436,8 +472,13 @@ def pay(
     *,
     tip: int = 0,
     reference: str | None = None,
+    preauth_id: str | None = None,
 ) -> TicketView:
     """Take a tender; the ticket is paid once nothing is owed.
+
+    A card tender naming a tab's pre-authorisation (``preauth_id``) captures it: taken
+    pending under the pre-authorisation's reference for treasury to confirm, and outside
+    the offline card limits, since the card issuer holds the money already (ADR 0030).
 
     A paid or closed ticket (or a reinstated one) that owes money again, because a
     round was added on another till or a tender was declined, takes the balance as a
@@ -447,7 +488,9 @@ def pay(
 
     Raises:
         TicketNotFound, TicketClosed, NothingDue, InvalidAmount, OverTender,
-        ReferenceRequired, OfflineCardLimit, DrawerNotOpen (cash, no open drawer).
+        ReferenceRequired, OfflineCardLimit, DrawerNotOpen (cash, no open drawer),
+        PreauthNotFound, PreauthCaptured, InvalidValue (a capture by another tender than
+        card), InvalidAmount (a capture above the pre-authorisation).
     """
     view = load(ctx.conn, ticket_id)
     totals = view.totals()
@@ -465,10 +508,13 @@ def pay(
         view.currency,
         tip=tip,
         reference=reference,
-        online=ctx.online,
+        online=ctx.online or preauth_id is not None,
         offline_card_total_so_far=offline_so_far,
         policy=offline_card_policy(ctx.conn, me.outlet),
     )
+    if preauth_id is not None:
+        preauth = tab_preauths.to_capture(view, preauth_id, result.method, result.tendered)
+        result = replace(result, status="pending", reference=preauth.reference)
     data: dict[str, Any] = {
         "payment_id": new_id(ctx),
         "method": result.method,
@@ -481,12 +527,13 @@ def pay(
         "expires_in_hours": result.expires_in_hours,
         "by": ctx.who.staff_id,
         **({"late": True} if late else {}),
+        **({"preauth_id": preauth_id} if preauth_id is not None else {}),
         **cash_session(ctx.conn, result.method),
     }
     earlier = references.earlier_uses(ctx.conn, result.method, result.reference)
     if earlier:
         data["duplicate_reference_of"] = earlier
-    if result.method == "card" and result.status == "pending":
+    if result.method == "card" and result.status == "pending" and preauth_id is None:
         ctx.conn.execute(
             "INSERT INTO offline_card_payments (payment_id, ticket_id, amount) VALUES (?, ?, ?)",
             (data["payment_id"], ticket_id, result.tendered),

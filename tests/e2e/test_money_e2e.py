@@ -1,6 +1,8 @@
 """Money end to end: tenders confirmed through the hub, and the three money conflicts two
 tills selling offline can make, each visible on the hub and both tills and each settled
-at a till until every replica agrees again. Real hub and agent processes over HTTP.
+at a till until every replica agrees again; a bar tab closed on two tills at once, one
+of them capturing its card pre-authorisation (ADR 0030). Real hub and agent processes
+over HTTP.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ pytestmark = pytest.mark.slow
 
 MANAGER_PIN = "9999"
 LATTE = 35000  # a regular latte with whole milk, VAT inclusive
+SAMOSA = 12000  # a beef samosa, VAT inclusive, in no price book
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -78,13 +81,18 @@ def settlement_today(world: World) -> dict:
     return dict(answer.json())
 
 
-def shared_ticket(world: World) -> str:
-    """Cashiers on both tills, and a latte on a ticket opened on the first, which both
-    tills then hold."""
+def staffed(world: World) -> None:
+    """A cashier signed in on each till, with its drawer open."""
     world.sync_all()
     for till in world.tills:
         till.sign_in()
         till.open_drawer()  # cash goes into an open drawer session
+
+
+def shared_ticket(world: World) -> str:
+    """Cashiers on both tills, and a latte on a ticket opened on the first, which both
+    tills then hold."""
+    staffed(world)
     ticket = world.tills[0].sale("latte-r", pay=False, kind="table", table="T2")
     world.sync_all()
     return str(ticket["id"])
@@ -279,3 +287,78 @@ def test_a_ticket_voided_on_one_till_while_another_takes_payment_is_refunded_or_
     assert day["totals"]["held_on_voided"] == 0
     sales = 0 if resolution == "refund" else LATTE
     assert (day["totals"]["net"], day["totals"]["sales"]) == (sales, sales)
+
+
+def test_a_bar_tab_closed_on_two_tills_at_once_keeps_both_payments_until_a_refund(
+    database_url, tmp_path
+) -> None:
+    with sync_world(database_url, tmp_path) as world:
+        a, b = world.tills
+        settings = world.admin.put(
+            "/api/v1/outlets/DEMO1/settings", json={"tab_limit": 10 * SAMOSA}
+        )
+        staffed(world)
+        opened = a.client.post(
+            "/tickets",
+            json={
+                "kind": "tab",
+                "name": "Wanjiru",
+                "preauth": {"amount": 5 * SAMOSA, "reference": "PRE-1"},
+            },
+        ).json()
+        tab_id = opened["id"]
+        preauth_id = opened["tab"]["preauths"][0]["id"]
+        for _ in range(2):
+            a.client.post(f"/tickets/{tab_id}/lines", json={"variant_id": "samosa"})
+        world.sync_all()
+
+        world.faults.offline = True
+        pay_cash_and_close(a, tab_id)
+        captured = b.client.post(
+            f"/tickets/{tab_id}/payments",
+            json={"method": "card", "amount": 2 * SAMOSA, "preauth_id": preauth_id},
+        )
+        closed_b = b.client.post(f"/tickets/{tab_id}/close")
+        world.faults.offline = False
+        world.sync_all()
+        flagged = money_conflicts_everywhere(world, tab_id)
+        hub_tab = world.admin.get(f"/api/v1/tickets/{tab_id}").json()
+        card_id = next(t["id"] for t in hub_tab["tenders"] if t["method"] == "card")
+        confirmed = world.admin.post(f"/api/v1/payments/{card_id}/confirm", json={})
+        refund = a.client.post(
+            f"/tickets/{tab_id}/refunds",
+            json={
+                "method": "cash",
+                "amount": 2 * SAMOSA,
+                "reason": "the tab was paid twice",
+                "manager_pin": MANAGER_PIN,
+            },
+        )
+        world.sync_all()
+        settled = money_conflicts_everywhere(world, tab_id)
+        tabs_seen = [till.client.get(f"/tickets/{tab_id}").json() for till in world.tills]
+        converged = world.converged()
+
+    assert settings.status_code == 200, settings.text
+    assert opened["tab"]["limit"] == 10 * SAMOSA  # the outlet's, pulled from the hub
+    assert captured.status_code == 201, captured.text
+    assert closed_b.status_code == 200, closed_b.text
+    assert flagged == [[("overpaid", 2 * SAMOSA)]] * 3
+    assert (hub_tab["total"], hub_tab["paid"], hub_tab["status"]) == (
+        2 * SAMOSA,
+        4 * SAMOSA,
+        "closed",
+    )
+    assert sorted((t["method"], t["amount"]) for t in hub_tab["tenders"]) == [
+        ("card", 2 * SAMOSA),
+        ("cash", 2 * SAMOSA),
+    ]
+    assert hub_tab["money_conflict"]["kind"] == "overpaid"
+    assert confirmed.status_code == 200, confirmed.text
+    assert refund.status_code == 201, refund.text
+    assert settled == [[], [], []]
+    for seen in tabs_seen:
+        assert sorted(p["method"] for p in seen["payments"]) == ["card", "cash"]
+        assert [p["status"] for p in seen["tab"]["preauths"]] == ["confirmed"]
+        assert [r["amount"] for r in seen["refunds"]] == [2 * SAMOSA]
+    assert converged

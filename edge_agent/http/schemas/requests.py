@@ -49,6 +49,19 @@ class PinLogin(msgspec.Struct, forbid_unknown_fields=True):
     pin: Annotated[Pin, msgspec.Meta(description="The staff PIN, 4-8 digits.", examples=["1111"])]
 
 
+class Preauth(msgspec.Struct, forbid_unknown_fields=True):
+    """A card pre-authorisation: a payment intent held against a tab, not money taken."""
+
+    amount: Annotated[
+        SignedAmount,
+        msgspec.Meta(description="The amount held on the card, in minor units (at least 1)."),
+    ]
+    reference: Annotated[
+        Reference | None,
+        msgspec.Meta(description="The card terminal's pre-authorisation reference (required)."),
+    ] = None
+
+
 class OpenTicket(msgspec.Struct, forbid_unknown_fields=True):
     """A new ticket; every field may be left out."""
 
@@ -65,6 +78,20 @@ class OpenTicket(msgspec.Struct, forbid_unknown_fields=True):
         msgspec.Meta(description="A customer's or tab's name."),
     ] = None
     covers: Annotated[Covers | None, msgspec.Meta(description="Guests at the table.")] = None
+    tab_limit: Annotated[
+        SignedAmount | None,
+        msgspec.Meta(
+            description=(
+                "A tab's limit in minor units (at least 1), instead of the outlet's "
+                "`tab_limit` setting; only for a tab."
+            ),
+            examples=[500000],
+        ),
+    ] = None
+    preauth: Annotated[
+        Preauth | None,
+        msgspec.Meta(description="A card pre-authorisation held against the tab; only for a tab."),
+    ] = None
 
 
 class AddLine(msgspec.Struct, forbid_unknown_fields=True):
@@ -215,6 +242,15 @@ class PaymentRequest(msgspec.Struct, forbid_unknown_fields=True):
     reference: Annotated[
         Reference | None,
         msgspec.Meta(description="Card slip authorization or mobile-money SMS reference."),
+    ] = None
+    preauth_id: Annotated[
+        Id | None,
+        msgspec.Meta(
+            description=(
+                "A card tender capturing the tab's pre-authorisation of this id: taken "
+                "pending under its reference, up to the amount held (tip included)."
+            )
+        ),
     ] = None
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from edge_agent.domain.ticket import TicketTotals
+from edge_agent.http.schemas.tabs import Tab, tab_document
 from edge_agent.http.schemas.units import Ident, Money, Text, deprecated
 from edge_agent.services import references, refund_lines
 from edge_agent.services.ticket_view import TicketView
@@ -254,6 +255,10 @@ class Ticket(msgspec.Struct, kw_only=True):
             )
         ),
     ] = msgspec.field(default_factory=dict)
+    tab: Annotated[
+        Tab | None,
+        msgspec.Meta(description="A bar tab's limit and card pre-authorisations; null: no tab."),
+    ] = None
 
 
 class TicketSummary(msgspec.Struct, kw_only=True):
@@ -301,6 +306,7 @@ def ticket_document(view: TicketView) -> Ticket:
     header = view.header
     totals = view.totals()
     figures = {line.line_id: line for line in totals.lines}
+    tab = tab_document(view)
     return Ticket(
         id=view.id,
         status=view.status,  # type: ignore[arg-type]
@@ -382,7 +388,15 @@ def ticket_document(view: TicketView) -> Ticket:
         ],
         reinstated=view.reinstated,
         flags=[Flag(**flag) for flag in flags],
-        warnings=[Warning(code=f["code"], message=f["message"]) for f in flags],
+        warnings=[Warning(code=f["code"], message=f["message"]) for f in flags]
+        + _tab_warnings(tab),
         merged=view.merged_into is not None,
         kitchen=view.kitchen,  # type: ignore[arg-type]
+        tab=tab,
     )
+
+
+def _tab_warnings(tab: Tab | None) -> list[Warning]:
+    if tab is None or not tab.limit_reached:
+        return []
+    return [Warning(code="tab_limit_reached", message=f"the tab reached its limit of {tab.limit}")]

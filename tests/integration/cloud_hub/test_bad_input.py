@@ -151,6 +151,7 @@ async def test_every_endpoint_survives_absurd_path_and_query_parameters(hub) -> 
         ("/api/v1/roles/r", {"name": "R", "permissions": "all", "discount_limit_bp": 20000}),
         ("/api/v1/staff/s", {"name": "S", "role": "r", "pin": "12345678901234567"}),
         ("/api/v1/outlets/NBO1/settings", {"offline_card": {"per_transaction_limit": -5}}),
+        ("/api/v1/outlets/NBO1/settings", {"tab_limit": -1}),
     ],
 )
 async def test_documents_with_wrong_values_are_refused_and_nothing_is_written(

@@ -165,6 +165,12 @@ CASES: dict[str, Case] = {
     "ticket kitchen_bumped": lambda o, b: o.event(
         "ticket", "tb", "kitchen_bumped", {"station": "kitchen", "status": "ready"}
     ),
+    "ticket tab_preauthorised": lambda o, b: o.event(
+        "ticket", "tb", "tab_preauthorised", {"preauth_id": "pre-b", "amount": 1, "reference": "R"}
+    ),
+    "ticket tab_limit_overridden": lambda o, b: o.event(
+        "ticket", "tb", "tab_limit_overridden", {"limit": 1, "total": 2}
+    ),
     # B's drawer session, Z report and device entities.
     "drawer_session drawer_opened": lambda o, b: o.event(
         "drawer_session", "sb", "drawer_opened", {"float": 1}
