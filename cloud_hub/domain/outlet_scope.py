@@ -85,6 +85,7 @@ EVENTS: Mapping[tuple[str, str], frozenset[str]] = {
     (TICKET, "ticket_reinstated"): frozenset(),
     (TICKET, "promotions_priced"): frozenset(),
     (TICKET, "kitchen_bumped"): frozenset(),
+    (TICKET, "kiosk_checked_out"): frozenset(),
     (DRAWER_SESSION, "drawer_opened"): frozenset(),
     (DRAWER_SESSION, "cash_movement"): frozenset(),
     (DRAWER_SESSION, "drawer_counted"): frozenset(),

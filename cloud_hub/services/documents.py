@@ -186,6 +186,7 @@ class OfflineCard(_Doc, frozen=True):
 ZOpenTicketsRule = Literal["warn", "refuse"]
 SessionIdleMinutes = Annotated[int, msgspec.Meta(ge=1, le=24 * 60)]
 SessionMaxHours = Annotated[int, msgspec.Meta(ge=1, le=24 * 7)]
+KioskQuantityMax = Annotated[int, msgspec.Meta(ge=1, le=1000)]
 
 
 class OutletSettings(_Doc, frozen=True):
@@ -197,6 +198,8 @@ class OutletSettings(_Doc, frozen=True):
     ``session_idle_minutes``, ``session_max_hours``: an operator session on a till ends
     after this long without a request, and this long after sign-in at most
     (defaults 30 minutes and 12 hours).
+    ``kiosk_line_quantity_max``, ``kiosk_order_quantity_max``: the most items on one
+    self-order kiosk line and on one kiosk order (defaults 10 and 30; ADR 0031).
     """
 
     offline_card: OfflineCard | None = None
@@ -204,6 +207,8 @@ class OutletSettings(_Doc, frozen=True):
     z_open_tickets: ZOpenTicketsRule | None = None
     session_idle_minutes: SessionIdleMinutes | None = None
     session_max_hours: SessionMaxHours | None = None
+    kiosk_line_quantity_max: KioskQuantityMax | None = None
+    kiosk_order_quantity_max: KioskQuantityMax | None = None
 
 
 class Outlet(_Doc, frozen=True):
@@ -217,6 +222,8 @@ class Outlet(_Doc, frozen=True):
     z_open_tickets: ZOpenTicketsRule | None = None
     session_idle_minutes: SessionIdleMinutes | None = None
     session_max_hours: SessionMaxHours | None = None
+    kiosk_line_quantity_max: KioskQuantityMax | None = None
+    kiosk_order_quantity_max: KioskQuantityMax | None = None
 
 
 PinLength = Annotated[int, msgspec.Meta(ge=4, le=12)]

@@ -254,6 +254,15 @@ class Ticket(msgspec.Struct, kw_only=True):
             )
         ),
     ] = msgspec.field(default_factory=dict)
+    pay_at: Annotated[
+        Literal["kiosk", "counter"] | None,
+        msgspec.Meta(
+            description=(
+                "Where a self-order kiosk order is paid: by card at the `kiosk`, or at the "
+                "`counter`; null until the kiosk checked it out (and for other tickets)."
+            )
+        ),
+    ] = None
 
 
 class TicketSummary(msgspec.Struct, kw_only=True):
@@ -385,4 +394,5 @@ def ticket_document(view: TicketView) -> Ticket:
         warnings=[Warning(code=f["code"], message=f["message"]) for f in flags],
         merged=view.merged_into is not None,
         kitchen=view.kitchen,  # type: ignore[arg-type]
+        pay_at=view.pay_at,  # type: ignore[arg-type]
     )

@@ -165,6 +165,9 @@ CASES: dict[str, Case] = {
     "ticket kitchen_bumped": lambda o, b: o.event(
         "ticket", "tb", "kitchen_bumped", {"station": "kitchen", "status": "ready"}
     ),
+    "ticket kiosk_checked_out": lambda o, b: o.event(
+        "ticket", "tb", "kiosk_checked_out", {"pay_at": "counter", "by": "kiosk:k1"}
+    ),
     # B's drawer session, Z report and device entities.
     "drawer_session drawer_opened": lambda o, b: o.event(
         "drawer_session", "sb", "drawer_opened", {"float": 1}
