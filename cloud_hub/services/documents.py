@@ -187,6 +187,8 @@ ZOpenTicketsRule = Literal["warn", "refuse"]
 SessionIdleMinutes = Annotated[int, msgspec.Meta(ge=1, le=24 * 60)]
 SessionMaxHours = Annotated[int, msgspec.Meta(ge=1, le=24 * 7)]
 KioskQuantityMax = Annotated[int, msgspec.Meta(ge=1, le=1000)]
+#: The devices' defaults of the kiosk caps (edge_agent.domain.kiosk).
+KIOSK_LINE_QUANTITY_MAX, KIOSK_ORDER_QUANTITY_MAX = 10, 30
 
 
 class OutletSettings(_Doc, frozen=True):
@@ -298,6 +300,11 @@ def validate_settings(code: str, settings: Any) -> dict[str, Any]:
         parsed = msgspec.convert(settings, OutletSettings, strict=True)
     except msgspec.ValidationError as exc:
         raise DocumentInvalid(f"outlet {code!r} settings: {exc}") from None
+    line_max = parsed.kiosk_line_quantity_max or KIOSK_LINE_QUANTITY_MAX
+    if line_max > (parsed.kiosk_order_quantity_max or KIOSK_ORDER_QUANTITY_MAX):
+        raise DocumentInvalid(
+            f"outlet {code!r} settings: a kiosk line may not take more than a kiosk order"
+        )
     plain: dict[str, Any] = msgspec.to_builtins(parsed)
     return {key: value for key, value in plain.items() if value is not None}
 

@@ -41,22 +41,19 @@ class PairingCode:
 
 
 @dataclass(frozen=True, slots=True)
-class Claimed:
-    """A device just paired: its client token is shown once, kept only as its hash."""
-
-    id: str
-    name: str
-    token: str
-    kiosk: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class Client:
     """The paired device a LAN request came from: a kiosk or a staff tablet."""
 
     id: str
     name: str
     kiosk: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed(Client):
+    """A device just paired: its client token is shown once, kept only as its hash."""
+
+    token: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +135,7 @@ def claim(store: Store, code: str, name: str, clock: Callable[[], int]) -> Claim
         if row is None:
             _record_failure(conn, failures, now_ms)
         else:
-            done = Claimed(str(uuid7(now_ms)), name, secrets.token_urlsafe(32), bool(row[1]))
+            done = Claimed(str(uuid7(now_ms)), name, bool(row[1]), secrets.token_urlsafe(32))
             conn.execute("UPDATE pairing_codes SET used_ms = ? WHERE id = ?", (now_ms, row[0]))
             conn.execute(
                 "INSERT INTO paired_clients (id, name, token_hash, code_id, paired_ms, kiosk)"
