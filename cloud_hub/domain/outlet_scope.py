@@ -87,6 +87,7 @@ EVENTS: Mapping[tuple[str, str], frozenset[str]] = {
     (TICKET, "kitchen_bumped"): frozenset(),
     (TICKET, "tab_preauthorised"): frozenset(),
     (TICKET, "tab_limit_overridden"): frozenset(),
+    (TICKET, "kiosk_checked_out"): frozenset(),
     (DRAWER_SESSION, "drawer_opened"): frozenset(),
     (DRAWER_SESSION, "cash_movement"): frozenset(),
     (DRAWER_SESSION, "drawer_counted"): frozenset(),

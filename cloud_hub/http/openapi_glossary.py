@@ -117,6 +117,8 @@ GLOSSARY: dict[str, str] = {
     "session_idle_minutes": "Minutes without a request after which an operator session ends.",
     "session_max_hours": "Hours after sign-in at which an operator session ends.",
     "tab_limit": "The limit a bar tab takes unless it names its own, in minor units (cents).",
+    "kiosk_line_quantity_max": "The most items on one self-order kiosk line (default 10).",
+    "kiosk_order_quantity_max": "The most items on one self-order kiosk order (default 30).",
     # money and reference data (money is minor units)
     "amount": "Money in minor units of the currency (cents).",
     "price": "Price in minor units of the currency (cents).",

@@ -187,6 +187,9 @@ class OfflineCard(_Doc, frozen=True):
 ZOpenTicketsRule = Literal["warn", "refuse"]
 SessionIdleMinutes = Annotated[int, msgspec.Meta(ge=1, le=24 * 60)]
 SessionMaxHours = Annotated[int, msgspec.Meta(ge=1, le=24 * 7)]
+KioskQuantityMax = Annotated[int, msgspec.Meta(ge=1, le=1000)]
+#: The devices' defaults of the kiosk caps (edge_agent.domain.kiosk).
+KIOSK_LINE_QUANTITY_MAX, KIOSK_ORDER_QUANTITY_MAX = 10, 30
 
 
 class OutletSettings(_Doc, frozen=True):
@@ -200,6 +203,8 @@ class OutletSettings(_Doc, frozen=True):
     ``session_idle_minutes``, ``session_max_hours``: an operator session on a till ends
     after this long without a request, and this long after sign-in at most
     (defaults 30 minutes and 12 hours).
+    ``kiosk_line_quantity_max``, ``kiosk_order_quantity_max``: the most items on one
+    self-order kiosk line and on one kiosk order (defaults 10 and 30; ADR 0031).
     """
 
     offline_card: OfflineCard | None = None
@@ -208,6 +213,8 @@ class OutletSettings(_Doc, frozen=True):
     session_idle_minutes: SessionIdleMinutes | None = None
     session_max_hours: SessionMaxHours | None = None
     tab_limit: Money | None = None
+    kiosk_line_quantity_max: KioskQuantityMax | None = None
+    kiosk_order_quantity_max: KioskQuantityMax | None = None
 
 
 class Outlet(_Doc, frozen=True):
@@ -222,6 +229,8 @@ class Outlet(_Doc, frozen=True):
     session_idle_minutes: SessionIdleMinutes | None = None
     session_max_hours: SessionMaxHours | None = None
     tab_limit: Money | None = None
+    kiosk_line_quantity_max: KioskQuantityMax | None = None
+    kiosk_order_quantity_max: KioskQuantityMax | None = None
 
 
 PinLength = Annotated[int, msgspec.Meta(ge=4, le=12)]
@@ -296,6 +305,11 @@ def validate_settings(code: str, settings: Any) -> dict[str, Any]:
         parsed = msgspec.convert(settings, OutletSettings, strict=True)
     except msgspec.ValidationError as exc:
         raise DocumentInvalid(f"outlet {code!r} settings: {exc}") from None
+    line_max = parsed.kiosk_line_quantity_max or KIOSK_LINE_QUANTITY_MAX
+    if line_max > (parsed.kiosk_order_quantity_max or KIOSK_ORDER_QUANTITY_MAX):
+        raise DocumentInvalid(
+            f"outlet {code!r} settings: a kiosk line may not take more than a kiosk order"
+        )
     plain: dict[str, Any] = msgspec.to_builtins(parsed)
     return {key: value for key, value in plain.items() if value is not None}
 

@@ -11,7 +11,8 @@ snake_case ``code`` that the HTTP layer puts on the wire unchanged::
     │   ├── InvalidDiscount                 invalid_discount
     │   ├── InvalidPin                      invalid_pin
     │   ├── InvalidSplit                    invalid_split
-    │   └── ModifierSelectionInvalid        modifier_selection_invalid
+    │   ├── ModifierSelectionInvalid        modifier_selection_invalid
+    │   └── KioskQuantityOverCap            kiosk_quantity_over_cap
     ├── ReasonRequired                      reason_required
     ├── TicketClosed                        ticket_closed
     ├── BalanceDue                          balance_due
@@ -28,6 +29,7 @@ snake_case ``code`` that the HTTP layer puts on the wire unchanged::
     ├── PermissionDenied                    insufficient_permission
     │   └── DiscountOverLimit               discount_over_limit
     ├── RoleCannotSell                      role_cannot_sell
+    ├── KioskNotAllowed                     kiosk_not_allowed
     └── NotFound (LookupError)              not_found
         ├── CategoryNotFound                category_not_found
         ├── ProductNotFound                 product_not_found
@@ -111,6 +113,12 @@ class ModifierSelectionInvalid(InvalidValue):
     def __init__(self, message: str, group_id: str | None = None) -> None:
         super().__init__(message)
         self.group_id = group_id
+
+
+class KioskQuantityOverCap(InvalidValue):
+    """A kiosk line, or a kiosk order, above the outlet's quantity cap."""
+
+    code = "kiosk_quantity_over_cap"
 
 
 class ReasonRequired(DomainError):
@@ -248,6 +256,13 @@ class RoleCannotSell(DomainError):
     what its permissions allow, but not open, change or take payment for a ticket."""
 
     code = "role_cannot_sell"
+
+
+class KioskNotAllowed(DomainError):
+    """A kiosk asked for something only staff do (a discount, a void, the drawer, a
+    report, another device's ticket): a kiosk browses, orders and pays, nothing else."""
+
+    code = "kiosk_not_allowed"
 
 
 class DiscountOverLimit(PermissionDenied):

@@ -17,7 +17,8 @@ operator session opened there serves that paired device only.
 
 The guard records who called (``request.state["principal"]``): idempotent answers are
 kept per principal, so another credential never reads a stored answer. The paired
-device, if any, is ``request.state["paired_client"]``.
+device, if any, is ``request.state["paired_client"]``; a kiosk's operator is
+``request.state["kiosk"]``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from anyio import to_thread
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
+from edge_agent.domain.errors import KioskNotAllowed
+from edge_agent.domain.kiosk import KIOSK_ROLE, actor
 from edge_agent.http.listeners import is_lan
 from edge_agent.services import pairing, staff
 from edge_agent.services.errors import NotSignedIn
@@ -41,6 +44,9 @@ SERVICE = "service"
 PUBLIC = "public"
 #: Route option: answered on the LAN listener without a paired client's token.
 LAN_OPEN = "lan_open"
+#: Route option: a self-order kiosk may call it.
+KIOSK = "kiosk"
+KIOSK_STATE = "kiosk"
 CLIENT_HEADER = "x-pos-client"
 
 
@@ -72,6 +78,7 @@ async def require_credential(
     Raises:
         PairingRequired: a LAN request without a paired client's token.
         NotSignedIn, SessionExpired: no valid credential.
+        KioskNotAllowed: a kiosk on a route not marked for kiosks.
     """
     state = connection.app.state
     store: Store = state.store
@@ -80,12 +87,19 @@ async def require_credential(
         presented = connection.headers.get(CLIENT_HEADER, "").strip() or None
         lan_now_ms: int = state.clock()
 
-        def check_client() -> str:
+        def check_client() -> pairing.Client:
             with store.write() as conn:
                 return pairing.check_client(conn, presented, lan_now_ms)
 
-        client = await to_thread.run_sync(check_client)
+        paired = await to_thread.run_sync(check_client)
+        client = paired.id
         connection.state["paired_client"] = client
+        if paired.kiosk:
+            if not handler.opt.get(KIOSK):
+                raise KioskNotAllowed("a self-order kiosk may browse, order and pay, nothing else")
+            connection.state[KIOSK_STATE] = kiosk_operator(paired)
+            connection.state["principal"] = actor(client)
+            return
     if handler.opt.get(PUBLIC) or connection.url.path.startswith("/schema"):
         return
     token = bearer(connection)
@@ -102,3 +116,8 @@ async def require_credential(
             return staff.check_session(conn, token, now_ms, paired_client=client).staff_id
 
     connection.state["principal"] = await to_thread.run_sync(check)
+
+
+def kiosk_operator(client: pairing.Client) -> staff.Operator:
+    """The operator a paired kiosk acts as: itself, under the kiosk role."""
+    return staff.Operator(actor(client.id), client.name, KIOSK_ROLE, "")

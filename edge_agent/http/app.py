@@ -17,11 +17,12 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from edge_agent.domain.discounts import Discount
 from edge_agent.http import schemas
-from edge_agent.http.access import LAN_OPEN, PUBLIC, SERVICE, require_credential
+from edge_agent.http.access import KIOSK, LAN_OPEN, PUBLIC, SERVICE, require_credential
 from edge_agent.http.bounds import check_body
 from edge_agent.http.commands import operator_token, ticket_command
 from edge_agent.http.drawer import DRAWER_HANDLERS
 from edge_agent.http.errors import HANDLERS
+from edge_agent.http.kiosk import KIOSK_HANDLERS
 from edge_agent.http.kitchen import KITCHEN_HANDLERS
 from edge_agent.http.local import local_only
 from edge_agent.http.openapi import MORE_ERRORS, finish_before_serving, openapi_config
@@ -96,7 +97,7 @@ def me(request: Request[Any, Any, Any], state: State) -> schemas.Me:
         return msgspec.convert(whoami(conn, operator_token(request), service), schemas.Me)
 
 
-@get("/api/v1/catalog", summary="Read the catalog", sync_to_thread=True)
+@get("/api/v1/catalog", summary="Read the catalog", sync_to_thread=True, opt={KIOSK: True})
 def catalog(state: State) -> schemas.Catalog:
     """The catalog the device holds: categories, products with variants and prices,
     modifier groups, price books, tax rates and kitchen stations."""
@@ -318,6 +319,7 @@ def create_app(
             *PRINTER_HANDLERS,
             *KITCHEN_HANDLERS,
             *TAB_HANDLERS,
+            *KIOSK_HANDLERS,
             *SYNC_HANDLERS,
             *PAIRING_HANDLERS,
             *asset_routes(),

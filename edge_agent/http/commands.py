@@ -10,6 +10,7 @@ from anyio import to_thread
 from litestar import Request, Response
 
 from edge_agent.domain.rbac import ensure_sells
+from edge_agent.http.access import KIOSK_STATE
 from edge_agent.http.schemas.tickets import ticket_document
 from edge_agent.services import staff
 from edge_agent.services.commands import request_fingerprint, run_once
@@ -30,7 +31,8 @@ async def run_command(
     action: Callable[[Context], Any],
     status: int | None = None,
 ) -> tuple[int, bytes]:
-    """Run an action for the signed-in operator, once per ``Idempotency-Key``.
+    """Run an action for the signed-in operator (or the paired kiosk), once per
+    ``Idempotency-Key``.
 
     The store work runs on a worker thread so the event loop keeps serving. The status
     is the route's own (``status_code`` of its decorator, as the OpenAPI documents it)
@@ -50,10 +52,12 @@ async def run_command(
     token, key = operator_token(request), request.headers.get("idempotency-key")
     runner = state.get("sync")
     window = runner.config.online_window_ms if runner is not None else None
+    kiosk: staff.Operator | None = request.state.get(KIOSK_STATE)
 
     def command(conn: Any) -> bytes:
         online = window is not None and online_now(conn, clock(), window)
-        ctx = Context(conn, staff.operator(conn, token), clock, online)
+        who = kiosk if kiosk is not None else staff.operator(conn, token)
+        ctx = Context(conn, who, clock, online)
         return msgspec.json.encode(action(ctx))
 
     def run() -> tuple[int, bytes]:

@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from edge_agent.domain.errors import (
     BalanceDue,
     DomainError,
+    KioskNotAllowed,
     NotFound,
     NothingDue,
     NothingToReinstate,
@@ -78,6 +79,7 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (WrongPin, 401),
     (PermissionDenied, 403),
     (RoleCannotSell, 403),
+    (KioskNotAllowed, 403),
     (StaffLockedOut, 423),
     (IdempotencyKeyReused, 409),
     (TicketClosed, 409),

@@ -34,6 +34,7 @@ from edge_agent.http.schemas import (
     catalog,
     devices,
     drawer,
+    kiosk,
     kitchen,
     pairing,
     requests,
@@ -224,7 +225,7 @@ def _error_response(status: int) -> dict[str, Any]:
     }
 
 
-_STRUCT_MODULES = (catalog, devices, drawer, kitchen, pairing, requests, sync, tabs, tickets)
+_STRUCT_MODULES = (catalog, devices, drawer, kiosk, kitchen, pairing, requests, sync, tabs, tickets)
 
 
 def _describe_components(components: dict[str, Any]) -> None:

@@ -1,8 +1,9 @@
 """Pairing endpoints, exported as ``PAIRING_HANDLERS`` for the app.
 
 - ``POST   /api/v1/pairings``: a manager (``pair_devices``) or the device's service makes
-  a one-time pairing code; the answer shows the LAN listener's address and the SHA-256
-  fingerprint of its certificate, for the tablet to pin;
+  a one-time pairing code (``?kiosk=true``: for a self-order kiosk); the answer shows
+  the LAN listener's address and the SHA-256 fingerprint of its certificate, for the
+  tablet to pin;
 - ``POST   /api/v1/pairing/claim``: the tablet trades the code and its name for a client
   token, shown once (no credential needed, on either listener);
 - ``GET    /api/v1/pairings``: the paired devices (revoked ones included);
@@ -12,12 +13,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, delete, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, Parameter
 
 from edge_agent.domain.errors import PermissionDenied
 from edge_agent.domain.rbac import Permission
@@ -61,11 +62,20 @@ def _manager(request: Request[Any, Any, Any]) -> str:
 
 
 @post("/api/v1/pairings", summary="Make a pairing code", status_code=201, sync_to_thread=True)
-def create_pairing_code(request: Request[Any, Any, Any], state: State) -> PairingCode:
+def create_pairing_code(
+    request: Request[Any, Any, Any],
+    state: State,
+    kiosk: Annotated[
+        bool,
+        Parameter(
+            description="Pair a self-order kiosk: no staff sign-in, only the kiosk's rights."
+        ),
+    ] = False,
+) -> PairingCode:
     """Make a one-time code for pairing a LAN device: a manager with `pair_devices`, or
     the device's service. The answer shows where the device claims it and the certificate
-    fingerprint it pins."""
-    made = pairing.create_code(_store(state), _manager(request), state.clock)
+    fingerprint it pins. A kiosk code pairs a self-order kiosk (ADR 0031)."""
+    made = pairing.create_code(_store(state), _manager(request), state.clock, kiosk=kiosk)
     lan: LanListener | None = state.get(LAN_STATE)
     return PairingCode(
         made.id,
@@ -73,6 +83,7 @@ def create_pairing_code(request: Request[Any, Any, Any], state: State) -> Pairin
         made.expires_ms,
         f"{lan.url}/api/v1/pairing/claim" if lan else None,
         lan.certificate_sha256 if lan else None,
+        made.kiosk,
     )
 
 
@@ -88,7 +99,7 @@ def claim_pairing(data: JSONBody[Claim], state: State) -> Paired:
     it in `X-Pos-Client` with every request. Five wrong codes cancel every open code and
     refuse claims for a while (429 `pairing_throttled`, with `Retry-After`)."""
     done = pairing.claim(_store(state), data.code, data.name, state.clock)
-    return Paired(done.id, done.name, done.token)
+    return Paired(done.id, done.name, done.token, kiosk=done.kiosk)
 
 
 @get("/api/v1/pairings", summary="List paired devices", sync_to_thread=True)

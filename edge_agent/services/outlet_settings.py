@@ -8,6 +8,8 @@
   absent, tabs have no limit.
 - ``session_idle_minutes`` (30) and ``session_max_hours`` (12): an operator session ends
   after that long without a request, and that long after sign-in at most.
+- ``kiosk_line_quantity_max`` (10) and ``kiosk_order_quantity_max`` (30): the most items
+  a self-order kiosk puts on one line and on one order.
 """
 
 from __future__ import annotations
@@ -15,6 +17,11 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Literal
 
+from edge_agent.domain.kiosk import (
+    DEFAULT_LINE_QUANTITY_MAX,
+    DEFAULT_ORDER_QUANTITY_MAX,
+    KioskLimits,
+)
 from edge_agent.store import reference
 from edge_agent.store.device import identity
 
@@ -52,3 +59,16 @@ def session_limits_ms(conn: sqlite3.Connection) -> tuple[int, int]:
     idle = int(outlet.get("session_idle_minutes") or DEFAULT_SESSION_IDLE_MINUTES)
     longest = int(outlet.get("session_max_hours") or DEFAULT_SESSION_MAX_HOURS)
     return idle * 60_000, longest * 3_600_000
+
+
+def kiosk_limits(conn: sqlite3.Connection) -> KioskLimits:
+    """The outlet's quantity caps on self-order kiosk lines and orders.
+
+    Raises:
+        InvalidValue: the outlet's caps contradict each other (a line above the order).
+    """
+    outlet = _outlet(conn)
+    return KioskLimits(
+        int(outlet.get("kiosk_line_quantity_max") or DEFAULT_LINE_QUANTITY_MAX),
+        int(outlet.get("kiosk_order_quantity_max") or DEFAULT_ORDER_QUANTITY_MAX),
+    )

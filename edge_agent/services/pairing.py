@@ -2,8 +2,9 @@
 
 Each step is audited in the op log (entity ``pairing``, synced like any manager action):
 ``pairing_code_created`` (by whom, until when), ``device_paired`` (name, code) and
-``pairing_revoked`` (by whom). The rules of codes and the throttle are in
-:mod:`edge_agent.domain.pairing`.
+``pairing_revoked`` (by whom). A code made for a self-order kiosk (``kiosk``) pairs a
+kiosk client: its token alone is its credential, under the kiosk role (ADR 0031). The
+rules of codes and the throttle are in :mod:`edge_agent.domain.pairing`.
 """
 
 from __future__ import annotations
@@ -36,14 +37,22 @@ class PairingCode:
     id: str
     code: str
     expires_ms: int
+    kiosk: bool = False
 
 
 @dataclass(frozen=True, slots=True)
-class Claimed:
-    """A device just paired: its client token is shown once, kept only as its hash."""
+class Client:
+    """The paired device a LAN request came from: a kiosk or a staff tablet."""
 
     id: str
     name: str
+    kiosk: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed(Client):
+    """A device just paired: its client token is shown once, kept only as its hash."""
+
     token: str
 
 
@@ -57,6 +66,7 @@ class PairedClient:
     last_seen_ms: int | None
     revoked_ms: int | None
     revoked_by: str | None
+    kiosk: bool
 
 
 def _pairing_event(
@@ -70,11 +80,14 @@ def _pairing_event(
     oplog.append(conn, [draft], clock)
 
 
-def create_code(store: Store, by: str, clock: Callable[[], int]) -> PairingCode:
+def create_code(
+    store: Store, by: str, clock: Callable[[], int], *, kiosk: bool = False
+) -> PairingCode:
     """Make a one-time pairing code, good for ``CODE_LIFE_MS``.
 
     Args:
         by: who asked (a staff id, or the device's service).
+        kiosk: the code pairs a self-order kiosk.
     """
     now_ms = clock()
     with store.write() as conn:
@@ -85,13 +98,13 @@ def create_code(store: Store, by: str, clock: Callable[[], int]) -> PairingCode:
         code = rules.code_from_number(secrets.randbelow(10**rules.CODE_DIGITS))
         while rules.digest(code) in taken:  # two open codes never share digits
             code = rules.code_from_number(secrets.randbelow(10**rules.CODE_DIGITS))
-        made = PairingCode(str(uuid7(now_ms)), code, now_ms + rules.CODE_LIFE_MS)
+        made = PairingCode(str(uuid7(now_ms)), code, now_ms + rules.CODE_LIFE_MS, kiosk)
         conn.execute(
-            "INSERT INTO pairing_codes (id, code_hash, created_by, created_ms, expires_ms)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (made.id, rules.digest(code), by, now_ms, made.expires_ms),
+            "INSERT INTO pairing_codes (id, code_hash, created_by, created_ms, expires_ms, kiosk)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (made.id, rules.digest(code), by, now_ms, made.expires_ms, kiosk),
         )
-        data: dict[str, object] = {"by": by, "expires_ms": made.expires_ms}
+        data: dict[str, object] = {"by": by, "expires_ms": made.expires_ms, "kiosk": kiosk}
         _pairing_event(conn, made.id, "pairing_code_created", data, clock)
     return made
 
@@ -116,20 +129,21 @@ def claim(store: Store, code: str, name: str, clock: Callable[[], int]) -> Claim
         row = None
         if digits is not None:
             row = conn.execute(
-                f"SELECT id FROM pairing_codes WHERE code_hash = ? AND {_OPEN}",
+                f"SELECT id, kiosk FROM pairing_codes WHERE code_hash = ? AND {_OPEN}",
                 (rules.digest(digits), now_ms),
             ).fetchone()
         if row is None:
             _record_failure(conn, failures, now_ms)
         else:
-            done = Claimed(str(uuid7(now_ms)), name, secrets.token_urlsafe(32))
+            done = Claimed(str(uuid7(now_ms)), name, bool(row[1]), secrets.token_urlsafe(32))
             conn.execute("UPDATE pairing_codes SET used_ms = ? WHERE id = ?", (now_ms, row[0]))
             conn.execute(
-                "INSERT INTO paired_clients (id, name, token_hash, code_id, paired_ms)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (done.id, name, rules.digest(done.token), row[0], now_ms),
+                "INSERT INTO paired_clients (id, name, token_hash, code_id, paired_ms, kiosk)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (done.id, name, rules.digest(done.token), row[0], now_ms, done.kiosk),
             )
-            _pairing_event(conn, done.id, "device_paired", {"name": name, "code_id": row[0]}, clock)
+            paired = {"name": name, "code_id": row[0], "kiosk": done.kiosk}
+            _pairing_event(conn, done.id, "device_paired", paired, clock)
             return done
     raise PairingCodeInvalid("this pairing code is wrong, used or expired; ask for a new one")
 
@@ -143,8 +157,8 @@ def _record_failure(conn: sqlite3.Connection, failures: list[int], now_ms: int) 
         conn.execute(f"UPDATE pairing_codes SET cancelled_ms = ? WHERE {_OPEN}", (now_ms, now_ms))
 
 
-def check_client(conn: sqlite3.Connection, token: str | None, now_ms: int) -> str:
-    """The id of the paired, unrevoked client with this token; call in a write transaction.
+def check_client(conn: sqlite3.Connection, token: str | None, now_ms: int) -> Client:
+    """The paired, unrevoked client with this token; call in a write transaction.
 
     Raises:
         PairingRequired: no token, or not the token of a paired device.
@@ -152,7 +166,7 @@ def check_client(conn: sqlite3.Connection, token: str | None, now_ms: int) -> st
     row = None
     if token:
         row = conn.execute(
-            "SELECT id, coalesce(last_seen_ms, paired_ms) FROM paired_clients"
+            "SELECT id, coalesce(last_seen_ms, paired_ms), name, kiosk FROM paired_clients"
             " WHERE token_hash = ? AND revoked_ms IS NULL",
             (rules.digest(token),),
         ).fetchone()
@@ -160,16 +174,18 @@ def check_client(conn: sqlite3.Connection, token: str | None, now_ms: int) -> st
         raise PairingRequired("this device is not paired with the agent; pair it with a code")
     if now_ms - row[1] > _TOUCH_EVERY_MS:
         conn.execute("UPDATE paired_clients SET last_seen_ms = ? WHERE id = ?", (now_ms, row[0]))
-    return str(row[0])
+    return Client(str(row[0]), str(row[2]), bool(row[3]))
 
 
 def clients(conn: sqlite3.Connection) -> list[PairedClient]:
     """Every paired device, revoked ones included, newest first."""
     rows = conn.execute(
-        "SELECT id, name, paired_ms, last_seen_ms, revoked_ms, revoked_by FROM paired_clients"
-        " ORDER BY paired_ms DESC, id DESC"
+        "SELECT id, name, paired_ms, last_seen_ms, revoked_ms, revoked_by, kiosk"
+        " FROM paired_clients ORDER BY paired_ms DESC, id DESC"
     )
-    return [PairedClient(*row) for row in rows]
+    return [
+        PairedClient(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6])) for row in rows
+    ]
 
 
 def revoke(store: Store, client_id: str, by: str, clock: Callable[[], int]) -> None:

@@ -44,6 +44,7 @@ class TicketView:
     promotions: TicketPromotions | None = None
     kitchen_lines: dict[str, str] = field(default_factory=dict)
     sent_ms: dict[str, int] = field(default_factory=dict)
+    pay_at: str | None = None
 
     @property
     def kitchen(self) -> dict[str, str]:
@@ -184,6 +185,8 @@ def fold(state: EntityState) -> TicketView:
                 view.kitchen_lines = kitchen.bumped(
                     view.kitchen_lines, data["line_ids"], data["status"]
                 )
+            case "kiosk_checked_out":
+                view.pay_at = data["pay_at"]
             case "payment_taken":
                 view.payments.append(
                     Payment(

@@ -395,6 +395,12 @@ MIGRATIONS: Sequence[str] = (
     CREATE INDEX print_jobs_by_ticket ON print_jobs (ticket_id, kind);
     CREATE INDEX print_jobs_by_state ON print_jobs (state, printer);
     """,
+    # 17: self-order kiosks are paired devices: a pairing code made for a kiosk pairs a
+    #     kiosk client, whose token alone is its credential under the kiosk role (ADR 0031).
+    """
+    ALTER TABLE pairing_codes ADD COLUMN kiosk INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE paired_clients ADD COLUMN kiosk INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 

@@ -39,6 +39,17 @@ class Claim(msgspec.Struct, forbid_unknown_fields=True):
     ]
 
 
+Kiosk = Annotated[
+    bool,
+    msgspec.Meta(
+        description=(
+            "A self-order kiosk: its client token alone is its credential, under the kiosk "
+            "role (browse, order, pay; nothing else)."
+        )
+    ),
+]
+
+
 class PairingCode(msgspec.Struct):
     """A one-time pairing code, shown once: good for five minutes and one device."""
 
@@ -50,6 +61,7 @@ class PairingCode(msgspec.Struct):
         msgspec.Meta(description="Where the device claims it; null without a LAN listener."),
     ]
     certificate_sha256: Fingerprint
+    kiosk: Kiosk = False
 
 
 class Paired(msgspec.Struct):
@@ -63,6 +75,7 @@ class Paired(msgspec.Struct):
     header: Annotated[
         str, msgspec.Meta(description="The header that carries the client token.")
     ] = CLIENT_HEADER
+    kiosk: Kiosk = False
 
 
 class PairedDevice(msgspec.Struct, kw_only=True):
@@ -80,6 +93,7 @@ class PairedDevice(msgspec.Struct, kw_only=True):
     revoked_by: Annotated[
         str | None, msgspec.Meta(description="Who revoked it (a staff id or `service`); or null.")
     ]
+    kiosk: Kiosk = False
 
 
 class Pairings(msgspec.Struct, kw_only=True):

@@ -259,6 +259,15 @@ class Ticket(msgspec.Struct, kw_only=True):
         Tab | None,
         msgspec.Meta(description="A bar tab's limit and card pre-authorisations; null: no tab."),
     ] = None
+    pay_at: Annotated[
+        Literal["kiosk", "counter"] | None,
+        msgspec.Meta(
+            description=(
+                "Where a self-order kiosk order is paid: by card at the `kiosk`, or at the "
+                "`counter`; null until the kiosk checked it out (and for other tickets)."
+            )
+        ),
+    ] = None
 
 
 class TicketSummary(msgspec.Struct, kw_only=True):
@@ -393,6 +402,7 @@ def ticket_document(view: TicketView) -> Ticket:
         merged=view.merged_into is not None,
         kitchen=view.kitchen,  # type: ignore[arg-type]
         tab=tab,
+        pay_at=view.pay_at,  # type: ignore[arg-type]
     )
 
 

@@ -87,6 +87,12 @@ async def test_an_outlet_is_created_with_the_tenant_currency_and_published_to_de
         ({"currency": "kes"}, "invalid_input"),
         ({"settings": {"offline_card": {"per_transaction_limit": 1.5}}}, "invalid_document"),
         ({"settings": {"surprise": True}}, "invalid_document"),
+        ({"settings": {"kiosk_line_quantity_max": 0}}, "invalid_document"),
+        ({"settings": {"kiosk_line_quantity_max": 31}}, "invalid_document"),
+        (
+            {"settings": {"kiosk_line_quantity_max": 5, "kiosk_order_quantity_max": 4}},
+            "invalid_document",
+        ),
     ],
 )
 async def test_an_outlet_with_a_bad_field_is_refused(hub, acme, body, code) -> None:
@@ -115,6 +121,15 @@ async def test_outlet_settings_change_is_republished(hub, acme) -> None:
     assert answer.json()["settings"] == {}
     assert "offline_card" in docs[0]
     assert "offline_card" not in docs[1]
+
+
+async def test_an_outlet_caps_its_kiosk_lines_and_orders(hub, acme) -> None:
+    caps = {"kiosk_line_quantity_max": 40, "kiosk_order_quantity_max": 100}
+
+    answer = await hub.client.put("/api/v1/outlets/NBO1/settings", json=caps, headers=auth(acme))
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["settings"] == caps
 
 
 async def test_a_revoked_admin_token_is_refused(hub, acme) -> None:

@@ -171,6 +171,9 @@ CASES: dict[str, Case] = {
     "ticket tab_limit_overridden": lambda o, b: o.event(
         "ticket", "tb", "tab_limit_overridden", {"limit": 1, "total": 2}
     ),
+    "ticket kiosk_checked_out": lambda o, b: o.event(
+        "ticket", "tb", "kiosk_checked_out", {"pay_at": "counter", "by": "kiosk:k1"}
+    ),
     # B's drawer session, Z report and device entities.
     "drawer_session drawer_opened": lambda o, b: o.event(
         "drawer_session", "sb", "drawer_opened", {"float": 1}

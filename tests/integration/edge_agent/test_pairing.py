@@ -113,7 +113,23 @@ def test_making_claiming_and_revoking_are_audited_with_who_did_it(store) -> None
     pairing.revoke(store, done.id, "cli", clock)
 
     assert audit(store) == [
-        ("pairing_code_created", {"by": "staff-manager", "expires_ms": made.expires_ms}),
-        ("device_paired", {"name": "Terrace tablet", "code_id": made.id}),
+        (
+            "pairing_code_created",
+            {"by": "staff-manager", "expires_ms": made.expires_ms, "kiosk": False},
+        ),
+        ("device_paired", {"name": "Terrace tablet", "code_id": made.id, "kiosk": False}),
         ("pairing_revoked", {"by": "cli"}),
     ]
+
+
+def test_a_kiosk_code_pairs_a_kiosk_client_and_says_so_in_the_audit(store) -> None:
+    clock = Clock()
+    made = pairing.create_code(store, "staff-manager", clock, kiosk=True)
+
+    done = pairing.claim(store, made.code, "Door kiosk", clock)
+
+    with store.write() as conn:
+        client = pairing.check_client(conn, done.token, clock())
+        (listed,) = pairing.clients(conn)
+    assert (done.kiosk, client.kiosk, client.name, listed.kiosk) == (True, True, "Door kiosk", True)
+    assert [data["kiosk"] for _, data in audit(store)] == [True, True]
