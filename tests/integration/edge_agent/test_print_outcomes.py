@@ -65,7 +65,10 @@ def test_jobs_on_a_slow_serial_line_without_status_are_done_only_when_drained_an
         for _ in sent:
             b.worker.step()
         states = [b.job(f"r{n}").state for n in range(len(sent))]
-        whole = eventually(lambda: len(printer.printed.jobs) == len(sent) and printer.printed)
+        # A bound, not a timing: the simulated line drains in about 2 s on a free machine.
+        whole = eventually(
+            lambda: len(printer.printed.jobs) == len(sent) and printer.printed, timeout_s=60
+        )
     finally:
         printer.unplug()
 
