@@ -81,7 +81,7 @@ def test_print_jobs_queued_before_jobs_could_be_cancelled_survive_and_can_be_can
     with write_transaction(conn):
         cancelled = queue.cancel(conn, "kitchen:t1", 2, "made by hand")
 
-    assert applied == [15]
+    assert applied == list(range(15, len(MIGRATIONS) + 1))
     assert cancelled
     job = queue.get(conn, "kitchen:t1")
     assert job is not None
