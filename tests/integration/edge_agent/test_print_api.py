@@ -140,11 +140,13 @@ def test_only_an_authorised_no_sale_opens_the_drawer(till, cashier) -> None:
 
 
 def test_printers_show_their_status_and_jobs_their_state(till, cashier) -> None:
+    pay_cash(cashier, order(cashier, "latte-r"))  # a receipt of its own, whatever ran before
+    done = {"printer": "receipt", "state": "done"}
+    jobs = eventually(lambda: cashier.get("/print-jobs", params=done).json(), what="a receipt")
     printers = eventually(
         lambda: (p := cashier.get("/printers").json())[2]["checked_ms"] and p,
         what="a probed receipt printer",
     )
-    jobs = cashier.get("/print-jobs", params={"printer": "receipt", "state": "done"}).json()
 
     assert [p["name"] for p in printers] == ["bar", "kitchen", "receipt"]
     receipt = printers[2]
