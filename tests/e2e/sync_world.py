@@ -172,9 +172,13 @@ def sync_world(
         )
         world_tills = []
         for n in range(1, tills + 1):
-            code = hub.cli(
-                "enroll-code", "--tenant", "demo", "--outlet", "DEMO1", "--device", f"D0{n}"
-            ).split()[0]
+            # The admin API, not `pos-hub enroll-code`: one Python process fewer per till
+            # (the CLI has its own tests).
+            issued = admin.post(
+                "/api/v1/outlets/DEMO1/enrollment-codes", json={"device_code": f"D0{n}"}
+            )
+            issued.raise_for_status()
+            code = issued.json()["code"]
             data_dir = tmp_path / f"agent-d0{n}"
             enroll(data_dir, proxy_url, code)
             env = dict(DRIVEN if agent_env is None else agent_env)

@@ -35,9 +35,9 @@ from tests.processes import AgentProcess, free_port, init_agent
 pytestmark = pytest.mark.slow
 
 SEED = 20_240_603
-MIN_CHECKOUTS = 40
-MAX_CHECKOUTS = 60
-MIN_KILLS = 22
+MIN_CHECKOUTS = 30
+MAX_CHECKOUTS = 45
+MIN_KILLS = 14
 KILL_CHANCE = 0.15  # per request attempt
 MAX_KILL_DELAY_S = 0.03  # a chai checkout request takes a few ms; some kills land after it
 GIVE_UP_CHANCE = 0.2  # a till that got no answer sometimes abandons the checkout
