@@ -143,9 +143,15 @@ def test_printers_show_their_status_and_jobs_their_state(till, cashier) -> None:
     pay_cash(cashier, order(cashier, "latte-r"))  # a receipt of its own, whatever ran before
     done = {"printer": "receipt", "state": "done"}
     jobs = eventually(lambda: cashier.get("/print-jobs", params=done).json(), what="a receipt")
+    # The status is the last probe's (every 5 s): wait for one after the queue emptied.
     printers = eventually(
-        lambda: (p := cashier.get("/printers").json())[2]["checked_ms"] and p,
-        what="a probed receipt printer",
+        lambda: (
+            (p := cashier.get("/printers").json())[2]["checked_ms"]
+            and "0 jobs" in p[2]["message"]
+            and p
+        ),
+        timeout_s=30,
+        what="a probed receipt printer with nothing waiting",
     )
 
     assert [p["name"] for p in printers] == ["bar", "kitchen", "receipt"]
