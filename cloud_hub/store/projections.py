@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloud_hub.domain import projections as rows
@@ -185,23 +186,39 @@ async def _recorded_writes(
         }
     )
     found: dict[tuple[str, str], dict[str, list[Write]]] = {}
-    columns = (
-        field_writes.c.entity,
-        field_writes.c.entity_id,
-        field_writes.c.field,
-        field_writes.c.base,
-    )
     for start in range(0, len(wanted), _CHUNK):
-        query = sa.select(
-            *columns, field_writes.c.op_id, field_writes.c.hlc, field_writes.c.device_id
-        ).where(
-            field_writes.c.tenant_id == tenant_id,
-            sa.tuple_(*columns).in_(wanted[start : start + _CHUNK]),
-        )
+        query = _writes_sharing_a_base(conn, tenant_id, wanted[start : start + _CHUNK])
         for entity, entity_id, name, base, op_id, hlc, device_id in await conn.execute(query):
             write = Write(op_id, int(hlc), device_id, None, base or None)
             found.setdefault((entity, entity_id), {}).setdefault(name, []).append(write)
     return found
+
+
+def _writes_sharing_a_base(
+    conn: AsyncConnection, tenant_id: str, wanted: list[tuple[str, str, str, str]]
+) -> sa.Select[Any]:
+    """The recorded writes at each (entity, entity_id, field, base) of ``wanted``.
+
+    On PostgreSQL the keys travel as four arrays joined to ``field_writes`` (an index
+    lookup per key); a row-value ``IN`` list there is planned as a scan of the table,
+    which grows with every entity's history.
+    """
+    fw = field_writes.c
+    key = (fw.entity, fw.entity_id, fw.field, fw.base)
+    query = sa.select(*key, fw.op_id, fw.hlc, fw.device_id)
+    if not is_postgres(conn):
+        return query.where(fw.tenant_id == tenant_id, sa.tuple_(*key).in_(wanted))
+    arrays = [
+        sa.bindparam(None, [row[n] for row in wanted], type_=postgresql.ARRAY(sa.String()))
+        for n in range(4)
+    ]
+    keys = (
+        sa.func.unnest(*arrays)
+        .table_valued("entity", "entity_id", "field", "base")
+        .render_derived()
+    )
+    on = sa.and_(fw.tenant_id == tenant_id, *(c == keys.c[c.name] for c in key))
+    return query.select_from(field_writes.join(keys, on))
 
 
 async def _mark_resolved(conn: AsyncConnection, tenant_id: str, resolved: set[str]) -> None:
