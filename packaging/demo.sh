@@ -47,6 +47,6 @@ echo "BengoBox POS demo is running (Ctrl-C stops it):"
 echo "  hub:          $hub_url   (API docs $hub_url/schema; admin token in $data/hub.log)"
 echo "  till DEMO1-D01: http://127.0.0.1:4114   (API docs http://127.0.0.1:4114/schema)"
 echo "  till DEMO1-D02: http://127.0.0.1:4115   (API docs http://127.0.0.1:4115/schema)"
-echo "  staff PINs:   Demo Cashier 1111, Demo Manager 9999"
+echo "  staff PINs:   Demo Cashier 1111, Demo Manager 9999, Demo Kitchen 5555 (kitchen orders)"
 echo "  printers:     receipts and kitchen tickets are written under $data/agent-d0*/"
 wait
