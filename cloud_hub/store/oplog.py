@@ -4,7 +4,7 @@
 ops alike. Inside the caller's transaction it
 
 1. resumes each entity of the batch from what the hub keeps of its merge
-   (:mod:`cloud_hub.domain.kept`; a ticket, or an entity kept before the hub kept
+   (:mod:`cloud_hub.domain.kept`; a ticket, or an entity stored before the hub kept
    merges, is folded from its stored ops), and on PostgreSQL locks its ``entities`` row
    (sorted, so writers of overlapping entities queue instead of deadlocking);
 2. merges the new ops into those states with ``sync_protocol.apply_op``: the cost of a
